@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "PromoEngine",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "promo", targets: ["promo"]),
+        .library(name: "PromoDSL", targets: ["PromoDSL"]),
+        .library(name: "PromoYAML", targets: ["PromoYAML"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        .target(name: "PromoYAML", dependencies: ["CLibYAML"], swiftSettings: upcoming),
+        .target(name: "PromoDSL", dependencies: ["PromoYAML"], swiftSettings: upcoming),
+        .target(name: "PromoTesting", dependencies: ["PromoDSL", "PromoYAML"], swiftSettings: upcoming),
+        .executableTarget(
+            name: "promo",
+            dependencies: [
+                "PromoDSL",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "promo-bench-validate",
+            dependencies: ["PromoDSL", "PromoYAML", "PromoTesting"],
+            path: "Benchmarks/ValidateBenchmark",
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "PromoYAMLTests",
+            dependencies: ["PromoYAML", "PromoTesting"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "PromoDSLTests",
+            dependencies: ["PromoDSL", "PromoTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["PromoTesting"],
+            resources: [.copy("Scripts")],
+            swiftSettings: upcoming
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
