@@ -263,13 +263,13 @@ struct ExpressionChecker {
 
     private mutating func itemOutOfScope(_ span: SourceSpan, _ what: String, _ scope: Scope) {
         bag.add(
-            .itemOutOfScope, "\(what) needs an item, but \(scope.place) has none", at: span,
+            .itemOutOfScope, "\(what) needs an item, but \(scope.place) has no item in scope", at: span,
             hint: "move the condition to applies_to, or test the cart with any(cart.items, ...)")
     }
 
     private mutating func modelNotConfigured(_ span: SourceSpan, _ path: String, _ role: String) {
         bag.add(
-            .modelNotConfigured, "'\(path)' needs a \(role) model, but promo.yaml binds no plugin to '\(role)'", at: span,
+            .modelNotConfigured, "'\(path)' needs a model for the role '\(role)', but promo.yaml binds no plugin to '\(role)'", at: span,
             hint: "add it under models: in promo.yaml, e.g. \(role): <plugin name>")
     }
 

@@ -56,7 +56,7 @@ struct WorkspaceChecker {
     mutating func check(_ c: inout Campaign) {
         guard let workspace else { return checkExpressions(&c, currency: "CNY") }
         if let group = c.group, !workspace.groups.contains(where: { $0.name == group }) {
-            bag.add(.unknownGroup, "unknown stacking group '\(group)'", at: c.idSpan,
+            bag.add(.unknownGroup, "unknown stacking group '\(group)'", at: c.groupSpan ?? c.idSpan,
                 hint: Suggestions.hint(for: group, in: workspace.groups.map(\.name)) ?? "declare it under stacking: in promo.yaml")
         }
         checkSchedule(c)
@@ -94,20 +94,21 @@ struct WorkspaceChecker {
             scope.lets[c.lets[i].name] = .init(type: c.lets[i].expr.type, needsItem: needs, span: c.lets[i].nameSpan)
         }
         var itemScope = scope
-        itemScope.place = "applies_to"
+        itemScope.place = "'applies_to'"
         var whenScope = scope
         whenScope.itemInScope = false
-        whenScope.place = "when"
+        whenScope.place = "'when'"
+        var never: [(Offer, Expr, String)] = []
         for i in c.offers.indices {
             var o = c.offers[i]
             if var e = o.appliesTo {
                 checker.check(&e, expecting: .bool, scope: itemScope, what: "applies_to")
-                if ConstantFolding.bool(e) == false { warnNever(o, e, "applies_to") }
+                if ConstantFolding.bool(e) == false { never.append((o, e, "applies_to")) }
                 o.appliesTo = e
             }
             if var e = o.when {
                 checker.check(&e, expecting: .bool, scope: whenScope, what: "when")
-                if ConstantFolding.bool(e) == false { warnNever(o, e, "when") }
+                if ConstantFolding.bool(e) == false { never.append((o, e, "when")) }
                 o.when = e
             }
             var valueScope = itemScope
@@ -153,10 +154,9 @@ struct WorkspaceChecker {
             checker.bag.add(.unusedLet, "let '\(l.name)' is never used", at: l.nameSpan, hint: "remove it, or use it in an offer")
         }
         bag = checker.bag
-    }
-
-    private mutating func warnNever(_ o: Offer, _ e: Expr, _ field: String) {
-        bag.add(.neverApplies, "offer '\(o.id)' can never apply: its \(field) is always false", at: e.span)
+        for (o, e, field) in never {
+            bag.add(.neverApplies, "offer '\(o.id)' can never apply: its \(field) is always false", at: e.span)
+        }
     }
 
     mutating func checkUniqueness(_ campaigns: [Campaign]) {

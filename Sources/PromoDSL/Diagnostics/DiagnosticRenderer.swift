@@ -30,25 +30,25 @@ public struct DiagnosticRenderer: Sendable {
             d.severity == .error
             ? paint("error[\(d.code.rawValue)]", "1;31") : paint("warning[\(d.code.rawValue)]", "1;33")
         var out = paint("\(d.location):", "1") + " \(severity): " + paint(d.message, "1") + "\n"
-        let gutterWidth = String(d.span.start.line).count + 1
+        let gutterWidth = String(d.span.start.line).count
         let pad = String(repeating: " ", count: gutterWidth)
         if let source = sources[d.span.file], d.span.start.line <= source.lineCount {
             let line = source.line(d.span.start.line).replacingTabs()
             let lineNumber = String(d.span.start.line)
             let bar = paint("|", "1;34")
-            out += "\(pad)\(bar)\n"
-            out += paint(String(repeating: " ", count: gutterWidth - lineNumber.count) + lineNumber, "1;34")
+            out += "\(pad) \(bar)\n"
+            out += paint(lineNumber, "1;34")
             out += " \(bar) \(line)\n"
             let lineLength = line.unicodeScalars.count
             let column = min(d.span.start.column, lineLength + 1)
             let length = max(1, min(d.span.underlineLength, lineLength + 1 - column))
             let carets = String(repeating: " ", count: column - 1) + String(repeating: "^", count: length)
-            out += "\(pad)\(bar) " + paint(carets, d.severity == .error ? "1;31" : "1;33") + "\n"
+            out += "\(pad) \(bar) " + paint(carets, d.severity == .error ? "1;31" : "1;33") + "\n"
         }
-        if let hint = d.hint { out += "\(pad)= " + paint("help", "1") + ": \(hint)\n" }
+        if let hint = d.hint { out += "\(pad) = " + paint("help", "1") + ": \(hint)\n" }
         for note in d.notes {
             let at = note.location.map { "\($0): " } ?? ""
-            out += "\(pad)= " + paint("note", "1") + ": \(at)\(note.message)\n"
+            out += "\(pad) = " + paint("note", "1") + ": \(at)\(note.message)\n"
         }
         return out
     }

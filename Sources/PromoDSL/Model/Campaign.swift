@@ -8,6 +8,7 @@ public struct Campaign: Sendable, Hashable {
     public var holdout: PercentValue?
     public var budget: Budget?
     public var group: String?
+    public var groupSpan: SourceSpan?
     public var priority: Int
     public var exclusive: Bool
     public var weight: Double

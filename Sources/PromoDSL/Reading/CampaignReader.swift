@@ -16,7 +16,7 @@ extension NodeReader {
         }
         var c = Campaign(
             file: file, id: id, idSpan: span(idNode), description: nil, schedule: nil, holdout: nil, budget: nil,
-            group: nil, priority: 0, exclusive: false, weight: 1, lets: [], offers: [])
+            group: nil, groupSpan: nil, priority: 0, exclusive: false, weight: 1, lets: [], offers: [])
         if let n = f("description") { c.description = text(n, what: "a description") }
         if let n = f("schedule") { c.schedule = schedule(n) }
         if let n = f("holdout") { c.holdout = percent(n, what: "holdout") }
@@ -26,7 +26,10 @@ extension NodeReader {
             if let p = b("per_customer") { budget.perCustomer = integer(p, what: "per_customer", range: 1...1_000_000) }
             c.budget = budget
         }
-        if let n = f("group") { c.group = identifier(n, what: "group name") }
+        if let n = f("group") {
+            c.group = identifier(n, what: "group name")
+            c.groupSpan = span(n)
+        }
         if let n = f("priority") { c.priority = integer(n, what: "priority", range: -1_000_000...1_000_000) ?? 0 }
         if let n = f("exclusive") { c.exclusive = bool(n, what: "exclusive") ?? false }
         if let n = f("weight") {

@@ -55,7 +55,7 @@ struct NodeReader {
         for key in required where result.values[key] == nil {
             bag.add(
                 .missingKey, "\(what) needs the key '\(key)'", at: SourceSpan(file: file, start: node.start, end: node.start),
-                hint: specs.first { $0.name == key }.map { "\(key): \($0.summary)" })
+                hint: specs.first { $0.name == key }.map { "add '\(key)': \($0.summary)" })
         }
         return result
     }

@@ -93,7 +93,7 @@ public enum Vocabulary {
             KeySpec("max_discount", .money, "cap on the discount per decision"),
             KeySpec("priority", .integer, "order within the campaign; default 0"),
             KeySpec("on_missing", .either([.enumeration(["skip"]), .object("on_missing")]), "when a model output is missing"),
-            KeySpec("percent", .expression, "percent_off: percentage off; buy_x_get_y and bundle: percent off"),
+            KeySpec("percent", .expression, "the percentage off, e.g. 10%"),
             KeySpec("amount", .expression, "amount_off: money off each item"),
             KeySpec("price", .either([.expression, .money]), "fixed_price: the price; bundle: the bundle price"),
             KeySpec("max_items", .integer, "units the offer may discount"),
