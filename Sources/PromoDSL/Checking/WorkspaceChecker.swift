@@ -60,9 +60,6 @@ struct WorkspaceChecker {
                 hint: Suggestions.hint(for: group, in: workspace.groups.map(\.name)) ?? "declare it under stacking: in promo.yaml")
         }
         checkSchedule(c)
-        if c.holdout == nil || c.holdout?.partsPerMillion == 0 {
-            bag.add(.noHoldout, "campaign '\(c.id)' has no holdout, so its effect cannot be measured", at: c.idSpan, hint: "add holdout: 5%")
-        }
         checkExpressions(&c, currency: workspace.currency)
     }
 

@@ -20,6 +20,9 @@ extension NodeReader {
         if let n = f("description") { c.description = text(n, what: "a description") }
         if let n = f("schedule") { c.schedule = schedule(n) }
         if let n = f("holdout") { c.holdout = percent(n, what: "holdout") }
+        if f("holdout") == nil || c.holdout?.partsPerMillion == 0 {
+            bag.add(.noHoldout, "campaign '\(id)' has no holdout, so its effect cannot be measured", at: c.idSpan, hint: "add holdout: 5%")
+        }
         if let n = f("budget"), let b = fields(n, as: "budget", what: "budget") {
             var budget = Budget()
             if let t = b("total") { budget.total = money(t, what: "budget total", currency: currency) }
