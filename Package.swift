@@ -54,7 +54,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["PromoTesting"],
+            dependencies: ["PromoTesting", "promo"],
             resources: [.copy("Scripts")],
             swiftSettings: upcoming
         ),
