@@ -72,6 +72,7 @@ struct ExpressionChecker {
     }
 
     func article(_ t: ValueType) -> String {
+        if t == .money { return "money" }
         let s = t.description
         return (["a", "e", "i", "o", "u"].contains(s.first.map(String.init) ?? "") ? "an " : "a ") + s
     }
