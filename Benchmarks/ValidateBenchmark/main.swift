@@ -22,7 +22,8 @@ func offer(_ c: Int, _ o: Int) -> String {
     let id = "c\(c)-o\(o)"
     let categories = ["outerwear", "knitwear", "scarves", "juice", "snacks", "dairy", "cereal", "coffee"]
     let cat = categories[(c + o) % categories.count]
-    let when = "customer.segment in [\"loyal\", \"champions\", \"bargain\"] and cart.subtotal >= \(100 + o) CNY and channel != \"store\""
+    let when =
+        "customer.segment in [\"loyal\", \"champions\", \"bargain\"] and cart.subtotal >= \(100 + o) CNY and channel != \"store\""
     switch o % 8 {
     case 0:
         return """
@@ -107,7 +108,8 @@ func campaign(_ c: Int) -> String {
     """
 }
 
-let manifests = try FileManager.default.contentsOfDirectory(atPath: PromoTesting.pluginsDirectory).sorted().map { name in
+let manifests = try FileManager.default.contentsOfDirectory(atPath: PromoTesting.pluginsDirectory).sorted().map {
+    name in
     let path = PromoTesting.pluginsDirectory + "/\(name)/plugin.yaml"
     return ("plugins/\(name)/plugin.yaml", Array(try Data(contentsOf: URL(fileURLWithPath: path))))
 }
@@ -122,7 +124,11 @@ print("workspace: 100 campaigns x 100 offers = 10,000 offers, \(bytes / 1024) Ki
 var rules: LoadedRules?
 var times: [Double] = []
 for _ in 0..<5 {
-    times.append(seconds { rules = RulesLoader(now: PromoTesting.fixedNow).load(workspace: ("rules/promo.yaml", workspace), campaigns: campaigns, manifests: manifests) })
+    times.append(
+        seconds {
+            rules = RulesLoader(now: PromoTesting.fixedNow).load(
+                workspace: ("rules/promo.yaml", workspace), campaigns: campaigns, manifests: manifests)
+        })
 }
 let loaded = rules!
 let offers = loaded.campaigns.reduce(0) { $0 + $1.offers.count }
@@ -138,11 +144,15 @@ print("diagnostics: \(loaded.errors) errors, \(loaded.warnings) warnings")
 var laughs = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
 let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
 for i in 1..<names.count {
-    laughs += "\(names[i]): &\(names[i]) [" + Array(repeating: "*\(names[i - 1])", count: 9).joined(separator: ",") + "]\n"
+    laughs +=
+        "\(names[i]): &\(names[i]) [" + Array(repeating: "*\(names[i - 1])", count: 9).joined(separator: ",") + "]\n"
 }
 let hostile: [(String, [UInt8])] = [
     ("billion laughs", Array(laughs.utf8)),
-    ("10,000-deep nesting", Array((String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)).utf8)),
+    (
+        "10,000-deep nesting",
+        Array((String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)).utf8)
+    ),
     ("50 MiB file", [UInt8](repeating: UInt8(ascii: "a"), count: 50 << 20)),
     ("4 MiB of valid YAML, then a NUL", Array((String(repeating: "k: value\n", count: 460_000)).utf8) + [0]),
     ("invalid UTF-8", Array("a: ok\nb: ".utf8) + [0xC3, 0x28]),

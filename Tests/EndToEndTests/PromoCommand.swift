@@ -43,7 +43,8 @@ struct PromoCommand {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promo-e2e-\(UUID().uuidString)/rules")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try FileManager.default.copyItem(
-            at: PromoTesting.repositoryRoot.appendingPathComponent("rules/promo.yaml"), to: dir.appendingPathComponent("promo.yaml"))
+            at: PromoTesting.repositoryRoot.appendingPathComponent("rules/promo.yaml"),
+            to: dir.appendingPathComponent("promo.yaml"))
         for (name, bytes) in files { try Data(bytes).write(to: dir.appendingPathComponent(name)) }
         return dir
     }

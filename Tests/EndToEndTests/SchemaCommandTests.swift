@@ -13,7 +13,8 @@ import Testing
 
     @Test func schemaIsValidAndAcceptsEveryExampleFile() throws {
         let root = PromoTesting.repositoryRoot
-        let schema = FileManager.default.temporaryDirectory.appendingPathComponent("promo-schema-\(UUID().uuidString).json")
+        let schema = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "promo-schema-\(UUID().uuidString).json")
         try PromoCommand.run(["schema"]).stdout.write(to: schema, atomically: true, encoding: .utf8)
         var files: [String] = []
         for dir in ["rules", "plugins"] {
@@ -29,13 +30,15 @@ import Testing
             #expect(text.hasPrefix("# yaml-language-server: $schema="), "\(f) lacks the modeline")
         }
         let script = root.appendingPathComponent("Tests/EndToEndTests/Scripts/check_schema.py")
-        let r = try PromoCommand.run([script.path, schema.path] + files, executable: URL(fileURLWithPath: "/usr/bin/env"), pythonWrap: true)
+        let r = try PromoCommand.run(
+            [script.path, schema.path] + files, executable: URL(fileURLWithPath: "/usr/bin/env"), pythonWrap: true)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
 
         // And it can fail: a file with an unknown key is rejected.
         let bad = FileManager.default.temporaryDirectory.appendingPathComponent("promo-bad-\(UUID().uuidString).yaml")
         try "promo: 1\ncampaign: x\nofers: []\n".write(to: bad, atomically: true, encoding: .utf8)
-        let rejected = try PromoCommand.run([script.path, schema.path, bad.path], executable: URL(fileURLWithPath: "/usr/bin/env"), pythonWrap: true)
+        let rejected = try PromoCommand.run(
+            [script.path, schema.path, bad.path], executable: URL(fileURLWithPath: "/usr/bin/env"), pythonWrap: true)
         #expect(rejected.status == 1)
     }
 }

@@ -12,11 +12,13 @@ import Testing
     }
 
     @Test func badRulesExitOneWithLocatedErrors() throws {
-        let campaign = "promo: 1\ncampaign: c\nholdout: 5%\noffers:\n  - id: a\n    kind: percent_off\n    percent: 10\n"
+        let campaign =
+            "promo: 1\ncampaign: c\nholdout: 5%\noffers:\n  - id: a\n    kind: percent_off\n    percent: 10\n"
         let dir = try PromoCommand.workspace(["c.yaml": Array(campaign.utf8)])
         let r = try PromoCommand.run(["validate", dir.path, "--plugins", "plugins"])
         #expect(r.status == 1)
-        #expect(r.stdout.contains("\(dir.path)/c.yaml:7:14: error[PROMO024]: percent needs a percent, not a bare number\n"))
+        #expect(
+            r.stdout.contains("\(dir.path)/c.yaml:7:14: error[PROMO024]: percent needs a percent, not a bare number\n"))
         #expect(r.stdout.contains("\n7 |     percent: 10\n"))
         #expect(r.stdout.contains("= help: write 10%\n"))
         #expect(r.stdout.hasSuffix("1 campaign, 1 offer in 7 files: 1 error, 0 warnings\n"))
@@ -24,7 +26,8 @@ import Testing
     }
 
     @Test func jsonFormatForEditors() throws {
-        let campaign = "promo: 1\ncampaign: c\noffers:\n  - id: a\n    kind: gift\n    sku: \"S\"\n    when: customer.tierr == \"gold\"\n"
+        let campaign =
+            "promo: 1\ncampaign: c\noffers:\n  - id: a\n    kind: gift\n    sku: \"S\"\n    when: customer.tierr == \"gold\"\n"
         let dir = try PromoCommand.workspace(["c.yaml": Array(campaign.utf8)])
         let r = try PromoCommand.run(["validate", dir.path, "--plugins", "plugins", "--format", "json"])
         #expect(r.status == 1)
@@ -61,22 +64,37 @@ import Testing
 
     /// The hostile inputs of the foundation issue, through the real binary: each a located error, no crash.
     @Test func hostileFilesAreRejectedWithLocatedErrors() throws {
-        var laughs = "promo: 1\ncampaign: lol\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        var laughs =
+            "promo: 1\ncampaign: lol\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
         let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
         for i in 1..<names.count {
-            laughs += "\(names[i]): &\(names[i]) [" + Array(repeating: "*\(names[i - 1])", count: 9).joined(separator: ",") + "]\n"
+            laughs +=
+                "\(names[i]): &\(names[i]) [" + Array(repeating: "*\(names[i - 1])", count: 9).joined(separator: ",")
+                + "]\n"
         }
         let cases: [(String, [UInt8], String)] = [
             ("laughs.yaml", Array(laughs.utf8), ":3:4: error[PROMO003]"),
-            ("deep.yaml", Array(("x: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)).utf8), ":1:67: error[PROMO010]"),
+            (
+                "deep.yaml",
+                Array(("x: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)).utf8),
+                ":1:67: error[PROMO010]"
+            ),
             ("big.yaml", [UInt8](repeating: UInt8(ascii: "#"), count: 50 << 20), ":1:1: error[PROMO009]"),
             ("utf8.yaml", Array("promo: 1\ncampaign: x\n".utf8) + [0xFF, 0xFE], ":3:1: error[PROMO007]"),
             ("nul.yaml", Array("promo: 1\ncampaign: x\u{0}\n".utf8), ":2:12: error[PROMO008]"),
             ("tabs.yaml", Array("promo: 1\noffers:\n\t- id: a\n".utf8), ":3:1: error[PROMO001]"),
             ("dup.yaml", Array("promo: 1\ncampaign: x\ncampaign: y\n".utf8), ":3:1: error[PROMO002]"),
-            ("bool.yaml", Array("promo: 1\ncampaign: x\nholdout: 5%\ndescription: yes\noffers: [{ id: a, kind: gift, sku: 0755 }]\n".utf8), ":4:14: error[PROMO023]"),
+            (
+                "bool.yaml",
+                Array(
+                    "promo: 1\ncampaign: x\nholdout: 5%\ndescription: yes\noffers: [{ id: a, kind: gift, sku: 0755 }]\n"
+                        .utf8), ":4:14: error[PROMO023]"
+            ),
             ("docs.yaml", Array("promo: 1\ncampaign: x\n---\npromo: 1\n".utf8), ":3:1: error[PROMO006]"),
-            ("tag.yaml", Array("promo: 1\ncampaign: !!python/object/apply:os.system [\"ls\"]\n".utf8), ":2:11: error[PROMO004]"),
+            (
+                "tag.yaml", Array("promo: 1\ncampaign: !!python/object/apply:os.system [\"ls\"]\n".utf8),
+                ":2:11: error[PROMO004]"
+            ),
         ]
         for (name, bytes, expected) in cases {
             let dir = try PromoCommand.workspace([name: bytes])

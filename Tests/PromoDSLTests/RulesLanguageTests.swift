@@ -90,8 +90,12 @@ import Testing
             """
         let rules = try load(campaign)
         let unknown = rules.diagnostics.filter { $0.code == .unknownName }
-        #expect(unknown.map(\.location.description) == ["rules/c.yaml:8:41", "rules/c.yaml:14:11", "rules/c.yaml:20:9"])
-        #expect(unknown.map(\.hint) == ["did you mean 'customer.segment'?", "did you mean 'item.category'?", "did you mean 'customer.tier'?"])
+        #expect(
+            unknown.map(\.location.description) == ["rules/c.yaml:8:41", "rules/c.yaml:14:11", "rules/c.yaml:20:9"])
+        #expect(
+            unknown.map(\.hint) == [
+                "did you mean 'customer.segment'?", "did you mean 'item.category'?", "did you mean 'customer.tier'?",
+            ])
         #expect(unknown[0].span.underlineLength == "customer.segmnt".count)
     }
 
@@ -113,7 +117,8 @@ import Testing
                 kind: free_shiping
             """
         let codes = try load(campaign).diagnostics.map(\.code)
-        #expect(codes == [.missingUnit, .unknownGroup, .missingUnit, .typeMismatch, .ambiguousScalar, .unknownOfferKind])
+        #expect(
+            codes == [.missingUnit, .unknownGroup, .missingUnit, .typeMismatch, .ambiguousScalar, .unknownOfferKind])
     }
 
     @Test(arguments: [
@@ -159,7 +164,8 @@ import Testing
         ("12.505 CNY", "CNY has 2 decimal places; '12.505' has 3"),
     ])
     func syntaxErrors(text: String, message: String) throws {
-        let source = ExpressionSource(file: "x", text: text, marks: (0...text.unicodeScalars.count).map { Mark(line: 1, column: $0 + 1) })
+        let source = ExpressionSource(
+            file: "x", text: text, marks: (0...text.unicodeScalars.count).map { Mark(line: 1, column: $0 + 1) })
         guard case .failure(let d) = ExpressionParser.parse(source) else {
             Issue.record("parsed: \(text)")
             return
@@ -185,7 +191,8 @@ import Testing
 
     @Test func yaml11ScalarsWhereTextIsExpected() throws {
         for value in ["no", "on", "yes", "0755", "1.10", "~", "12"] {
-            let campaign = "promo: 1\ncampaign: c\nholdout: 5%\ndescription: \(value)\noffers: [{ id: a, kind: gift, sku: \"S\" }]\n"
+            let campaign =
+                "promo: 1\ncampaign: c\nholdout: 5%\ndescription: \(value)\noffers: [{ id: a, kind: gift, sku: \"S\" }]\n"
             let d = try load(campaign).diagnostics
             #expect(d.map(\.code) == [.ambiguousScalar], "\(value)")
             #expect(d.first?.hint == "quote it: \"\(value)\"")

@@ -47,11 +47,16 @@ struct ExpressionChecker {
         }
         let needsItem = resolve(&expr, scope)
         if let expected, !expr.type.isError, expr.type != expected {
-            if case .number = expr.type, case .number(_, let text) = expr.kind, expected == .percent || expected == .money {
+            if case .number = expr.type, case .number(_, let text) = expr.kind,
+                expected == .percent || expected == .money
+            {
                 let fix = expected == .percent ? "\(text)%" : "\(text) \(currency)"
-                bag.add(.missingUnit, "\(what) needs a \(expected), not a bare number", at: expr.span, hint: "write \(fix)")
+                bag.add(
+                    .missingUnit, "\(what) needs a \(expected), not a bare number", at: expr.span, hint: "write \(fix)")
             } else {
-                bag.add(.typeMismatch, "\(what) must be \(article(expected)), but this is \(article(expr.type))", at: expr.span)
+                bag.add(
+                    .typeMismatch, "\(what) must be \(article(expected)), but this is \(article(expr.type))",
+                    at: expr.span)
             }
             expr.type = .error
         }
@@ -83,7 +88,9 @@ struct ExpressionChecker {
             return false
         case .money(let m):
             if m.currency != currency {
-                bag.add(.wrongCurrency, "\(m) is in \(m.currency) but the workspace currency is \(currency)", at: e.span, hint: "write the amount in \(currency)")
+                bag.add(
+                    .wrongCurrency, "\(m) is in \(m.currency) but the workspace currency is \(currency)", at: e.span,
+                    hint: "write the amount in \(currency)")
                 e.type = .error
             }
             return false
@@ -95,7 +102,9 @@ struct ExpressionChecker {
                 let t = items[i].type
                 if t.isError { continue }
                 if let et = elementType, et != t {
-                    bag.add(.typeMismatch, "list items must all have one type; this is \(article(t)) after \(article(et))", at: items[i].span)
+                    bag.add(
+                        .typeMismatch, "list items must all have one type; this is \(article(t)) after \(article(et))",
+                        at: items[i].span)
                 } else {
                     elementType = t
                 }
@@ -120,11 +129,15 @@ struct ExpressionChecker {
             if operand.type.isError { return needs }
             switch op {
             case .not:
-                if operand.type == .bool { e.type = .bool } else {
+                if operand.type == .bool {
+                    e.type = .bool
+                } else {
                     bag.add(.typeMismatch, "'not' needs a bool, but this is \(article(operand.type))", at: operand.span)
                 }
             case .negate:
-                if [.number, .money, .percent, .duration].contains(operand.type) { e.type = operand.type } else {
+                if [.number, .money, .percent, .duration].contains(operand.type) {
+                    e.type = operand.type
+                } else {
                     bag.add(.typeMismatch, "cannot negate \(article(operand.type))", at: operand.span)
                 }
             }
@@ -140,7 +153,8 @@ struct ExpressionChecker {
             } else {
                 let verb: String
                 switch op {
-                case .and, .or: verb = "'\(op.rawValue)' needs bools, but has \(article(lhs.type)) and \(article(rhs.type))"
+                case .and, .or:
+                    verb = "'\(op.rawValue)' needs bools, but has \(article(lhs.type)) and \(article(rhs.type))"
                 case .in: verb = "'in' needs a list of \(lhs.type) on its right, but has \(article(rhs.type))"
                 case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
                     verb = "cannot compare \(article(lhs.type)) with \(article(rhs.type))"
@@ -218,7 +232,8 @@ struct ExpressionChecker {
             usedLets.insert(parts[0])
             if info.needsItem && !scope.itemInScope {
                 bag.add(
-                    .itemOutOfScope, "'\(parts[0])' reads the item, but \(scope.place) has no item in scope", at: e.span,
+                    .itemOutOfScope, "'\(parts[0])' reads the item, but \(scope.place) has no item in scope",
+                    at: e.span,
                     hint: "use it in applies_to or a value expression, or inside any(cart.items, ...)",
                     notes: [.init("'\(parts[0])' is defined here", at: info.span.location)])
                 return false
@@ -228,7 +243,9 @@ struct ExpressionChecker {
             return info.needsItem
         }
         if parts.count == 1, scope.laterLets.contains(parts[0]) {
-            bag.add(.unknownName, "'\(parts[0])' is used before its let binding", at: e.span, hint: "move the let binding above this one")
+            bag.add(
+                .unknownName, "'\(parts[0])' is used before its let binding", at: e.span,
+                hint: "move the let binding above this one")
             return false
         }
         if let field = ContextSchema.byPath[path] {
@@ -240,9 +257,13 @@ struct ExpressionChecker {
             e.type = field.type
             return field.needsItem
         }
-        if parts.count == 2, let bound = namespaces[parts[0]], let fn = bound.manifest.functions.first(where: { $0.name == parts[1] }) {
+        if parts.count == 2, let bound = namespaces[parts[0]],
+            let fn = bound.manifest.functions.first(where: { $0.name == parts[1] })
+        {
             guard fn.isField else {
-                bag.add(.wrongArguments, "'\(path)' is a function; call it", at: e.span, hint: "write \(path)(\(fn.parameters.map(\.name).joined(separator: ", ")))")
+                bag.add(
+                    .wrongArguments, "'\(path)' is a function; call it", at: e.span,
+                    hint: "write \(path)(\(fn.parameters.map(\.name).joined(separator: ", ")))")
                 return false
             }
             e.kind = .model(reference(bound, fn), arguments: [])
@@ -270,19 +291,27 @@ struct ExpressionChecker {
 
     private mutating func modelNotConfigured(_ span: SourceSpan, _ path: String, _ role: String) {
         bag.add(
-            .modelNotConfigured, "'\(path)' needs a model for the role '\(role)', but promo.yaml binds no plugin to '\(role)'", at: span,
+            .modelNotConfigured,
+            "'\(path)' needs a model for the role '\(role)', but promo.yaml binds no plugin to '\(role)'", at: span,
             hint: "add it under models: in promo.yaml, e.g. \(role): <plugin name>")
     }
 
-    private func reference(_ bound: (binding: ModelBinding, manifest: PluginManifest), _ fn: ModelFunction) -> ModelReference {
-        ModelReference(role: bound.binding.role, plugin: bound.manifest.name, namespace: bound.manifest.namespace, function: fn.name, result: fn.result)
+    private func reference(_ bound: (binding: ModelBinding, manifest: PluginManifest), _ fn: ModelFunction)
+        -> ModelReference
+    {
+        ModelReference(
+            role: bound.binding.role, plugin: bound.manifest.name, namespace: bound.manifest.namespace,
+            function: fn.name, result: fn.result)
     }
 
-    private mutating func resolveCall(_ e: inout Expr, _ callee: [String], _ args: inout [Expr], _ scope: Scope) -> Bool {
+    private mutating func resolveCall(_ e: inout Expr, _ callee: [String], _ args: inout [Expr], _ scope: Scope) -> Bool
+    {
         let path = callee.joined(separator: ".")
         if callee.count == 1 {
             guard let builtin = BuiltinFunction(rawValue: callee[0]) else {
-                bag.add(.unknownName, "unknown function '\(path)'", at: e.span, hint: Suggestions.hint(for: path, in: BuiltinFunction.allCases.map(\.rawValue)))
+                bag.add(
+                    .unknownName, "unknown function '\(path)'", at: e.span,
+                    hint: Suggestions.hint(for: path, in: BuiltinFunction.allCases.map(\.rawValue)))
                 return false
             }
             let needs = checkBuiltin(&e, builtin, &args, scope)
@@ -291,24 +320,34 @@ struct ExpressionChecker {
         }
         if callee.count == 2, let bound = namespaces[callee[0]] {
             guard let fn = bound.manifest.functions.first(where: { $0.name == callee[1] }) else {
-                bag.add(.unknownName, "plugin '\(bound.manifest.name)' has no function '\(callee[1])'", at: e.span,
+                bag.add(
+                    .unknownName, "plugin '\(bound.manifest.name)' has no function '\(callee[1])'", at: e.span,
                     hint: Suggestions.hint(for: callee[1], in: bound.manifest.functions.map(\.name)),
                     notes: [.init("its functions are declared here", at: bound.manifest.span.location)])
                 return false
             }
             if fn.isField {
-                bag.add(.wrongArguments, "'\(path)' is a field; read it without parentheses", at: e.span, hint: "write \(path)")
+                bag.add(
+                    .wrongArguments, "'\(path)' is a field; read it without parentheses", at: e.span,
+                    hint: "write \(path)")
                 return false
             }
             guard args.count == fn.parameters.count else {
-                let signature = "\(path)(" + fn.parameters.map { "\($0.name): \($0.type)" }.joined(separator: ", ") + ")"
-                bag.add(.wrongArguments, "'\(path)' takes \(fn.parameters.count) argument\(fn.parameters.count == 1 ? "" : "s"), not \(args.count)", at: e.span, hint: "write \(signature)")
+                let signature =
+                    "\(path)(" + fn.parameters.map { "\($0.name): \($0.type)" }.joined(separator: ", ") + ")"
+                bag.add(
+                    .wrongArguments,
+                    "'\(path)' takes \(fn.parameters.count) argument\(fn.parameters.count == 1 ? "" : "s"), not \(args.count)",
+                    at: e.span, hint: "write \(signature)")
                 return false
             }
             var needs = false
             for (i, p) in fn.parameters.enumerated() where !args[i].type.isError {
                 if args[i].type != p.type {
-                    bag.add(.typeMismatch, "argument '\(p.name)' of '\(path)' must be \(article(p.type)), but this is \(article(args[i].type))", at: args[i].span)
+                    bag.add(
+                        .typeMismatch,
+                        "argument '\(p.name)' of '\(path)' must be \(article(p.type)), but this is \(article(args[i].type))",
+                        at: args[i].span)
                     return false
                 }
                 if p.type == .item { needs = true }
@@ -323,14 +362,20 @@ struct ExpressionChecker {
         }
         var candidates: [String] = BuiltinFunction.allCases.map(\.rawValue)
         for (ns, bound) in namespaces { candidates += bound.manifest.functions.map { "\(ns).\($0.name)" } }
-        bag.add(.unknownName, "unknown function '\(path)'", at: e.span, hint: Suggestions.hint(for: path, in: candidates))
+        bag.add(
+            .unknownName, "unknown function '\(path)'", at: e.span, hint: Suggestions.hint(for: path, in: candidates))
         return false
     }
 
-    private mutating func checkBuiltin(_ e: inout Expr, _ f: BuiltinFunction, _ args: inout [Expr], _ scope: Scope) -> Bool {
+    private mutating func checkBuiltin(_ e: inout Expr, _ f: BuiltinFunction, _ args: inout [Expr], _ scope: Scope)
+        -> Bool
+    {
         func arity(_ range: ClosedRange<Int>, _ signature: String) -> Bool {
             if range.contains(args.count) { return true }
-            bag.add(.wrongArguments, "'\(f.rawValue)' takes \(range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)") arguments, not \(args.count)", at: e.span, hint: "write \(signature)")
+            bag.add(
+                .wrongArguments,
+                "'\(f.rawValue)' takes \(range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)") arguments, not \(args.count)",
+                at: e.span, hint: "write \(signature)")
             return false
         }
         let iterates = [.count, .sum, .any, .all].contains(f)
@@ -341,11 +386,16 @@ struct ExpressionChecker {
             guard arity(f == .clamp ? 3...3 : 2...16, signature) else { return false }
             let t = args[0].type
             guard [.number, .money, .percent, .duration, .dateTime].contains(t) else {
-                bag.add(.typeMismatch, "'\(f.rawValue)' needs numbers, money, percents, durations or date-times, not \(article(t))", at: args[0].span)
+                bag.add(
+                    .typeMismatch,
+                    "'\(f.rawValue)' needs numbers, money, percents, durations or date-times, not \(article(t))",
+                    at: args[0].span)
                 return false
             }
             for a in args.dropFirst() where a.type != t {
-                bag.add(.typeMismatch, "all arguments of '\(f.rawValue)' must be \(article(t)); this is \(article(a.type))", at: a.span, hint: unitHint(a, args[0]))
+                bag.add(
+                    .typeMismatch, "all arguments of '\(f.rawValue)' must be \(article(t)); this is \(article(a.type))",
+                    at: a.span, hint: unitHint(a, args[0]))
                 return false
             }
             e.type = t
@@ -359,15 +409,22 @@ struct ExpressionChecker {
             e.type = .number
             return false
         case .count, .sum, .any, .all:
-            let signature = f == .sum ? "sum(cart.items, item.price * item.quantity)" : "\(f.rawValue)(cart.items, item.category == \"socks\")"
+            let signature =
+                f == .sum
+                ? "sum(cart.items, item.price * item.quantity)"
+                : "\(f.rawValue)(cart.items, item.category == \"socks\")"
             guard arity(f == .count ? 1...2 : 2...2, signature) else { return false }
             if args[0].type.isError { return false }
             guard args[0].type == .list(.item) else {
-                bag.add(.typeMismatch, "'\(f.rawValue)' iterates over cart.items, not \(article(args[0].type))", at: args[0].span, hint: "write \(signature)")
+                bag.add(
+                    .typeMismatch, "'\(f.rawValue)' iterates over cart.items, not \(article(args[0].type))",
+                    at: args[0].span, hint: "write \(signature)")
                 return false
             }
             if scope.inPredicate {
-                bag.add(.expressionTooCostly, "'\(f.rawValue)' cannot be nested inside another iteration", at: e.span, hint: "iterate over cart.items once")
+                bag.add(
+                    .expressionTooCostly, "'\(f.rawValue)' cannot be nested inside another iteration", at: e.span,
+                    hint: "iterate over cart.items once")
                 return false
             }
             if args.count == 2 {
@@ -378,7 +435,10 @@ struct ExpressionChecker {
                 if args[1].type.isError { return false }
                 let want: [ValueType] = f == .sum ? [.money, .number] : [.bool]
                 guard want.contains(args[1].type) else {
-                    bag.add(.typeMismatch, "the second argument of '\(f.rawValue)' must be \(want.map(article).joined(separator: " or ")), but this is \(article(args[1].type))", at: args[1].span)
+                    bag.add(
+                        .typeMismatch,
+                        "the second argument of '\(f.rawValue)' must be \(want.map(article).joined(separator: " or ")), but this is \(article(args[1].type))",
+                        at: args[1].span)
                     return false
                 }
                 e.type = f == .sum ? args[1].type : f == .count ? .number : .bool

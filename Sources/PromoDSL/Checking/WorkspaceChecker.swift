@@ -20,17 +20,25 @@ struct WorkspaceChecker {
         var boundRoles: Set<String> = []
         for binding in workspace?.models ?? [] {
             guard knownRoles.contains(binding.role) else {
-                bag.add(.unknownPlugin, "unknown model role '\(binding.role)'", at: binding.span, hint: Suggestions.hint(for: binding.role, in: knownRoles))
+                bag.add(
+                    .unknownPlugin, "unknown model role '\(binding.role)'", at: binding.span,
+                    hint: Suggestions.hint(for: binding.role, in: knownRoles))
                 continue
             }
             guard let manifest = manifests.first(where: { $0.name == binding.plugin }) else {
-                let hint = Suggestions.hint(for: binding.plugin, in: manifests.map(\.name))
-                    ?? (manifests.isEmpty ? "no plugin manifests were found; pass --plugins DIR" : "plugins found: " + manifests.map(\.name).joined(separator: ", "))
+                let hint =
+                    Suggestions.hint(for: binding.plugin, in: manifests.map(\.name))
+                    ?? (manifests.isEmpty
+                        ? "no plugin manifests were found; pass --plugins DIR"
+                        : "plugins found: " + manifests.map(\.name).joined(separator: ", "))
                 bag.add(.unknownPlugin, "no plugin named '\(binding.plugin)'", at: binding.span, hint: hint)
                 continue
             }
             guard manifest.role == binding.role else {
-                bag.add(.roleMismatch, "plugin '\(manifest.name)' serves the role '\(manifest.role)', not '\(binding.role)'", at: binding.span,
+                bag.add(
+                    .roleMismatch,
+                    "plugin '\(manifest.name)' serves the role '\(manifest.role)', not '\(binding.role)'",
+                    at: binding.span,
                     notes: [.init("its role is declared here", at: manifest.span.location)])
                 continue
             }
@@ -39,7 +47,8 @@ struct WorkspaceChecker {
         }
         for role in knownRoles where !boundRoles.contains(role) {
             unbound[role] = role
-            for m in manifests where m.role == role && namespaces[m.namespace] == nil && !ContextSchema.namespaces.contains(m.namespace) {
+            for m in manifests
+            where m.role == role && namespaces[m.namespace] == nil && !ContextSchema.namespaces.contains(m.namespace) {
                 unbound[m.namespace] = role
             }
         }
@@ -56,8 +65,10 @@ struct WorkspaceChecker {
     mutating func check(_ c: inout Campaign) {
         guard let workspace else { return checkExpressions(&c, currency: "CNY") }
         if let group = c.group, !workspace.groups.contains(where: { $0.name == group }) {
-            bag.add(.unknownGroup, "unknown stacking group '\(group)'", at: c.groupSpan ?? c.idSpan,
-                hint: Suggestions.hint(for: group, in: workspace.groups.map(\.name)) ?? "declare it under stacking: in promo.yaml")
+            bag.add(
+                .unknownGroup, "unknown stacking group '\(group)'", at: c.groupSpan ?? c.idSpan,
+                hint: Suggestions.hint(for: group, in: workspace.groups.map(\.name))
+                    ?? "declare it under stacking: in promo.yaml")
         }
         checkSchedule(c)
         checkExpressions(&c, currency: workspace.currency)
@@ -75,12 +86,15 @@ struct WorkspaceChecker {
         if let start, let end, end <= start {
             bag.add(.invalidSchedule, "the schedule ends (\(s.ends!)) before it starts (\(s.starts!))", at: s.span)
         } else if let end, end < now {
-            bag.add(.campaignEnded, "campaign '\(c.id)' ended at \(s.ends!)", at: s.span, hint: "remove it or move its end date")
+            bag.add(
+                .campaignEnded, "campaign '\(c.id)' ended at \(s.ends!)", at: s.span,
+                hint: "remove it or move its end date")
         }
     }
 
     private mutating func checkExpressions(_ c: inout Campaign, currency: String) {
-        var checker = ExpressionChecker(currency: currency, namespaces: namespaces, unboundNamespaces: unbound, bag: bag)
+        var checker = ExpressionChecker(
+            currency: currency, namespaces: namespaces, unboundNamespaces: unbound, bag: bag)
         checker.unboundFields = unboundFields
         var scope = ExpressionChecker.Scope(itemInScope: true, place: "a let binding")
         scope.laterLets = Set(c.lets.map(\.name))
@@ -148,7 +162,8 @@ struct WorkspaceChecker {
             c.offers[i] = o
         }
         for l in c.lets where !checker.usedLets.contains(l.name) {
-            checker.bag.add(.unusedLet, "let '\(l.name)' is never used", at: l.nameSpan, hint: "remove it, or use it in an offer")
+            checker.bag.add(
+                .unusedLet, "let '\(l.name)' is never used", at: l.nameSpan, hint: "remove it, or use it in an offer")
         }
         bag = checker.bag
         for (o, e, field) in never {
@@ -161,13 +176,17 @@ struct WorkspaceChecker {
         var offerIDs: [String: SourceSpan] = [:]
         for c in campaigns {
             if let first = campaignIDs[c.id] {
-                bag.add(.duplicateID, "campaign id '\(c.id)' is used twice", at: c.idSpan, notes: [.init("first used here", at: first.location)])
+                bag.add(
+                    .duplicateID, "campaign id '\(c.id)' is used twice", at: c.idSpan,
+                    notes: [.init("first used here", at: first.location)])
             } else {
                 campaignIDs[c.id] = c.idSpan
             }
             for o in c.offers {
                 if let first = offerIDs[o.id] {
-                    bag.add(.duplicateID, "offer id '\(o.id)' is used twice", at: o.idSpan, notes: [.init("first used here", at: first.location)])
+                    bag.add(
+                        .duplicateID, "offer id '\(o.id)' is used twice", at: o.idSpan,
+                        notes: [.init("first used here", at: first.location)])
                 } else {
                     offerIDs[o.id] = o.idSpan
                 }

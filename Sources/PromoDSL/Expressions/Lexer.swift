@@ -35,7 +35,9 @@ struct Lexer {
     init(_ text: String) { s = Array(text.unicodeScalars) }
 
     static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
-    static func isIdentStart(_ c: Unicode.Scalar) -> Bool { (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_" }
+    static func isIdentStart(_ c: Unicode.Scalar) -> Bool {
+        (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_"
+    }
     static func isIdent(_ c: Unicode.Scalar) -> Bool { isIdentStart(c) || isDigit(c) }
 
     func peek(_ k: Int = 0) -> Unicode.Scalar? { i + k < s.count ? s[i + k] : nil }
@@ -56,7 +58,9 @@ struct Lexer {
             } else if Self.isIdentStart(c) {
                 while let d = peek(), Self.isIdent(d) { i += 1 }
                 let word = text(start, i)
-                tokens.append(Token(kind: Self.keywords.contains(word) ? .keyword(word) : .identifier(word), start: start, end: i))
+                tokens.append(
+                    Token(kind: Self.keywords.contains(word) ? .keyword(word) : .identifier(word), start: start, end: i)
+                )
             } else if c == "\"" || c == "'" {
                 tokens.append(try string(quote: c, start))
             } else {
@@ -149,6 +153,7 @@ struct Lexer {
             }
         }
         throw LexError(
-            message: "string is not closed", start: start, end: i, hint: "add the closing \(quote == "\"" ? "\"" : "'")")
+            message: "string is not closed", start: start, end: i, hint: "add the closing \(quote == "\"" ? "\"" : "'")"
+        )
     }
 }

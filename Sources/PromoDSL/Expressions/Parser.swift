@@ -60,7 +60,8 @@ public struct ExpressionParser {
         do throws(Diagnostic) {
             let e = try parser.expression(0)
             if parser.current.kind != .end {
-                throw parser.error("unexpected \(parser.describe(parser.current)) after the end of the expression",
+                throw parser.error(
+                    "unexpected \(parser.describe(parser.current)) after the end of the expression",
                     hint: "join conditions with 'and' or 'or'")
             }
             return .success(e)
@@ -74,7 +75,8 @@ public struct ExpressionParser {
     func span(_ a: Token, _ b: Token) -> SourceSpan { source.span(a.start, b.end) }
 
     func error(_ message: String, hint: String? = nil) -> Diagnostic {
-        Diagnostic(.expressionSyntax, message, at: source.span(current.start, max(current.end, current.start + 1)), hint: hint)
+        Diagnostic(
+            .expressionSyntax, message, at: source.span(current.start, max(current.end, current.start + 1)), hint: hint)
     }
 
     func describe(_ t: Token) -> String {
@@ -128,7 +130,9 @@ public struct ExpressionParser {
             if op.precedence == 4, let next = binaryOperator(current), next.precedence == 4 {
                 throw error("comparisons do not chain; join them with 'and'")
             }
-            left = Expr(.binary(op, left, right), span: SourceSpan(file: source.file, start: left.span.start, end: right.span.end))
+            left = Expr(
+                .binary(op, left, right),
+                span: SourceSpan(file: source.file, start: left.span.start, end: right.span.end))
         }
         return left
     }
@@ -139,11 +143,15 @@ public struct ExpressionParser {
         case .keyword("not"):
             _ = advance()
             let operand = try expression(3)
-            return Expr(.unary(.not, operand), span: SourceSpan(file: source.file, start: span(t, t).start, end: operand.span.end))
+            return Expr(
+                .unary(.not, operand),
+                span: SourceSpan(file: source.file, start: span(t, t).start, end: operand.span.end))
         case .symbol("-"):
             _ = advance()
             let operand = try expression(6)
-            return Expr(.unary(.negate, operand), span: SourceSpan(file: source.file, start: span(t, t).start, end: operand.span.end))
+            return Expr(
+                .unary(.negate, operand),
+                span: SourceSpan(file: source.file, start: span(t, t).start, end: operand.span.end))
         case .symbol("("):
             _ = advance()
             var inner = try expression(0)

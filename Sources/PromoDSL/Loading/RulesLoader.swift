@@ -40,7 +40,9 @@ public struct RulesLoader: Sendable {
                 throw IOError(path: path, reason: "no such file or folder")
             }
             if isDirectory.boolValue {
-                guard let entries = fm.enumerator(atPath: path) else { throw IOError(path: path, reason: "cannot list the folder") }
+                guard let entries = fm.enumerator(atPath: path) else {
+                    throw IOError(path: path, reason: "cannot list the folder")
+                }
                 var found: [String] = []
                 while let entry = entries.nextObject() as? String {
                     let parts = entry.split(separator: "/")
@@ -48,7 +50,9 @@ public struct RulesLoader: Sendable {
                     if entry.hasSuffix(".yaml") || entry.hasSuffix(".yml") { found.append(join(path, entry)) }
                 }
                 for f in found.sorted() {
-                    if (f as NSString).lastPathComponent == "promo.yaml" && workspaceFile == nil && f == join(path, "promo.yaml") {
+                    if (f as NSString).lastPathComponent == "promo.yaml" && workspaceFile == nil
+                        && f == join(path, "promo.yaml")
+                    {
                         workspaceFile = f
                     } else {
                         campaignFiles.append(f)
@@ -81,7 +85,10 @@ public struct RulesLoader: Sendable {
         for f in ([workspaceFile].compactMap { $0 } + campaignFiles + manifestFiles) {
             inputs.append((f, fm.contents(atPath: f).map { [UInt8]($0) }))
         }
-        return check(workspaceFile: workspaceFile, campaignFiles: campaignFiles, manifestFiles: manifestFiles, contents: Dictionary(inputs.map { ($0.path, $0.bytes) }, uniquingKeysWith: { a, _ in a }), anchor: paths.first ?? ".")
+        return check(
+            workspaceFile: workspaceFile, campaignFiles: campaignFiles, manifestFiles: manifestFiles,
+            contents: Dictionary(inputs.map { ($0.path, $0.bytes) }, uniquingKeysWith: { a, _ in a }),
+            anchor: paths.first ?? ".")
     }
 
     private func join(_ a: String, _ b: String) -> String {
@@ -89,19 +96,29 @@ public struct RulesLoader: Sendable {
     }
 
     /// Loads from in-memory files (path → bytes); used by `load(paths:)`, tests and benchmarks.
-    public func load(workspace: (path: String, bytes: [UInt8])?, campaigns: [(path: String, bytes: [UInt8])], manifests: [(path: String, bytes: [UInt8])]) -> LoadedRules {
+    public func load(
+        workspace: (path: String, bytes: [UInt8])?, campaigns: [(path: String, bytes: [UInt8])],
+        manifests: [(path: String, bytes: [UInt8])]
+    ) -> LoadedRules {
         var contents: [String: [UInt8]?] = [:]
         for f in [workspace].compactMap({ $0 }) + campaigns + manifests { contents[f.path] = f.bytes }
-        return check(workspaceFile: workspace?.path, campaignFiles: campaigns.map(\.path), manifestFiles: manifests.map(\.path), contents: contents, anchor: campaigns.first?.path ?? ".")
+        return check(
+            workspaceFile: workspace?.path, campaignFiles: campaigns.map(\.path), manifestFiles: manifests.map(\.path),
+            contents: contents, anchor: campaigns.first?.path ?? ".")
     }
 
-    private func check(workspaceFile: String?, campaignFiles: [String], manifestFiles: [String], contents: [String: [UInt8]?], anchor: String) -> LoadedRules {
+    private func check(
+        workspaceFile: String?, campaignFiles: [String], manifestFiles: [String], contents: [String: [UInt8]?],
+        anchor: String
+    ) -> LoadedRules {
         var bag = DiagnosticBag()
         var sources: [String: SourceText] = [:]
         let reader = YAMLReader(limits: limits)
         func read(_ path: String) -> YAMLDocument? {
             guard let bytes = contents[path] ?? nil else {
-                bag.add(.unreadableFile, "cannot read the file", at: SourceSpan(file: path, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)))
+                bag.add(
+                    .unreadableFile, "cannot read the file",
+                    at: SourceSpan(file: path, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)))
                 return nil
             }
             do {
@@ -110,11 +127,19 @@ public struct RulesLoader: Sendable {
                 return doc
             } catch {
                 if error.kind != .invalidUTF8 && error.kind != .controlCharacter && error.kind != .tooLarge,
-                    let text = String(validating: bytes, as: UTF8.self) {
+                    let text = String(validating: bytes, as: UTF8.self)
+                {
                     sources[path] = SourceText(text)
                 }
-                let notes = error.note.map { [Diagnostic.Note($0.message, at: SourceLocation(file: path, mark: $0.mark))] } ?? []
-                bag.add(DiagnosticCode(error.kind), error.message, at: SourceSpan(file: path, start: error.mark, end: Mark(line: error.mark.line, column: error.mark.column + error.length)), hint: error.hint, notes: notes)
+                let notes =
+                    error.note.map { [Diagnostic.Note($0.message, at: SourceLocation(file: path, mark: $0.mark))] }
+                    ?? []
+                bag.add(
+                    DiagnosticCode(error.kind), error.message,
+                    at: SourceSpan(
+                        file: path, start: error.mark,
+                        end: Mark(line: error.mark.line, column: error.mark.column + error.length)), hint: error.hint,
+                    notes: notes)
                 return nil
             }
         }
@@ -126,7 +151,9 @@ public struct RulesLoader: Sendable {
             var r = NodeReader(file: path, source: doc.source, bag: bag)
             if let m = r.manifest(doc.root) {
                 if let other = manifests.first(where: { $0.name == m.name }) {
-                    r.bag.add(.duplicateID, "plugin '\(m.name)' is declared twice", at: m.span, notes: [.init("first declared here", at: other.span.location)])
+                    r.bag.add(
+                        .duplicateID, "plugin '\(m.name)' is declared twice", at: m.span,
+                        notes: [.init("first declared here", at: other.span.location)])
                 } else {
                     manifests.append(m)
                 }
@@ -143,7 +170,11 @@ public struct RulesLoader: Sendable {
             }
         } else {
             let dir = (anchor as NSString).deletingLastPathComponent
-            bag.add(.missingWorkspace, "no workspace file promo.yaml beside the rules", at: SourceSpan(file: dir.isEmpty ? anchor : anchor, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)), hint: "create promo.yaml with promo: 1 and currency: CNY")
+            bag.add(
+                .missingWorkspace, "no workspace file promo.yaml beside the rules",
+                at: SourceSpan(
+                    file: dir.isEmpty ? anchor : anchor, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)),
+                hint: "create promo.yaml with promo: 1 and currency: CNY")
         }
 
         var campaigns: [Campaign] = []

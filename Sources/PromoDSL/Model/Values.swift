@@ -22,13 +22,17 @@ public struct MoneyAmount: Sendable, Hashable, Comparable, CustomStringConvertib
     /// has, or overflow.
     public static func parse(amount: String, currency: String) -> Result<MoneyAmount, ValueError> {
         guard let digits = Currencies.minorDigits[currency] else {
-            return .failure(ValueError("unknown currency '\(currency)'", Suggestions.hint(for: currency, in: Currencies.minorDigits.keys)))
+            return .failure(
+                ValueError(
+                    "unknown currency '\(currency)'", Suggestions.hint(for: currency, in: Currencies.minorDigits.keys)))
         }
         guard let decimal = ExactDecimal(amount) else { return .failure(ValueError("'\(amount)' is not a number")) }
         guard decimal.scale <= digits else {
             return .failure(ValueError("\(currency) has \(digits) decimal places; '\(amount)' has \(decimal.scale)"))
         }
-        guard let minor = decimal.scaled(to: digits) else { return .failure(ValueError("amount '\(amount)' is too large")) }
+        guard let minor = decimal.scaled(to: digits) else {
+            return .failure(ValueError("amount '\(amount)' is too large"))
+        }
         return .success(MoneyAmount(minorUnits: minor, currency: currency))
     }
 
@@ -145,7 +149,9 @@ public struct DateTimeValue: Sendable, Hashable, CustomStringConvertible {
             }
         }
         guard i == s.count else { return nil }
-        let daysInMonth = [31, (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        let daysInMonth = [
+            31, (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+        ]
         guard (1...12).contains(mo), d >= 1, d <= daysInMonth[mo - 1], value.hour < 24, value.minute < 60,
             value.second < 60
         else { return nil }

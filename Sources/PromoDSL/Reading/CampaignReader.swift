@@ -1,10 +1,13 @@
-public import PromoYAML
+import PromoYAML
 
 extension NodeReader {
     /// Reads a campaign file; nil when it is too broken to hold a campaign id.
     mutating func campaign(_ root: Node?, currency: String) -> Campaign? {
         guard let root else {
-            bag.add(.missingKey, "the campaign file is empty", at: SourceSpan(file: file, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)), hint: "start with promo: 1 and campaign: <id>")
+            bag.add(
+                .missingKey, "the campaign file is empty",
+                at: SourceSpan(file: file, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)),
+                hint: "start with promo: 1 and campaign: <id>")
             return nil
         }
         guard let f = fields(root, as: "campaign", what: "a campaign") else { return nil }
@@ -21,7 +24,9 @@ extension NodeReader {
         if let n = f("schedule") { c.schedule = schedule(n) }
         if let n = f("holdout") { c.holdout = percent(n, what: "holdout") }
         if f("holdout") == nil || c.holdout?.partsPerMillion == 0 {
-            bag.add(.noHoldout, "campaign '\(id)' has no holdout, so its effect cannot be measured", at: c.idSpan, hint: "add holdout: 5%")
+            bag.add(
+                .noHoldout, "campaign '\(id)' has no holdout, so its effect cannot be measured", at: c.idSpan,
+                hint: "add holdout: 5%")
         }
         if let n = f("budget"), let b = fields(n, as: "budget", what: "budget") {
             var budget = Budget()
@@ -48,7 +53,9 @@ extension NodeReader {
             for pair in pairs {
                 guard let name = identifier(pair.key, what: "let name") else { continue }
                 if name.contains("-") || name.contains(".") || Lexer.keywords.contains(name) {
-                    bag.add(.invalidValue, "'\(name)' cannot be a let name", at: span(pair.key), hint: "use letters, digits and '_'; not a keyword")
+                    bag.add(
+                        .invalidValue, "'\(name)' cannot be a let name", at: span(pair.key),
+                        hint: "use letters, digits and '_'; not a keyword")
                     continue
                 }
                 guard let e = expression(pair.value, what: "a let expression") else { continue }
@@ -66,13 +73,16 @@ extension NodeReader {
             if TimeZones.isKnown(tz) {
                 s.timeZone = tz
             } else {
-                bag.add(.invalidValue, "unknown time zone '\(tz)'", at: span(n), hint: Suggestions.hint(for: tz, in: TimeZones.common) ?? "use an IANA name such as Asia/Shanghai")
+                bag.add(
+                    .invalidValue, "unknown time zone '\(tz)'", at: span(n),
+                    hint: Suggestions.hint(for: tz, in: TimeZones.common) ?? "use an IANA name such as Asia/Shanghai")
             }
         }
         for key in ["starts", "ends"] {
             guard let n = f(key), let v = scalar(n, what: key) else { continue }
             guard let d = DateTimeValue.parse(v.value) else {
-                bag.add(.invalidValue, "'\(v.value)' is not a date-time", at: span(n), hint: "write 2026-12-01T00:00+08:00")
+                bag.add(
+                    .invalidValue, "'\(v.value)' is not a date-time", at: span(n), hint: "write 2026-12-01T00:00+08:00")
                 continue
             }
             if d.offsetSeconds == nil && f("time_zone") == nil {
@@ -126,7 +136,8 @@ extension NodeReader {
                 let value = kindNode.scalar?.value ?? kindNode.shapeName
                 bag.add(
                     .unknownOfferKind, "unknown offer kind '\(value)'", at: span(kindNode),
-                    hint: Suggestions.hint(for: value, in: OfferKind.names) ?? "one of: " + OfferKind.names.joined(separator: ", "))
+                    hint: Suggestions.hint(for: value, in: OfferKind.names) ?? "one of: "
+                        + OfferKind.names.joined(separator: ", "))
                 return nil
             }
         }
@@ -134,17 +145,22 @@ extension NodeReader {
         var foreign: [String: String] = [:]
         if let kindName {
             for (kind, keys) in Vocabulary.kindKeys where kind != kindName {
-                for key in keys where !allowed.contains(key) { foreign[key] = foreign[key].map { "\($0) and \(kind)" } ?? "\(kind) offers" }
+                for key in keys where !allowed.contains(key) {
+                    foreign[key] = foreign[key].map { "\($0) and \(kind)" } ?? "\(kind) offers"
+                }
             }
         }
         let what = kindName.map { "a \($0) offer" } ?? "an offer"
-        guard let f = fields(node, as: "offer", what: what, allowed: allowed, foreign: foreign,
-            required: kindName.flatMap { Vocabulary.kindRequired[$0] } ?? [])
+        guard
+            let f = fields(
+                node, as: "offer", what: what, allowed: allowed, foreign: foreign,
+                required: kindName.flatMap { Vocabulary.kindRequired[$0] } ?? [])
         else { return nil }
         guard let kindName, let idNode = f("id"), let id = identifier(idNode, what: "offer id") else { return nil }
         var o = Offer(
             id: id, idSpan: span(idNode), title: nil, kind: .freeShipping(maxShipping: nil), kindSpan: span(f("kind")!),
-            appliesTo: nil, when: nil, marginFloor: nil, maxDiscount: nil, priority: 0, onMissing: .skip, span: span(node))
+            appliesTo: nil, when: nil, marginFloor: nil, maxDiscount: nil, priority: 0, onMissing: .skip,
+            span: span(node))
         if let n = f("title") { o.title = text(n, what: "a title") }
         if let n = f("applies_to") { o.appliesTo = expression(n, what: "applies_to") }
         if let n = f("when") { o.when = expression(n, what: "when") }
@@ -153,7 +169,9 @@ extension NodeReader {
         if let n = f("priority") { o.priority = integer(n, what: "priority", range: -1_000_000...1_000_000) ?? 0 }
         if let n = f("on_missing") {
             if let s = n.scalar {
-                if s.value != "skip" { bag.add(.invalidValue, "on_missing must be skip or { value: ... }, not '\(s.value)'", at: span(n)) }
+                if s.value != "skip" {
+                    bag.add(.invalidValue, "on_missing must be skip or { value: ... }, not '\(s.value)'", at: span(n))
+                }
             } else if let m = fields(n, as: "on_missing", what: "on_missing"), let v = m("value"),
                 let e = expression(v, what: "on_missing value")
             {
@@ -174,7 +192,9 @@ extension NodeReader {
         case "spend_threshold":
             var tiers: [Tier] = []
             for t in f("tiers").flatMap({ list($0, what: "tiers") }) ?? [] {
-                guard let tf = fields(t, as: "tier", what: "a tier"), let spend = tf("spend").flatMap({ money($0, what: "spend", currency: currency) }) else { continue }
+                guard let tf = fields(t, as: "tier", what: "a tier"),
+                    let spend = tf("spend").flatMap({ money($0, what: "spend", currency: currency) })
+                else { continue }
                 let off = tf("off").flatMap { money($0, what: "off", currency: currency) }
                 let pct = tf("percent").flatMap { percent($0, what: "percent") }
                 if (off == nil) == (pct == nil) && tf("off") == nil && tf("percent") == nil {
@@ -183,7 +203,9 @@ extension NodeReader {
                     bag.add(.invalidValue, "a tier has either 'off' or 'percent', not both", at: span(t))
                 }
                 if let off, off > spend {
-                    bag.add(.invalidValue, "tier takes \(off) off a spend of \(spend)", at: span(t), hint: "the discount cannot exceed the threshold")
+                    bag.add(
+                        .invalidValue, "tier takes \(off) off a spend of \(spend)", at: span(t),
+                        hint: "the discount cannot exceed the threshold")
                 }
                 tiers.append(Tier(spend: spend, off: off, percent: pct, span: span(t)))
             }
@@ -214,19 +236,26 @@ extension NodeReader {
         case "buy_x_get_y":
             let buy = f("buy").flatMap { itemSet($0, what: "buy") } ?? ItemSet(match: nil, quantity: 1)
             var getPercent = PercentValue(partsPerMillion: 1_000_000)
-            let get = f("get").flatMap { n -> ItemSet? in
-                if let p = n.mapping?.first(where: { $0.key.scalar?.value == "percent" })?.value, let v = percent(p, what: "get percent") { getPercent = v }
-                return itemSet(n, what: "get")
-            } ?? ItemSet(match: nil, quantity: 1)
+            let get =
+                f("get").flatMap { n -> ItemSet? in
+                    if let p = n.mapping?.first(where: { $0.key.scalar?.value == "percent" })?.value,
+                        let v = percent(p, what: "get percent")
+                    {
+                        getPercent = v
+                    }
+                    return itemSet(n, what: "get")
+                } ?? ItemSet(match: nil, quantity: 1)
             let cheapest = f("cheapest_first").flatMap { bool($0, what: "cheapest_first") } ?? true
             let maxApps = f("max_applications").flatMap { integer($0, what: "max_applications", range: 1...1000) }
-            o.kind = .buyXGetY(buy: buy, get: get, percent: getPercent, cheapestFirst: cheapest, maxApplications: maxApps)
+            o.kind = .buyXGetY(
+                buy: buy, get: get, percent: getPercent, cheapestFirst: cheapest, maxApplications: maxApps)
         case "gift":
             guard let sku = f("sku").flatMap({ text($0, what: "a sku") }) else { return nil }
             let q = f("quantity").flatMap { integer($0, what: "quantity", range: 1...100) } ?? 1
             o.kind = .gift(sku: sku, quantity: q)
         default:
-            o.kind = .freeShipping(maxShipping: f("max_shipping").flatMap { money($0, what: "max_shipping", currency: currency) })
+            o.kind = .freeShipping(
+                maxShipping: f("max_shipping").flatMap { money($0, what: "max_shipping", currency: currency) })
         }
         return o
     }
@@ -236,7 +265,9 @@ extension NodeReader {
         let match = f("match").flatMap { expression($0, what: "match") }
         let q = f("quantity").flatMap { integer($0, what: "quantity", range: 1...1000) } ?? 1
         if what == "buy", f("percent") != nil {
-            bag.add(.unknownKey, "unknown key 'percent' in buy", at: f.keySpans["percent"]!, hint: "the percent off goes under get")
+            bag.add(
+                .unknownKey, "unknown key 'percent' in buy", at: f.keySpans["percent"]!,
+                hint: "the percent off goes under get")
         }
         return ItemSet(match: match, quantity: q)
     }

@@ -1,10 +1,12 @@
-public import PromoYAML
+import PromoYAML
 
 extension NodeReader {
     /// Reads `plugins/<name>/plugin.yaml`.
     mutating func manifest(_ root: Node?) -> PluginManifest? {
         guard let root else {
-            bag.add(.missingKey, "the plugin manifest is empty", at: SourceSpan(file: file, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)))
+            bag.add(
+                .missingKey, "the plugin manifest is empty",
+                at: SourceSpan(file: file, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)))
             return nil
         }
         guard let f = fields(root, as: "manifest", what: "a plugin manifest") else { return nil }
@@ -21,7 +23,9 @@ extension NodeReader {
             guard let ff = fields(fn, as: "function", what: "a function"),
                 let fname = ff("name").flatMap({ identifier($0, what: "function name") }),
                 let result = ff("result").flatMap({ type($0) }),
-                let per = ff("per").flatMap({ enumeration($0, what: "per", ModelFunction.Scope.allCases.map(\.rawValue)) })
+                let per = ff("per").flatMap({
+                    enumeration($0, what: "per", ModelFunction.Scope.allCases.map(\.rawValue))
+                })
             else { continue }
             var params: [ModelFunction.Parameter] = []
             for p in ff("params").flatMap({ list($0, what: "params") }) ?? [] {
@@ -43,7 +47,9 @@ extension NodeReader {
                     name: fname, parameters: params, result: result, per: ModelFunction.Scope(rawValue: per)!,
                     isField: isField, description: ff("description").flatMap { text($0, what: "a description") }))
         }
-        m.trainsOn = f("trains_on").flatMap { list($0, what: "trains_on") }?.compactMap { identifier($0, what: "table name") } ?? []
+        m.trainsOn =
+            f("trains_on").flatMap { list($0, what: "trains_on") }?.compactMap { identifier($0, what: "table name") }
+            ?? []
         if let r = f("runtime"), let rf = fields(r, as: "runtime", what: "runtime") {
             if let b = rf("builtin"), let t = text(b, what: "a Swift type name") {
                 m.runtime = .builtin(typeName: t)
@@ -51,16 +57,23 @@ extension NodeReader {
                 let arguments = args.compactMap { text($0, what: "a command argument") }
                 var env: [String: String] = [:]
                 for pair in rf("environment").flatMap({ mappingPairs($0, what: "environment") }) ?? [] {
-                    if let k = text(pair.key, what: "a variable name"), let v = text(pair.value, what: "a value") { env[k] = v }
+                    if let k = text(pair.key, what: "a variable name"), let v = text(pair.value, what: "a value") {
+                        env[k] = v
+                    }
                 }
                 var deadline = 100
                 if let d = rf("deadline"), let t = text(d, what: "a deadline") {
-                    if t.hasSuffix("ms"), let v = Int(t.dropLast(2)), v > 0 { deadline = v } else if t.hasSuffix("s"), let v = Int(t.dropLast()), v > 0 { deadline = v * 1000 } else {
+                    if t.hasSuffix("ms"), let v = Int(t.dropLast(2)), v > 0 {
+                        deadline = v
+                    } else if t.hasSuffix("s"), let v = Int(t.dropLast()), v > 0 {
+                        deadline = v * 1000
+                    } else {
                         bag.add(.invalidValue, "'\(t)' is not a deadline", at: span(d), hint: "write 50ms or 2s")
                     }
                 }
                 m.runtime = .command(
-                    arguments: arguments, workingDirectory: rf("working_directory").flatMap { text($0, what: "a directory") },
+                    arguments: arguments,
+                    workingDirectory: rf("working_directory").flatMap { text($0, what: "a directory") },
                     environment: env, deadlineMilliseconds: deadline,
                     maxBatch: rf("max_batch").flatMap { integer($0, what: "max_batch", range: 1...1_000_000) } ?? 1000)
                 if arguments.isEmpty { bag.add(.invalidValue, "command must name a program", at: span(c)) }
@@ -82,7 +95,10 @@ extension NodeReader {
     mutating func type(_ node: Node) -> ValueType? {
         guard let t = text(node, what: "a type name") else { return nil }
         guard let v = ValueType(name: t) else {
-            bag.add(.invalidValue, "unknown type '\(t)'", at: span(node), hint: Suggestions.hint(for: t, in: ValueType.names) ?? "one of: " + ValueType.names.joined(separator: ", ") + ", list<T>")
+            bag.add(
+                .invalidValue, "unknown type '\(t)'", at: span(node),
+                hint: Suggestions.hint(for: t, in: ValueType.names) ?? "one of: "
+                    + ValueType.names.joined(separator: ", ") + ", list<T>")
             return nil
         }
         return v

@@ -1,4 +1,4 @@
-public import PromoYAML
+import PromoYAML
 
 /// Reads typed values out of YAML nodes by the rules schema, reporting every problem into a bag.
 /// Scalars are typed here, never by YAML 1.1's rules.
@@ -54,7 +54,8 @@ struct NodeReader {
         let required = specs.filter(\.required).map(\.name).filter { allowedKeys.contains($0) } + extraRequired
         for key in required where result.values[key] == nil {
             bag.add(
-                .missingKey, "\(what) needs the key '\(key)'", at: SourceSpan(file: file, start: node.start, end: node.start),
+                .missingKey, "\(what) needs the key '\(key)'",
+                at: SourceSpan(file: file, start: node.start, end: node.start),
                 hint: specs.first { $0.name == key }.map { "add '\(key)': \($0.summary)" })
         }
         return result
@@ -101,7 +102,8 @@ struct NodeReader {
         guard let s = scalar(node, what: what) else { return nil }
         guard s.style == .plain, let v = Int(s.value), range.contains(v) else {
             bag.add(
-                .invalidValue, "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(s.value)'",
+                .invalidValue,
+                "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(s.value)'",
                 at: span(node))
             return nil
         }
@@ -120,7 +122,9 @@ struct NodeReader {
     mutating func bool(_ node: Node, what: String) -> Bool? {
         guard let s = scalar(node, what: what) else { return nil }
         if s.style == .plain, s.value == "true" || s.value == "false" { return s.value == "true" }
-        bag.add(.invalidValue, "\(what) must be true or false, not '\(s.value)'", at: span(node), hint: "write true or false")
+        bag.add(
+            .invalidValue, "\(what) must be true or false, not '\(s.value)'", at: span(node),
+            hint: "write true or false")
         return nil
     }
 
@@ -166,7 +170,8 @@ struct NodeReader {
         case .success(let m):
             if let currency, m.currency != currency {
                 bag.add(
-                    .wrongCurrency, "\(what) is in \(m.currency) but the workspace currency is \(currency)", at: span(node),
+                    .wrongCurrency, "\(what) is in \(m.currency) but the workspace currency is \(currency)",
+                    at: span(node),
                     hint: "write the amount in \(currency)")
                 return nil
             }
@@ -222,14 +227,17 @@ struct NodeReader {
         if ["", "~", "null", "Null", "NULL"].contains(v) { return "null" }
         var s = Substring(v)
         if s.first == "-" || s.first == "+" { s = s.dropFirst() }
-        if s.hasPrefix("0x"), s.count > 2, s.dropFirst(2).allSatisfy({ $0.isHexDigit || $0 == "_" }) { return "a number" }
+        if s.hasPrefix("0x"), s.count > 2, s.dropFirst(2).allSatisfy({ $0.isHexDigit || $0 == "_" }) {
+            return "a number"
+        }
         if s.count > 1, s.first == "0", s.allSatisfy({ ("0"..."7").contains($0) || $0 == "_" }) {
             return "an octal number"
         }
         if [".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"].contains(s) { return "a number" }
         let body = s.split(separator: "e", maxSplits: 1, omittingEmptySubsequences: false)
         let mantissa = body.first ?? ""
-        let digitsOK = !mantissa.isEmpty && mantissa.allSatisfy { $0.isASCIIDigit || $0 == "." || $0 == "_" }
+        let digitsOK =
+            !mantissa.isEmpty && mantissa.allSatisfy { $0.isASCIIDigit || $0 == "." || $0 == "_" }
             && mantissa.contains(where: \.isASCIIDigit) && mantissa.filter({ $0 == "." }).count <= 1
         if digitsOK { return "a number" }
         return nil

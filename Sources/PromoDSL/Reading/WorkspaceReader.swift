@@ -1,4 +1,4 @@
-public import PromoYAML
+import PromoYAML
 
 extension NodeReader {
     mutating func version(_ fields: Fields, key: String) {
@@ -16,7 +16,10 @@ extension NodeReader {
             file: file, version: 1, currency: "CNY", rounding: .halfUp, groups: [],
             arbitration: Arbitration(objective: .incrementalProfit, maxOffersPerCustomer: 3), models: [])
         guard let root else {
-            bag.add(.missingKey, "the workspace file is empty", at: SourceSpan(file: file, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)), hint: "start with promo: 1 and currency: CNY")
+            bag.add(
+                .missingKey, "the workspace file is empty",
+                at: SourceSpan(file: file, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)),
+                hint: "start with promo: 1 and currency: CNY")
             return ws
         }
         guard let f = fields(root, as: "workspace", what: "the workspace file") else { return ws }
@@ -33,10 +36,14 @@ extension NodeReader {
                     let g = fields(pair.value, as: "group", what: "stacking group '\(name)'")
                 else { continue }
                 var group = StackingGroup(name: name, mode: .best, base: .original, span: span(pair.key))
-                if let m = g("mode"), let mode = enumeration(m, what: "stacking mode", StackingGroup.Mode.allCases.map(\.rawValue)) {
+                if let m = g("mode"),
+                    let mode = enumeration(m, what: "stacking mode", StackingGroup.Mode.allCases.map(\.rawValue))
+                {
                     group.mode = StackingGroup.Mode(rawValue: mode)!
                 }
-                if let b = g("base"), let base = enumeration(b, what: "stacking base", StackingGroup.Base.allCases.map(\.rawValue)) {
+                if let b = g("base"),
+                    let base = enumeration(b, what: "stacking base", StackingGroup.Base.allCases.map(\.rawValue))
+                {
                     group.base = StackingGroup.Base(rawValue: base)!
                 }
                 if let d = g("description") { _ = text(d, what: "a description") }
@@ -49,7 +56,8 @@ extension NodeReader {
             {
                 ws.arbitration.objective = Arbitration.Objective(rawValue: v)!
             }
-            if let m = a("max_offers_per_customer"), let v = integer(m, what: "max_offers_per_customer", range: 1...100) {
+            if let m = a("max_offers_per_customer"), let v = integer(m, what: "max_offers_per_customer", range: 1...100)
+            {
                 ws.arbitration.maxOffersPerCustomer = v
             }
         }

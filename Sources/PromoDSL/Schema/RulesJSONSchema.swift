@@ -22,7 +22,9 @@ public enum RulesJSONSchema {
                 return "[\n" + items.map { inner + $0.render(inner) }.joined(separator: ",\n") + "\n\(indent)]"
             case .object(let pairs):
                 if pairs.isEmpty { return "{}" }
-                return "{\n" + pairs.map { "\(inner)\(JSONText.quote($0.0)): \($0.1.render(inner))" }.joined(separator: ",\n") + "\n\(indent)}"
+                return "{\n"
+                    + pairs.map { "\(inner)\(JSONText.quote($0.0)): \($0.1.render(inner))" }.joined(separator: ",\n")
+                    + "\n\(indent)}"
             }
         }
     }
@@ -39,10 +41,17 @@ public enum RulesJSONSchema {
         case .dateTime:
             .object([
                 ("type", .string("string")),
-                ("pattern", .string("^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt][0-9]{2}:[0-9]{2}(:[0-9]{2})?([Zz]|[+-][0-9]{2}:[0-9]{2})?)?$")),
+                (
+                    "pattern",
+                    .string(
+                        "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt][0-9]{2}:[0-9]{2}(:[0-9]{2})?([Zz]|[+-][0-9]{2}:[0-9]{2})?)?$")
+                ),
             ])
         case .expression:
-            .object([("type", .array([.string("string"), .string("boolean"), .string("number")])), ("description", .string("an expression of the rules language"))])
+            .object([
+                ("type", .array([.string("string"), .string("boolean"), .string("number")])),
+                ("description", .string("an expression of the rules language")),
+            ])
         case .enumeration(let cases): .object([("enum", .array(cases.map(JSON.string)))])
         case .object(let name): .object([("$ref", .string("#/$defs/\(name)"))])
         case .list(let inner): .object([("type", .string("array")), ("items", shape(inner))])
@@ -55,11 +64,19 @@ public enum RulesJSONSchema {
         let specs = Vocabulary.objects[name] ?? []
         var pairs: [(String, JSON)] = [("type", .string("object"))]
         pairs.append(
-            ("properties", .object(specs.map { spec in
-                guard case .object(var fields) = shape(spec.shape) else { return (spec.name, shape(spec.shape)) }
-                if !fields.contains(where: { $0.0 == "description" }) { fields.append(("description", .string(spec.summary))) }
-                return (spec.name, .object(fields))
-            })))
+            (
+                "properties",
+                .object(
+                    specs.map { spec in
+                        guard case .object(var fields) = shape(spec.shape) else {
+                            return (spec.name, shape(spec.shape))
+                        }
+                        if !fields.contains(where: { $0.0 == "description" }) {
+                            fields.append(("description", .string(spec.summary)))
+                        }
+                        return (spec.name, .object(fields))
+                    })
+            ))
         let required = specs.filter(\.required).map(\.name)
         if !required.isEmpty { pairs.append(("required", .array(required.map(JSON.string)))) }
         pairs.append(("additionalProperties", .bool(false)))
@@ -68,10 +85,16 @@ public enum RulesJSONSchema {
                 let allowed = Vocabulary.commonOfferKeys + (Vocabulary.kindKeys[kind] ?? [])
                 return .object([
                     ("if", .object([("properties", .object([("kind", .object([("const", .string(kind))]))]))])),
-                    ("then", .object([
-                        ("required", .array((["id", "kind"] + (Vocabulary.kindRequired[kind] ?? [])).map(JSON.string))),
-                        ("propertyNames", .object([("enum", .array(allowed.map(JSON.string)))])),
-                    ])),
+                    (
+                        "then",
+                        .object([
+                            (
+                                "required",
+                                .array((["id", "kind"] + (Vocabulary.kindRequired[kind] ?? [])).map(JSON.string))
+                            ),
+                            ("propertyNames", .object([("enum", .array(allowed.map(JSON.string)))])),
+                        ])
+                    ),
                 ])
             }
             pairs.append(("allOf", .array(rules)))
@@ -85,14 +108,20 @@ public enum RulesJSONSchema {
             ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
             ("$id", .string("https://promoengine.dev/schema/rules-1.json")),
             ("title", .string("PromoEngine rules, language version 1")),
-            ("description", .string("rules/promo.yaml (workspace), campaign files, and plugins/*/plugin.yaml manifests")),
+            (
+                "description",
+                .string("rules/promo.yaml (workspace), campaign files, and plugins/*/plugin.yaml manifests")
+            ),
             ("if", .object([("required", .array([.string("campaign")]))])),
             ("then", .object([("$ref", .string("#/$defs/campaign"))])),
-            ("else", .object([
-                ("if", .object([("required", .array([.string("plugin")]))])),
-                ("then", .object([("$ref", .string("#/$defs/manifest"))])),
-                ("else", .object([("$ref", .string("#/$defs/workspace"))])),
-            ])),
+            (
+                "else",
+                .object([
+                    ("if", .object([("required", .array([.string("plugin")]))])),
+                    ("then", .object([("$ref", .string("#/$defs/manifest"))])),
+                    ("else", .object([("$ref", .string("#/$defs/workspace"))])),
+                ])
+            ),
             ("$defs", .object(names.map { ($0, definition($0)) })),
         ])
     }

@@ -43,19 +43,28 @@ public enum Vocabulary {
     public static let objects: [String: [KeySpec]] = [
         "workspace": [
             KeySpec("promo", .integer, required: true, "language version; 1"),
-            KeySpec("currency", .enumeration(Currencies.minorDigits.keys.sorted()), required: true, "ISO 4217 currency of every amount"),
-            KeySpec("rounding", .enumeration(RoundingMode.allCases.map(\.rawValue)), "rounding to the minor unit; default half_up"),
+            KeySpec(
+                "currency", .enumeration(Currencies.minorDigits.keys.sorted()), required: true,
+                "ISO 4217 currency of every amount"),
+            KeySpec(
+                "rounding", .enumeration(RoundingMode.allCases.map(\.rawValue)),
+                "rounding to the minor unit; default half_up"),
             KeySpec("stacking", .dictionary(.object("group")), "stacking groups by name"),
             KeySpec("arbitration", .object("arbitration"), "how eligible offers are ranked"),
             KeySpec("models", .dictionary(.identifier), "which plugin serves each model role"),
         ],
         "group": [
-            KeySpec("mode", .enumeration(StackingGroup.Mode.allCases.map(\.rawValue)), required: true, "best, stack or first"),
-            KeySpec("base", .enumeration(StackingGroup.Base.allCases.map(\.rawValue)), "original (default) or discounted prices"),
+            KeySpec(
+                "mode", .enumeration(StackingGroup.Mode.allCases.map(\.rawValue)), required: true,
+                "best, stack or first"),
+            KeySpec(
+                "base", .enumeration(StackingGroup.Base.allCases.map(\.rawValue)),
+                "original (default) or discounted prices"),
             KeySpec("description", .text, "what the group is for"),
         ],
         "arbitration": [
-            KeySpec("objective", .enumeration(Arbitration.Objective.allCases.map(\.rawValue)), "default incremental_profit"),
+            KeySpec(
+                "objective", .enumeration(Arbitration.Objective.allCases.map(\.rawValue)), "default incremental_profit"),
             KeySpec("max_offers_per_customer", .integer, "offers one decision may give; default 3"),
         ],
         "campaign": [
@@ -92,7 +101,9 @@ public enum Vocabulary {
             KeySpec("margin_floor", .percent, "never sell a covered item below this margin"),
             KeySpec("max_discount", .money, "cap on the discount per decision"),
             KeySpec("priority", .integer, "order within the campaign; default 0"),
-            KeySpec("on_missing", .either([.enumeration(["skip"]), .object("on_missing")]), "when a model output is missing"),
+            KeySpec(
+                "on_missing", .either([.enumeration(["skip"]), .object("on_missing")]), "when a model output is missing"
+            ),
             KeySpec("percent", .expression, "the percentage off, e.g. 10%"),
             KeySpec("amount", .expression, "amount_off: money off each item"),
             KeySpec("price", .either([.expression, .money]), "fixed_price: the price; bundle: the bundle price"),
@@ -128,7 +139,8 @@ public enum Vocabulary {
         "manifest": [
             KeySpec("plugin", .integer, required: true, "manifest format version; 1"),
             KeySpec("name", .identifier, required: true, "plugin name, bound in promo.yaml"),
-            KeySpec("role", .identifier, required: true, "forecast, recommend, pricing, profile, uplift or a custom role"),
+            KeySpec(
+                "role", .identifier, required: true, "forecast, recommend, pricing, profile, uplift or a custom role"),
             KeySpec("version", .text, required: true, "plugin version"),
             KeySpec("description", .text, "what it does"),
             KeySpec("namespace", .identifier, "prefix in rules; default the role"),
@@ -141,7 +153,8 @@ public enum Vocabulary {
             KeySpec("name", .identifier, required: true, "function name"),
             KeySpec("params", .list(.object("param")), "typed parameters"),
             KeySpec("result", .text, required: true, "result type"),
-            KeySpec("per", .enumeration(ModelFunction.Scope.allCases.map(\.rawValue)), required: true, "what it varies by"),
+            KeySpec(
+                "per", .enumeration(ModelFunction.Scope.allCases.map(\.rawValue)), required: true, "what it varies by"),
             KeySpec("field", .boolean, "read without parentheses, like customer.segment"),
             KeySpec("description", .text, "what it returns"),
         ],
