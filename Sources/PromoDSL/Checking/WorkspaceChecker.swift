@@ -175,22 +175,18 @@ struct WorkspaceChecker {
         var campaignIDs: [String: SourceSpan] = [:]
         var offerIDs: [String: SourceSpan] = [:]
         for c in campaigns {
-            if let first = campaignIDs[c.id] {
-                bag.add(
-                    .duplicateID, "campaign id '\(c.id)' is used twice", at: c.idSpan,
-                    notes: [.init("first used here", at: first.location)])
-            } else {
-                campaignIDs[c.id] = c.idSpan
-            }
-            for o in c.offers {
-                if let first = offerIDs[o.id] {
-                    bag.add(
-                        .duplicateID, "offer id '\(o.id)' is used twice", at: o.idSpan,
-                        notes: [.init("first used here", at: first.location)])
-                } else {
-                    offerIDs[o.id] = o.idSpan
-                }
-            }
+            unique("campaign", c.id, c.idSpan, in: &campaignIDs)
+            for o in c.offers { unique("offer", o.id, o.idSpan, in: &offerIDs) }
+        }
+    }
+
+    private mutating func unique(_ what: String, _ id: String, _ span: SourceSpan, in seen: inout [String: SourceSpan]) {
+        if let first = seen[id] {
+            bag.add(
+                .duplicateID, "\(what) id '\(id)' is used twice", at: span,
+                notes: [.init("first used here", at: first.location)])
+        } else {
+            seen[id] = span
         }
     }
 }

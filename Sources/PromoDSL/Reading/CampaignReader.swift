@@ -4,10 +4,7 @@ extension NodeReader {
     /// Reads a campaign file; nil when it is too broken to hold a campaign id.
     mutating func campaign(_ root: Node?, currency: String) -> Campaign? {
         guard let root else {
-            bag.add(
-                .missingKey, "the campaign file is empty",
-                at: SourceSpan(file: file, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)),
-                hint: "start with promo: 1 and campaign: <id>")
+            emptyFile("campaign file", hint: "start with promo: 1 and campaign: <id>")
             return nil
         }
         guard let f = fields(root, as: "campaign", what: "a campaign") else { return nil }

@@ -4,9 +4,7 @@ extension NodeReader {
     /// Reads `plugins/<name>/plugin.yaml`.
     mutating func manifest(_ root: Node?) -> PluginManifest? {
         guard let root else {
-            bag.add(
-                .missingKey, "the plugin manifest is empty",
-                at: SourceSpan(file: file, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)))
+            emptyFile("plugin manifest")
             return nil
         }
         guard let f = fields(root, as: "manifest", what: "a plugin manifest") else { return nil }

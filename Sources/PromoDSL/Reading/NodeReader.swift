@@ -15,6 +15,12 @@ struct NodeReader {
 
     func span(_ node: Node) -> SourceSpan { SourceSpan(file: file, start: node.start, end: node.end) }
 
+    /// Reports a file with no document in it.
+    mutating func emptyFile(_ what: String, hint: String? = nil) {
+        let start = Mark(line: 1, column: 1)
+        bag.add(.missingKey, "the \(what) is empty", at: SourceSpan(file: file, start: start, end: start), hint: hint)
+    }
+
     /// A mapping's pairs by key, after checking keys against the vocabulary.
     struct Fields {
         var node: Node

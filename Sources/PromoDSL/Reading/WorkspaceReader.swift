@@ -16,10 +16,7 @@ extension NodeReader {
             file: file, version: 1, currency: "CNY", rounding: .halfUp, groups: [],
             arbitration: Arbitration(objective: .incrementalProfit, maxOffersPerCustomer: 3), models: [])
         guard let root else {
-            bag.add(
-                .missingKey, "the workspace file is empty",
-                at: SourceSpan(file: file, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)),
-                hint: "start with promo: 1 and currency: CNY")
+            emptyFile("workspace file", hint: "start with promo: 1 and currency: CNY")
             return ws
         }
         guard let f = fields(root, as: "workspace", what: "the workspace file") else { return ws }
