@@ -48,3 +48,13 @@ import Testing
         #expect(text == expected)
     }
 }
+
+@Suite struct DiagnosticDocumentationTests {
+    @Test func everyCodeIsDocumentedForRuleWriters() throws {
+        let doc = try String(
+            contentsOf: PromoTesting.repositoryRoot.appendingPathComponent("docs/writing-rules.md"), encoding: .utf8)
+        for code in DiagnosticCode.allCases {
+            #expect(doc.contains("| \(code.rawValue) | \(code.severity.rawValue) | \(code.title) |"), "\(code.rawValue)")
+        }
+    }
+}
