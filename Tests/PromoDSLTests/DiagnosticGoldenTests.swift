@@ -54,7 +54,8 @@ import Testing
         let doc = try String(
             contentsOf: PromoTesting.repositoryRoot.appendingPathComponent("docs/writing-rules.md"), encoding: .utf8)
         for code in DiagnosticCode.allCases {
-            #expect(doc.contains("| \(code.rawValue) | \(code.severity.rawValue) | \(code.title) |"), "\(code.rawValue)")
+            #expect(
+                doc.contains("| \(code.rawValue) | \(code.severity.rawValue) | \(code.title) |"), "\(code.rawValue)")
         }
     }
 }

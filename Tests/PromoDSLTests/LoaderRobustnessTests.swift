@@ -19,7 +19,8 @@ import Testing
 
     @Test func mutatedRulesNeverCrashTheLoader() throws {
         let dir = URL(fileURLWithPath: PromoTesting.rulesDirectory)
-        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }
+            .sorted()
         let files = try names.map { ($0, Array(try Data(contentsOf: dir.appendingPathComponent($0)))) }
         let workspace = try #require(files.first { $0.0 == "promo.yaml" })
         let campaigns = files.filter { $0.0 != "promo.yaml" }

@@ -180,7 +180,8 @@ struct WorkspaceChecker {
         }
     }
 
-    private mutating func unique(_ what: String, _ id: String, _ span: SourceSpan, in seen: inout [String: SourceSpan]) {
+    private mutating func unique(_ what: String, _ id: String, _ span: SourceSpan, in seen: inout [String: SourceSpan])
+    {
         if let first = seen[id] {
             bag.add(
                 .duplicateID, "\(what) id '\(id)' is used twice", at: span,
