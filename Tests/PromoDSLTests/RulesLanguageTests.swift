@@ -199,3 +199,22 @@ import Testing
         }
     }
 }
+
+@Suite struct ModelArgumentTests {
+    @Test func modelArgumentsMustBeKnownBeforeRulesRun() throws {
+        let campaign = """
+            promo: 1
+            campaign: c
+            holdout: 5%
+            offers:
+              - id: a
+                kind: percent_off
+                percent: 10%
+                applies_to: forecast.demand(item, 7d) > 1 and forecast.demand_at_price(item, item.price) > 2
+            """
+        let rules = RulesLoader(now: PromoTesting.fixedNow).load(
+            workspace: ("rules/promo.yaml", Array(RulesLanguageTests.workspace.utf8)),
+            campaigns: [("rules/c.yaml", Array(campaign.utf8))], manifests: try RulesLanguageTests.manifests())
+        #expect(rules.diagnostics.map(\.message) == ["argument 'price' of 'forecast.demand_at_price' must be a literal such as 100 CNY"])
+    }
+}

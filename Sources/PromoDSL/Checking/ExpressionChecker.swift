@@ -350,7 +350,19 @@ struct ExpressionChecker {
                         at: args[i].span)
                     return false
                 }
-                if p.type == .item { needs = true }
+                if p.type == .item {
+                    needs = true
+                    guard case .name(["item"]) = args[i].kind else {
+                        bag.add(.wrongArguments, "argument '\(p.name)' of '\(path)' must be 'item'", at: args[i].span)
+                        return false
+                    }
+                } else if !args[i].isLiteral {
+                    // Outputs are gathered before rules run, so their arguments must be known then.
+                    bag.add(
+                        .wrongArguments, "argument '\(p.name)' of '\(path)' must be a literal such as \(p.type.example)",
+                        at: args[i].span, hint: "model outputs are fetched before rules run, so their arguments are fixed")
+                    return false
+                }
             }
             e.kind = .model(reference(bound, fn), arguments: args)
             e.type = fn.result

@@ -78,3 +78,31 @@ public enum BuiltinFunction: String, Sendable, Hashable, CaseIterable {
     case clamp, min, max, count, sum, any, all
     case daysSince = "days_since"
 }
+
+extension Expr {
+    /// Whether this is a literal value (number, string, bool, money, percent, duration, date-time).
+    public var isLiteral: Bool {
+        switch kind {
+        case .number, .string, .bool, .money, .percent, .duration, .dateTime: true
+        default: false
+        }
+    }
+}
+
+extension ValueType {
+    /// An example literal of this type, for messages.
+    var example: String {
+        switch self {
+        case .bool: "true"
+        case .number: "7"
+        case .money: "100 CNY"
+        case .percent: "10%"
+        case .string: "\"text\""
+        case .dateTime: "2026-12-01T00:00+08:00"
+        case .duration: "7d"
+        case .item: "item"
+        case .list: "[...]"
+        case .error: "..."
+        }
+    }
+}
