@@ -14,9 +14,12 @@ let package = Package(
         .executable(name: "promo", targets: ["promo"]),
         .library(name: "PromoDSL", targets: ["PromoDSL"]),
         .library(name: "PromoYAML", targets: ["PromoYAML"]),
+        .library(name: "PromoCore", targets: ["PromoCore"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -26,11 +29,16 @@ let package = Package(
         ),
         .target(name: "PromoYAML", dependencies: ["CLibYAML"], swiftSettings: upcoming),
         .target(name: "PromoDSL", dependencies: ["PromoYAML"], swiftSettings: upcoming),
-        .target(name: "PromoTesting", dependencies: ["PromoDSL", "PromoYAML"], swiftSettings: upcoming),
+        .target(
+            name: "PromoCore",
+            dependencies: ["PromoDSL", "PromoYAML", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: upcoming
+        ),
+        .target(name: "PromoTesting", dependencies: ["PromoCore", "PromoDSL", "PromoYAML"], swiftSettings: upcoming),
         .executableTarget(
             name: "promo",
             dependencies: [
-                "PromoDSL",
+                "PromoDSL", "PromoCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
@@ -50,6 +58,20 @@ let package = Package(
             name: "PromoDSLTests",
             dependencies: ["PromoDSL", "PromoTesting"],
             resources: [.copy("Fixtures")],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "PromoCoreTests",
+            dependencies: [
+                "PromoCore", "PromoTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "promo-bench-decide",
+            dependencies: ["PromoCore", "PromoDSL", "PromoTesting"],
+            path: "Benchmarks/DecideBenchmark",
             swiftSettings: upcoming
         ),
         .testTarget(

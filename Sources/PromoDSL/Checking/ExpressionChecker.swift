@@ -301,7 +301,7 @@ struct ExpressionChecker {
     {
         ModelReference(
             role: bound.binding.role, plugin: bound.manifest.name, namespace: bound.manifest.namespace,
-            function: fn.name, result: fn.result)
+            function: fn.name, result: fn.result, per: fn.per)
     }
 
     private mutating func resolveCall(_ e: inout Expr, _ callee: [String], _ args: inout [Expr], _ scope: Scope) -> Bool

@@ -71,6 +71,17 @@ public struct ModelReference: Sendable, Hashable {
     public var namespace: String
     public var function: String
     public var result: ValueType
+    /// What the output varies by: request, customer, item, or customer and item.
+    public var per: ModelFunction.Scope
+
+    public init(role: String, plugin: String, namespace: String, function: String, result: ValueType, per: ModelFunction.Scope) {
+        self.role = role
+        self.plugin = plugin
+        self.namespace = namespace
+        self.function = function
+        self.result = result
+        self.per = per
+    }
 }
 
 /// The fixed set of built-in functions.

@@ -1,0 +1,256 @@
+import Crypto
+import Foundation
+public import PromoDSL
+import PromoYAML
+
+/// A campaign ready to run: schedule instants resolved, ids and levers.
+struct CompiledCampaign: Sendable {
+    var id: String
+    var group: Int
+    var priority: Int
+    var exclusive: Bool
+    var weight: Double
+    var holdoutPPM: Int64
+    var starts: Int64?
+    var ends: Int64?
+    var timeZone: String?
+    /// 1 = Monday ... 7 = Sunday; empty = every day.
+    var days: Set<Int>
+    var hours: ClosedRange<Int>?
+    var budgetTotal: Int64?
+    var perCustomer: Int?
+}
+
+/// A stacking group as the engine applies it.
+struct CompiledGroup: Sendable {
+    var name: String
+    var mode: StackingGroup.Mode
+    var base: StackingGroup.Base
+}
+
+/// An offer kind with its terms compiled.
+enum CompiledKind: Sendable {
+    case percentOff(Eval, maxItems: Int?)
+    case amountOff(Eval, maxItems: Int?)
+    case fixedPrice(Eval, maxItems: Int?)
+    case spendThreshold([CompiledTier], nudgeWithin: Int64?)
+    case bundle([CompiledBundleItem], price: Int64?, percent: Int64?, maxBundles: Int?)
+    case buyXGetY(buy: Eval?, buyQuantity: Int, get: Eval?, getQuantity: Int, percent: Int64, cheapestFirst: Bool, maxApplications: Int?)
+    case gift(sku: String, quantity: Int)
+    case freeShipping(maxShipping: Int64?)
+}
+
+struct CompiledTier: Sendable {
+    var spend: Int64
+    var off: Int64?
+    var percent: Int64?
+}
+
+struct CompiledBundleItem: Sendable {
+    var sku: String?
+    var match: Eval?
+    var quantity: Int
+}
+
+/// An offer ready to run.
+struct CompiledOffer: Sendable {
+    var campaign: Int
+    var id: String
+    var title: String
+    var kindName: String
+    var kind: CompiledKind
+    var appliesTo: Eval?
+    var when: Eval?
+    var marginFloorPPM: Int64?
+    var maxDiscount: Int64?
+    var priority: Int
+    var fallback: Eval?
+    /// Model slots the offer reads (through its own expressions and the lets they use).
+    var modelSlots: [Int]
+    var keys: IndexKeys
+}
+
+/// A compiled, executable rule set. Same digest = same rules, whatever the file order or paths.
+///
+/// ```swift
+/// let rules = try RulesLoader().load(paths: ["rules"])
+/// let ruleSet = try RuleSet(rules)
+/// print(ruleSet.digest)
+/// ```
+public struct RuleSet: Sendable {
+    /// SHA-256 over the rules and manifests' contents, in a canonical order.
+    public let digest: String
+    public let currency: String
+    public let rounding: RoundingMode
+    public let objective: Arbitration.Objective
+    public let maxOffersPerCustomer: Int
+    let campaigns: [CompiledCampaign]
+    let groups: [CompiledGroup]
+    /// Offers in stable order: by campaign id, then offer id.
+    let offers: [CompiledOffer]
+    let modelSlots: [ModelSlot]
+    let letCount: Int
+    let index: OfferIndex
+    /// Slots of `uplift.propensity()` and `uplift.score()` for arbitration, when the uplift role is bound.
+    let propensitySlot: Int?
+    let upliftSlot: Int?
+    /// The slot of `customer.segment`, which the index reads before choosing candidates.
+    let segmentSlot: Int?
+
+    /// The rules could not be compiled because they have errors.
+    public struct CompileError: Error, Sendable, CustomStringConvertible {
+        public var diagnostics: [Diagnostic]
+        public var description: String { "the rules have \(diagnostics.count) error(s); run promo validate" }
+    }
+
+    public var offerCount: Int { offers.count }
+    public var campaignCount: Int { campaigns.count }
+
+    /// Compiles checked rules. Rules with errors are refused.
+    public init(_ rules: LoadedRules) throws(CompileError) {
+        guard !rules.hasErrors, let workspace = rules.workspace else {
+            throw CompileError(diagnostics: rules.diagnostics.filter { $0.severity == .error })
+        }
+        digest = Self.digest(rules)
+        currency = workspace.currency
+        rounding = workspace.rounding
+        objective = workspace.arbitration.objective
+        maxOffersPerCustomer = workspace.arbitration.maxOffersPerCustomer
+
+        var groups = workspace.groups.map { CompiledGroup(name: $0.name, mode: $0.mode, base: $0.base) }
+        var compiler = ExpressionCompiler()
+        var campaigns: [CompiledCampaign] = []
+        var offers: [CompiledOffer] = []
+        for c in rules.campaigns.sorted(by: { $0.id < $1.id }) {
+            var groupIndex = groups.firstIndex { $0.name == c.group }
+            if groupIndex == nil {
+                groups.append(CompiledGroup(name: "campaign:\(c.id)", mode: .best, base: .original))
+                groupIndex = groups.count - 1
+            }
+            campaigns.append(Self.campaign(c, group: groupIndex!))
+            compiler.lets = [:]
+            var letSlots: [String: Set<Int>] = [:]
+            for l in c.lets {
+                compiler.usedSlots = []
+                let body = compiler.compile(l.expr)
+                letSlots[l.name] = compiler.usedSlots.union(Self.letsUsed(l.expr).reduce(into: Set<Int>()) { $0.formUnion(letSlots[$1] ?? []) })
+                compiler.lets[l.name] = (compiler.letCount, l.needsItem, body)
+                compiler.letCount += 1
+            }
+            for o in c.offers.sorted(by: { $0.id < $1.id }) {
+                compiler.usedSlots = []
+                var exprs: [Expr] = [o.appliesTo, o.when].compactMap { $0 }
+                let appliesTo = o.appliesTo.map { compiler.compile($0) }
+                let when = o.when.map { compiler.compile($0) }
+                let kind: CompiledKind
+                switch o.kind {
+                case .percentOff(let e, let m):
+                    exprs.append(e)
+                    kind = .percentOff(compiler.compile(e), maxItems: m)
+                case .amountOff(let e, let m):
+                    exprs.append(e)
+                    kind = .amountOff(compiler.compile(e), maxItems: m)
+                case .fixedPrice(let e, let m):
+                    exprs.append(e)
+                    kind = .fixedPrice(compiler.compile(e), maxItems: m)
+                case .spendThreshold(let tiers, let nudge):
+                    kind = .spendThreshold(
+                        tiers.map { CompiledTier(spend: $0.spend.minorUnits, off: $0.off?.minorUnits, percent: $0.percent?.partsPerMillion) },
+                        nudgeWithin: nudge?.minorUnits)
+                case .bundle(let items, let price, let pct, let maxBundles):
+                    exprs += items.compactMap(\.match)
+                    kind = .bundle(
+                        items.map { CompiledBundleItem(sku: $0.sku, match: $0.match.map { compiler.compile($0) }, quantity: $0.quantity) },
+                        price: price?.minorUnits, percent: pct?.partsPerMillion, maxBundles: maxBundles)
+                case .buyXGetY(let buy, let get, let pct, let cheapest, let maxApps):
+                    exprs += [buy.match, get.match].compactMap { $0 }
+                    let buyMatch = buy.match.map { compiler.compile($0) }
+                    kind = .buyXGetY(
+                        buy: buyMatch, buyQuantity: buy.quantity, get: get.match.map { compiler.compile($0) } ?? buyMatch,
+                        getQuantity: get.quantity, percent: pct.partsPerMillion, cheapestFirst: cheapest, maxApplications: maxApps)
+                case .gift(let sku, let q): kind = .gift(sku: sku, quantity: q)
+                case .freeShipping(let m): kind = .freeShipping(maxShipping: m?.minorUnits)
+                }
+                var fallback: Eval?
+                if case .value(let e) = o.onMissing { fallback = compiler.compile(e) }
+                var slots = compiler.usedSlots
+                for name in exprs.flatMap(Self.letsUsed) { slots.formUnion(letSlots[name] ?? []) }
+                offers.append(
+                    CompiledOffer(
+                        campaign: campaigns.count - 1, id: o.id, title: o.title ?? o.id, kindName: o.kind.name, kind: kind,
+                        appliesTo: appliesTo, when: when, marginFloorPPM: o.marginFloor?.partsPerMillion,
+                        maxDiscount: o.maxDiscount?.minorUnits, priority: o.priority, fallback: fallback,
+                        modelSlots: slots.sorted(), keys: IndexKeys(when: o.when, appliesTo: o.appliesTo)))
+            }
+        }
+        // Arbitration reads the uplift model when one is bound.
+        var propensity: Int?
+        var uplift: Int?
+        if let binding = workspace.models.first(where: { $0.role == "uplift" }),
+            let manifest = rules.manifests.first(where: { $0.name == binding.plugin })
+        {
+            for fn in manifest.functions where fn.parameters.isEmpty && (fn.name == "propensity" || fn.name == "score") {
+                let ref = ModelReference(
+                    role: "uplift", plugin: manifest.name, namespace: manifest.namespace, function: fn.name, result: fn.result,
+                    per: fn.per)
+                let slot = compiler.slot(for: ref, arguments: [])
+                if fn.name == "propensity" { propensity = slot } else { uplift = slot }
+            }
+        }
+        self.groups = groups
+        self.campaigns = campaigns
+        self.offers = offers
+        self.modelSlots = compiler.modelSlots
+        self.letCount = compiler.letCount
+        self.propensitySlot = propensity
+        self.upliftSlot = uplift
+        self.index = OfferIndex(offers)
+        self.segmentSlot = compiler.modelSlots.firstIndex {
+            $0.reference.namespace == "customer" && $0.reference.function == "segment" && $0.arguments.isEmpty
+        }
+    }
+
+    static func letsUsed(_ e: Expr) -> [String] {
+        switch e.kind {
+        case .letRef(let name): [name]
+        case .list(let items): items.flatMap(letsUsed)
+        case .model(_, let args), .builtin(_, let args), .call(_, let args): args.flatMap(letsUsed)
+        case .unary(_, let a): letsUsed(a)
+        case .binary(_, let a, let b): letsUsed(a) + letsUsed(b)
+        default: []
+        }
+    }
+
+    static func campaign(_ c: Campaign, group: Int) -> CompiledCampaign {
+        func epoch(_ d: DateTimeValue?) -> Int64? {
+            guard let d else { return nil }
+            if let e = d.epochSeconds() { return e }
+            guard let zone = c.schedule?.timeZone, let tz = TimeZone(identifier: zone), let guess = d.epochSeconds(offset: 0) else {
+                return nil
+            }
+            let first = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(guess)))
+            let offset = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(guess - Int64(first))))
+            return d.epochSeconds(offset: offset)
+        }
+        let dayNumbers = ["mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7]
+        return CompiledCampaign(
+            id: c.id, group: group, priority: c.priority, exclusive: c.exclusive, weight: c.weight,
+            holdoutPPM: c.holdout?.partsPerMillion ?? 0, starts: epoch(c.schedule?.starts), ends: epoch(c.schedule?.ends),
+            timeZone: c.schedule?.timeZone, days: Set((c.schedule?.days ?? []).compactMap { dayNumbers[$0] }),
+            hours: c.schedule?.hours, budgetTotal: c.budget?.total?.minorUnits, perCustomer: c.budget?.perCustomer)
+    }
+
+    /// SHA-256 over every rules and manifest text, sorted, each prefixed by its length: independent
+    /// of file names and of the order files were read in.
+    static func digest(_ rules: LoadedRules) -> String {
+        var texts = rules.files.compactMap { rules.sources[$0] }.map { String(String.UnicodeScalarView($0.scalars)) }
+        texts.sort()
+        var hasher = SHA256()
+        for t in texts {
+            let bytes = Array(t.utf8)
+            hasher.update(data: Array(String(bytes.count).utf8) + [0x0A])
+            hasher.update(data: bytes)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

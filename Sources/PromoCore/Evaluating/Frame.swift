@@ -1,0 +1,57 @@
+import PromoDSL
+
+/// A cart line with its catalog item resolved.
+struct ResolvedLine: Sendable {
+    var id: String
+    var sku: String
+    var item: CatalogItem
+    var quantity: Int
+    var unitPrice: Int64
+    /// Whether the sku was found in the catalog.
+    var known: Bool
+}
+
+/// The state of one decision's evaluation: the request, resolved lines, cart aggregates, the
+/// gathered model outputs, and caches. Lives for one decision on one thread.
+final class Frame {
+    let request: DecisionRequest
+    let lines: [ResolvedLine]
+    let subtotal: Int64
+    let quantity: Int
+    let skus: [Value]
+    let categories: [Value]
+    let rounding: RoundingMode
+    /// The line in scope for `item`.
+    var line = 0
+    /// Model outputs by slot; per-item slots hold one value per line, others one value.
+    var models: [[Value]]
+    /// Values of `let` bindings that do not read the item, by let slot.
+    var lets: [Value?]
+    /// The current offer's `on_missing` value, if it declares one.
+    var fallback: Value?
+    /// Model slots read as missing while evaluating the current offer.
+    var missingSlots: [Int] = []
+    var overflow = false
+
+    init(request: DecisionRequest, lines: [ResolvedLine], rounding: RoundingMode, modelSlots: Int, letSlots: Int) {
+        self.request = request
+        self.lines = lines
+        var subtotal: Int64 = 0
+        var quantity = 0
+        var skus: [Value] = []
+        var categories: [Value] = []
+        for l in lines {
+            subtotal = subtotal &+ l.unitPrice &* Int64(l.quantity)
+            quantity += l.quantity
+            skus.append(.string(l.sku))
+            if !categories.contains(.string(l.item.category)) { categories.append(.string(l.item.category)) }
+        }
+        self.subtotal = subtotal
+        self.quantity = quantity
+        self.skus = skus
+        self.categories = categories
+        self.rounding = rounding
+        self.models = Array(repeating: [], count: modelSlots)
+        self.lets = Array(repeating: nil, count: letSlots)
+    }
+}

@@ -1,0 +1,366 @@
+import PromoDSL
+
+/// Why an offer was not given. Stable raw values: they appear in JSON decisions and traces.
+public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
+    case notEligible = "not_eligible"
+    case outsideSchedule = "outside_schedule"
+    case holdout
+    case outscored
+    case blockedByExclusive = "blocked_by_exclusive"
+    case groupAlreadyUsed = "group_already_used"
+    case budgetExhausted = "budget_exhausted"
+    case customerCap = "customer_cap"
+    case marginFloor = "margin_floor"
+    case modelOutputMissing = "model_output_missing"
+}
+
+/// "Add 12.80 CNY of eligible items to reach the 300 CNY tier."
+public struct Nudge: Sendable, Hashable, Codable {
+    /// Minor units still to spend on matching items.
+    public var needed: Int64
+    /// The tier's threshold and what it gives.
+    public var tierSpend: Int64
+    public var tierOff: Int64?
+    public var tierPercent: Int64?
+}
+
+/// What an offer gives against the current prices.
+struct OfferValue: Sendable {
+    /// Discount on each line, all units together, minor units.
+    var lineDiscounts: [Int64]
+    var shippingDiscount: Int64 = 0
+    var gift: Gift?
+    var nudge: Nudge?
+
+    struct Gift: Sendable, Hashable {
+        var sku: String
+        var quantity: Int
+        var price: Int64
+        var cost: Int64
+    }
+
+    var discount: Int64 { lineDiscounts.reduce(0, +) + shippingDiscount }
+    /// What the customer gets: discounts plus the gift's price.
+    var customerValue: Int64 { discount + (gift.map { $0.price * Int64($0.quantity) } ?? 0) }
+    /// What it costs the store: discounts plus the gift's cost.
+    var storeCost: Int64 { discount + (gift.map { $0.cost * Int64($0.quantity) } ?? 0) }
+}
+
+enum Evaluation: Sendable {
+    case value(OfferValue)
+    case rejected(Reason, String, Nudge?)
+}
+
+/// The semantics of every offer kind, evaluated against base unit prices (list prices, or prices
+/// already discounted by earlier offers when a group stacks on the discounted base).
+struct OfferEvaluator {
+    let catalog: Catalog
+    let currency: String
+
+    func money(_ m: Int64) -> String { Money(minorUnits: m, currency: currency).description }
+
+    /// Lowest unit price that keeps `floor` margin over `cost`.
+    static func minimumPrice(cost: Int64, floorPPM: Int64?) -> Int64 {
+        guard let floor = floorPPM, floor > 0 else { return Int64.min }
+        guard floor < 1_000_000 else { return Int64.max }
+        let n = Int128(cost) * 1_000_000
+        let d = Int128(1_000_000 - floor)
+        return Int64(clamping: (n + d - 1) / d)
+    }
+
+    func evaluate(_ o: CompiledOffer, _ f: Frame, base: [Int64]) -> Evaluation {
+        f.missingSlots.removeAll(keepingCapacity: true)
+        f.fallback = nil
+        f.fallback = o.fallback?(f)
+        f.overflow = false
+        if let when = o.when {
+            switch when(f) {
+            case .bool(true): break
+            case .bool(false): return .rejected(.notEligible, "its when condition is false", nil)
+            default: return missing(f, "its when condition")
+            }
+        }
+        var matches = [Bool](repeating: o.appliesTo == nil, count: f.lines.count)
+        if let appliesTo = o.appliesTo {
+            for i in f.lines.indices {
+                f.line = i
+                if case .bool(true) = appliesTo(f) { matches[i] = true }
+            }
+        }
+        let result: Evaluation
+        switch o.kind {
+        case .percentOff(let e, let maxItems):
+            result = perUnit(o, f, base, matches, maxItems) { f, i in
+                guard case .percent(let p) = e(f) else { return nil }
+                return Rounding.apply(min(max(p, 0), 1_000_000), to: base[i], f.rounding)
+            }
+        case .amountOff(let e, let maxItems):
+            result = perUnit(o, f, base, matches, maxItems) { f, i in
+                guard case .money(let m) = e(f) else { return nil }
+                return min(max(m, 0), base[i])
+            }
+        case .fixedPrice(let e, let maxItems):
+            result = perUnit(o, f, base, matches, maxItems) { f, i in
+                guard case .money(let m) = e(f) else { return nil }
+                return max(0, base[i] - max(m, 0))
+            }
+        case .spendThreshold(let tiers, let nudgeWithin):
+            result = spendThreshold(o, f, base, matches, tiers, nudgeWithin)
+        case .bundle(let items, let price, let percent, let maxBundles):
+            result = bundle(o, f, base, items, price, percent, maxBundles)
+        case .buyXGetY(let buy, let buyQ, let get, let getQ, let pct, let cheapest, let maxApps):
+            result = buyXGetY(o, f, base, buy, buyQ, get, getQ, pct, cheapest, maxApps)
+        case .gift(let sku, let quantity):
+            guard o.appliesTo == nil || matches.contains(true) else {
+                return .rejected(.notEligible, "no item in the cart matches applies_to", nil)
+            }
+            guard let item = catalog[sku] else { return .rejected(.notEligible, "gift \(sku) is not in the catalog", nil) }
+            guard item.stock >= quantity else {
+                return .rejected(.notEligible, "gift \(sku) is out of stock (\(item.stock) left, \(quantity) needed)", nil)
+            }
+            var v = OfferValue(lineDiscounts: Array(repeating: 0, count: f.lines.count))
+            v.gift = .init(sku: sku, quantity: quantity, price: item.price, cost: item.cost)
+            result = .value(v)
+        case .freeShipping(let maxShipping):
+            guard o.appliesTo == nil || matches.contains(true) else {
+                return .rejected(.notEligible, "no item in the cart matches applies_to", nil)
+            }
+            let fee = f.request.cart.shipping
+            guard fee > 0 else { return .rejected(.notEligible, "the cart has no shipping fee", nil) }
+            var v = OfferValue(lineDiscounts: Array(repeating: 0, count: f.lines.count))
+            v.shippingDiscount = min(fee, maxShipping ?? fee)
+            result = .value(v)
+        }
+        if f.overflow { return .rejected(.notEligible, "an amount overflowed", nil) }
+        guard case .value(var v) = result else {
+            // Not eligible because an output was missing is reported as such.
+            if case .rejected(.notEligible, _, _) = result, !f.missingSlots.isEmpty { return missing(f, "its conditions") }
+            return result
+        }
+        if let cap = o.maxDiscount, v.discount > cap {
+            let lineCap = max(0, cap - v.shippingDiscount)
+            v.shippingDiscount = min(v.shippingDiscount, cap)
+            v.lineDiscounts = Allocation.largestRemainder(
+                min(lineCap, v.lineDiscounts.reduce(0, +)), weights: v.lineDiscounts, ids: f.lines.map(\.id))
+        }
+        guard v.customerValue > 0 else {
+            return .rejected(.notEligible, "it gives nothing on this cart", v.nudge)
+        }
+        return .value(v)
+    }
+
+    private func missing(_ f: Frame, _ what: String) -> Evaluation {
+        if f.missingSlots.isEmpty { return .rejected(.notEligible, "\(what) could not be decided", nil) }
+        return .rejected(.modelOutputMissing, "\(what) needs a model output that is missing", nil)
+    }
+
+    /// percent_off, amount_off, fixed_price: a discount per matching unit, the largest first when
+    /// `max_items` caps the units, never below the margin floor.
+    private func perUnit(
+        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ matches: [Bool], _ maxItems: Int?,
+        _ unitDiscount: (Frame, Int) -> Int64?
+    ) -> Evaluation {
+        var candidates: [(line: Int, unit: Int64)] = []
+        var flooredOut = false
+        for i in f.lines.indices where matches[i] {
+            f.line = i
+            guard var d = unitDiscount(f, i) else { continue }
+            let minimum = Self.minimumPrice(cost: f.lines[i].item.cost, floorPPM: o.marginFloorPPM)
+            if base[i] - d < minimum {
+                d = max(0, base[i] - minimum)
+                if d == 0 { flooredOut = true }
+            }
+            if d > 0 { candidates.append((i, d)) }
+        }
+        guard !candidates.isEmpty else {
+            if flooredOut { return .rejected(.marginFloor, "every matching item is at its margin floor", nil) }
+            if !matches.contains(true) { return .rejected(.notEligible, "no item in the cart matches applies_to", nil) }
+            return .rejected(.notEligible, "it gives nothing on this cart", nil)
+        }
+        candidates.sort { ($0.unit, f.lines[$1.line].id) > ($1.unit, f.lines[$0.line].id) }
+        var unitsLeft = maxItems ?? Int.max
+        var discounts = [Int64](repeating: 0, count: f.lines.count)
+        for c in candidates where unitsLeft > 0 {
+            let units = min(unitsLeft, f.lines[c.line].quantity)
+            discounts[c.line] = c.unit * Int64(units)
+            unitsLeft -= units
+        }
+        return .value(OfferValue(lineDiscounts: discounts))
+    }
+
+    /// 满减: the highest tier reached on the matching subtotal, allocated over the matching lines.
+    private func spendThreshold(
+        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ matches: [Bool], _ tiers: [CompiledTier], _ nudgeWithin: Int64?
+    ) -> Evaluation {
+        var weights = [Int64](repeating: 0, count: f.lines.count)
+        var subtotal: Int64 = 0
+        var cost: Int64 = 0
+        for i in f.lines.indices where matches[i] {
+            weights[i] = base[i] * Int64(f.lines[i].quantity)
+            subtotal += weights[i]
+            cost += f.lines[i].item.cost * Int64(f.lines[i].quantity)
+        }
+        let reached = tiers.last { $0.spend <= subtotal }
+        var nudge: Nudge?
+        if let next = tiers.first(where: { $0.spend > subtotal }), nudgeWithin.map({ next.spend - subtotal <= $0 }) ?? false {
+            nudge = Nudge(needed: next.spend - subtotal, tierSpend: next.spend, tierOff: next.off, tierPercent: next.percent)
+        }
+        guard let tier = reached else {
+            let first = tiers.first?.spend ?? 0
+            return .rejected(.notEligible, "the matching subtotal \(money(subtotal)) is below the first tier, \(money(first))", nudge)
+        }
+        var off = tier.off ?? Rounding.apply(tier.percent ?? 0, to: subtotal, f.rounding) ?? 0
+        off = min(off, subtotal)
+        if let floor = o.marginFloorPPM, floor > 0 {
+            let after = subtotal - off
+            if after <= 0 || Int128(after - cost) * 1_000_000 < Int128(floor) * Int128(after) {
+                return .rejected(.marginFloor, "the basket's margin after \(money(off)) off would be below the floor", nudge)
+            }
+        }
+        var v = OfferValue(lineDiscounts: Allocation.largestRemainder(off, weights: weights, ids: f.lines.map(\.id)))
+        v.nudge = nudge
+        return .value(v)
+    }
+
+    /// One unit of a cart line.
+    private struct Unit {
+        var line: Int
+        var price: Int64
+    }
+
+    private func units(_ f: Frame, _ base: [Int64], where include: (Int) -> Bool) -> [Unit] {
+        var result: [Unit] = []
+        for i in f.lines.indices where include(i) {
+            for _ in 0..<min(f.lines[i].quantity, 1_000) { result.append(Unit(line: i, price: base[i])) }
+        }
+        return result
+    }
+
+    private func orderLevelFloor(_ o: CompiledOffer, _ f: Frame, _ used: [Unit], discount: Int64) -> Bool {
+        guard let floor = o.marginFloorPPM, floor > 0 else { return true }
+        let revenue = used.reduce(Int64(0)) { $0 + $1.price } - discount
+        let cost = used.reduce(Int64(0)) { $0 + f.lines[$1.line].item.cost }
+        return revenue > 0 && Int128(revenue - cost) * 1_000_000 >= Int128(floor) * Int128(revenue)
+    }
+
+    /// Bundles: greedy, most constrained component first (sku components, then conditions in
+    /// order), each filled with the most expensive matching units left, while a bundle still
+    /// saves money. Optimal when components do not share items; O(B x C x U log U) for B bundles,
+    /// C components and U units.
+    private func bundle(
+        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ items: [CompiledBundleItem], _ price: Int64?, _ percent: Int64?,
+        _ maxBundles: Int?
+    ) -> Evaluation {
+        let ordered = items.enumerated().sorted { (a, b) in
+            (a.element.sku == nil ? 1 : 0, a.offset) < (b.element.sku == nil ? 1 : 0, b.offset)
+        }.map(\.element)
+        var componentMatches: [[Bool]] = []
+        for c in ordered {
+            var m = [Bool](repeating: false, count: f.lines.count)
+            for i in f.lines.indices {
+                if let sku = c.sku {
+                    m[i] = f.lines[i].sku == sku
+                } else if let match = c.match {
+                    f.line = i
+                    if case .bool(true) = match(f) { m[i] = true }
+                }
+            }
+            componentMatches.append(m)
+        }
+        var available = units(f, base) { _ in true }
+        available.sort { ($0.price, f.lines[$1.line].id) > ($1.price, f.lines[$0.line].id) }
+        var taken = [Bool](repeating: false, count: available.count)
+        var discounts = [Int64](repeating: 0, count: f.lines.count)
+        var bundles = 0
+        var allUsed: [Unit] = []
+        var total: Int64 = 0
+        while bundles < (maxBundles ?? Int.max) {
+            var chosen: [Int] = []
+            var complete = true
+            for (c, component) in ordered.enumerated() {
+                var need = component.quantity
+                for (k, u) in available.enumerated() where need > 0 && !taken[k] && componentMatches[c][u.line] && !chosen.contains(k) {
+                    chosen.append(k)
+                    need -= 1
+                }
+                if need > 0 {
+                    complete = false
+                    break
+                }
+            }
+            guard complete else { break }
+            let sum = chosen.reduce(Int64(0)) { $0 + available[$1].price }
+            let saving: Int64
+            if let price { saving = sum - price } else { saving = Rounding.apply(percent ?? 0, to: sum, f.rounding) ?? 0 }
+            guard saving > 0 else { break }
+            for k in chosen { taken[k] = true }
+            let parts = Allocation.largestRemainder(
+                saving, weights: chosen.map { available[$0].price }, ids: chosen.map { f.lines[available[$0].line].id })
+            for (k, part) in zip(chosen, parts) { discounts[available[k].line] += part }
+            allUsed += chosen.map { available[$0] }
+            total += saving
+            bundles += 1
+        }
+        guard bundles > 0 else { return .rejected(.notEligible, "the cart does not hold a complete bundle", nil) }
+        guard orderLevelFloor(o, f, allUsed, discount: total) else {
+            return .rejected(.marginFloor, "the bundle's margin would be below the floor", nil)
+        }
+        return .value(OfferValue(lineDiscounts: discounts))
+    }
+
+    /// Buy X get Y: per application, the Y cheapest (or dearest) get-set units left are discounted
+    /// and X buy-set units are paid for, taken from units outside the get set first, dearest first.
+    private func buyXGetY(
+        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ buy: Eval?, _ buyQuantity: Int, _ get: Eval?, _ getQuantity: Int,
+        _ percent: Int64, _ cheapestFirst: Bool, _ maxApplications: Int?
+    ) -> Evaluation {
+        func matching(_ e: Eval?) -> [Bool] {
+            f.lines.indices.map { i in
+                guard let e else { return true }
+                f.line = i
+                if case .bool(true) = e(f) { return true }
+                return false
+            }
+        }
+        let inBuy = matching(buy)
+        let inGet = matching(get)
+        var all = units(f, base) { inBuy[$0] || inGet[$0] }
+        all.sort { ($0.price, f.lines[$1.line].id) > ($1.price, f.lines[$0.line].id) }  // dearest first
+        let getOrder = (cheapestFirst ? Array(all.indices.reversed()) : Array(all.indices)).filter { inGet[all[$0].line] }
+        let buyOrder = all.indices.filter { inBuy[all[$0].line] && !inGet[all[$0].line] }
+            + all.indices.filter { inBuy[all[$0].line] && inGet[all[$0].line] }
+        var taken = [Bool](repeating: false, count: all.count)
+        var discounts = [Int64](repeating: 0, count: f.lines.count)
+        var used: [Unit] = []
+        var total: Int64 = 0
+        var applications = 0
+        while applications < (maxApplications ?? Int.max) {
+            var gets: [Int] = []
+            for k in getOrder where gets.count < getQuantity && !taken[k] { gets.append(k) }
+            guard gets.count == getQuantity else { break }
+            for k in gets { taken[k] = true }
+            var buys: [Int] = []
+            for k in buyOrder where buys.count < buyQuantity && !taken[k] { buys.append(k) }
+            guard buys.count == buyQuantity else {
+                for k in gets { taken[k] = false }
+                break
+            }
+            for k in buys { taken[k] = true }
+            for k in gets {
+                let d = Rounding.apply(percent, to: all[k].price, f.rounding) ?? 0
+                discounts[all[k].line] += d
+                total += d
+            }
+            used += (gets + buys).map { all[$0] }
+            applications += 1
+        }
+        guard applications > 0, total > 0 else {
+            let have = all.filter { inBuy[$0.line] }.count
+            return .rejected(.notEligible, "needs \(buyQuantity + getQuantity) matching items; the cart has \(have)", nil)
+        }
+        guard orderLevelFloor(o, f, used, discount: total) else {
+            return .rejected(.marginFloor, "the margin on the items would be below the floor", nil)
+        }
+        return .value(OfferValue(lineDiscounts: discounts))
+    }
+}
