@@ -80,6 +80,7 @@ struct ExpressionCompiler {
                 let v = column.isEmpty ? Value.missing : column[perItem ? f.line : 0]
                 if case .missing = v {
                     f.missingSlots.append(s)
+                    f.missingReads.insert(s << 16 | (perItem ? f.line : 0))
                     return f.fallback ?? .missing
                 }
                 return v

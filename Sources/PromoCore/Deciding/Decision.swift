@@ -96,4 +96,6 @@ public struct UsedOutput: Sendable, Hashable, Codable {
     public var arguments: [String]
     /// The value as rules would write it, or nil when it was missing.
     public var value: String?
+    /// Whether a rule read it while it was missing (its offer then followed `on_missing`).
+    public var missingWhenRead: Bool
 }

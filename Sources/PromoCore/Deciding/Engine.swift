@@ -95,6 +95,7 @@ public struct Engine: Sendable {
         }
         let frame = Frame(request: request, lines: lines, rounding: rules.rounding, modelSlots: rules.modelSlots.count, letSlots: rules.letCount)
         var used: [UsedOutput] = []
+        var gatheredShape: [(slot: Int, count: Int)] = []
         var rejected: [RejectedOffer] = []
         func reject(_ o: Int, _ reason: Reason, _ detail: String, score: Double? = nil) {
             let offer = rules.offers[o]
@@ -107,7 +108,7 @@ public struct Engine: Sendable {
         if useIndex {
             var segment: String?
             if let s = rules.segmentSlot {
-                gather([s], frame, models, &used)
+                gather([s], frame, models, &used, &gatheredShape)
                 if case .string(let v)? = frame.models[s].first { segment = v }
             }
             var scratch = OfferIndex.Scratch()
@@ -134,7 +135,7 @@ public struct Engine: Sendable {
         if let p = rules.propensitySlot { slots.insert(p) }
         if let u = rules.upliftSlot { slots.insert(u) }
         if let s = rules.segmentSlot, useIndex { slots.remove(s) }
-        gather(slots.sorted(), frame, models, &used)
+        gather(slots.sorted(), frame, models, &used, &gatheredShape)
 
         // 4. Evaluate every candidate on list prices and score the eligible ones.
         let evaluator = OfferEvaluator(catalog: catalog, currency: rules.currency)
@@ -179,6 +180,13 @@ public struct Engine: Sendable {
                     allocation: lines.indices.filter { pick.lines[$0] > 0 }.map { LineAmount(line: lines[$0].id, amount: pick.lines[$0]) },
                     score: pick.candidate.score, pWithOffer: pick.candidate.p1, pWithout: pick.candidate.p0))
         }
+        if !frame.missingReads.isEmpty {
+            var k = 0
+            for (s, count) in gatheredShape {
+                for j in 0..<count where frame.missingReads.contains(s << 16 | j) { used[k + j].missingWhenRead = true }
+                k += count
+            }
+        }
         let decided = lines.indices.map { i -> DecidedLine in
             let amount = lines[i].unitPrice * Int64(lines[i].quantity)
             return DecidedLine(
@@ -197,7 +205,9 @@ public struct Engine: Sendable {
     }
 
     /// Fetches the outputs of `slots` for this request, once each, into the frame.
-    private func gather(_ slots: [Int], _ f: Frame, _ models: some ModelOutputs, _ used: inout [UsedOutput]) {
+    private func gather(
+        _ slots: [Int], _ f: Frame, _ models: some ModelOutputs, _ used: inout [UsedOutput], _ gathered: inout [(slot: Int, count: Int)]
+    ) {
         guard !slots.isEmpty else { return }
         var queries: [ModelQuery] = []
         var shape: [(slot: Int, count: Int)] = []
@@ -218,6 +228,7 @@ public struct Engine: Sendable {
         }
         let answers = models.values(for: queries)
         var k = 0
+        used.reserveCapacity(used.count + queries.count)
         for (s, count) in shape {
             var column: [Value] = []
             column.reserveCapacity(count)
@@ -225,11 +236,12 @@ public struct Engine: Sendable {
                 let v = k < answers.count ? answers[k] : nil
                 column.append(v ?? .missing)
                 let q = queries[k]
-                used.append(UsedOutput(plugin: q.plugin, function: q.function, customer: q.customerID, sku: q.sku, arguments: q.arguments.map(Value.literalText), value: v.map(Value.literalText)))
+                used.append(UsedOutput(plugin: q.plugin, function: q.function, customer: q.customerID, sku: q.sku, arguments: q.arguments.map(Value.literalText), value: v.map(Value.literalText), missingWhenRead: false))
                 k += 1
             }
             f.models[s] = column
         }
+        gathered += shape
     }
 
     /// Whether a campaign runs for this request: schedule (in its time zone) and holdout.

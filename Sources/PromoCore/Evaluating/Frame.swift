@@ -31,6 +31,8 @@ final class Frame {
     var fallback: Value?
     /// Model slots read as missing while evaluating the current offer.
     var missingSlots: [Int] = []
+    /// Every (slot, line) read as missing during the decision, for the report.
+    var missingReads: Set<Int> = []
     var overflow = false
 
     init(request: DecisionRequest, lines: [ResolvedLine], rounding: RoundingMode, modelSlots: Int, letSlots: Int) {

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import PromoCore
+import PromoDSL
+
+struct Decide: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decide which offers a customer gets for a cart, and why the others are not given.",
+        discussion: """
+            Inputs are YAML (or JSON) files; rules/examples/ has a catalog, customers, carts and model outputs.
+            Exit status: 0 decided, 1 the rules have errors, 2 usage or input error.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(help: "A customer file, or a customer id looked up in --customers.")
+    var customer: String
+
+    @Option(help: "The cart file (lines with sku, quantity and optional unit_price; channel; shipping).")
+    var cart: String
+
+    @Option(help: "Decision time, e.g. 2026-12-05T12:00+08:00 (default: now).")
+    var at: String?
+
+    @Option(help: "Model-output fixture (default: rules/examples/models.yaml when it exists).")
+    var models: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: Format = .text
+
+    @Option(help: "Rules folder.")
+    var rules: String = "rules"
+
+    @Option(help: "Folder of plugin manifests (default: plugins/ beside the rules folder).")
+    var plugins: String?
+
+    @Option(help: "Catalog file (default: <rules>/examples/catalog.yaml).")
+    var catalog: String?
+
+    @Option(help: "Customers file for looking up --customer by id (default: <rules>/examples/customers.yaml).")
+    var customers: String?
+
+    @Option(help: "Sales channel (default: the cart's, else web).")
+    var channel: String?
+
+    @Option(help: "Decision id, the idempotency key for budgets (default: derived from the inputs).")
+    var decisionID: String?
+
+    @Option(help: "Colour: auto, always or never. auto honours NO_COLOR.")
+    var color: ColorChoice = .auto
+
+    func run() throws {
+        let loaded: LoadedRules
+        do {
+            loaded = try RulesLoader(pluginsDirectory: plugins).load(paths: [rules])
+        } catch {
+            writeError("promo decide: \(error)\n")
+            throw ExitCode(2)
+        }
+        guard !loaded.hasErrors, let workspace = loaded.workspace else {
+            let renderer = DiagnosticRenderer(sources: loaded.sources, color: color.enabled(for: 2))
+            writeError(renderer.render(loaded.diagnostics.filter { $0.severity == .error }, summary: loaded.summary))
+            throw ExitCode(1)
+        }
+        let ruleSet = try RuleSet(loaded)
+        let inputs = InputFiles(currency: workspace.currency)
+        let examples = rules + "/examples"
+        do {
+            let catalog = try inputs.catalog(self.catalog ?? examples + "/catalog.yaml")
+            let person: Customer
+            if FileManager.default.fileExists(atPath: customer) {
+                guard let first = try inputs.customers(customer).first else { throw ValidationError("no customer in \(customer)") }
+                person = first
+            } else {
+                let file = customers ?? examples + "/customers.yaml"
+                guard let found = try inputs.customers(file).first(where: { $0.id == customer }) else {
+                    writeError("promo decide: no customer '\(customer)' in \(file), and no such file\n")
+                    throw ExitCode(2)
+                }
+                person = found
+            }
+            let (cart, cartChannel) = try inputs.cart(self.cart, catalog: catalog)
+            var time = Int64(Date().timeIntervalSince1970)
+            if let at {
+                guard let d = DateTimeValue.parse(at), let t = d.epochSeconds() else {
+                    writeError("promo decide: --at '\(at)' is not a date-time with an offset, such as 2026-12-05T12:00+08:00\n")
+                    throw ExitCode(2)
+                }
+                time = t
+            }
+            let modelsFile = models ?? (FileManager.default.fileExists(atPath: examples + "/models.yaml") ? examples + "/models.yaml" : nil)
+            let outputs = try modelsFile.map { try inputs.models($0) } ?? FixtureModelOutputs()
+            let channel = self.channel ?? cartChannel ?? "web"
+            let id = decisionID ?? "d-" + String(Holdout.bucket(customer: person.id, campaign: "\(time)|\(channel)|\(cart.lines.map { "\($0.sku)x\($0.quantity)" })"), radix: 36)
+            let request = DecisionRequest(decisionID: id, customer: person, cart: cart, channel: channel, time: time)
+            let decision = Engine(rules: ruleSet, catalog: catalog).decide(request, models: outputs, ledger: InMemoryBudgetLedger())
+            let renderer = DecisionRenderer(color: format == .text && color.enabled(for: 1))
+            print(format == .json ? renderer.json(decision) : renderer.text(decision), terminator: "")
+        } catch let error as InputError {
+            writeError("promo decide: \(error)\n")
+            throw ExitCode(2)
+        }
+    }
+}
