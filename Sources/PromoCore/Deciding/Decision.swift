@@ -72,6 +72,11 @@ public struct DecidedLine: Sendable, Hashable, Codable {
 public struct LineAmount: Sendable, Hashable, Codable {
     public var line: String
     public var amount: Int64
+
+    public init(line: String, amount: Int64) {
+        self.line = line
+        self.amount = amount
+    }
 }
 
 public struct GiftLine: Sendable, Hashable, Codable {
@@ -79,6 +84,13 @@ public struct GiftLine: Sendable, Hashable, Codable {
     public var quantity: Int
     public var campaign: String
     public var offer: String
+
+    public init(sku: String, quantity: Int, campaign: String, offer: String) {
+        self.sku = sku
+        self.quantity = quantity
+        self.campaign = campaign
+        self.offer = offer
+    }
 }
 
 public struct OfferNudge: Sendable, Hashable, Codable {

@@ -22,6 +22,13 @@ public struct Nudge: Sendable, Hashable, Codable {
     public var tierSpend: Int64
     public var tierOff: Int64?
     public var tierPercent: Int64?
+
+    public init(needed: Int64, tierSpend: Int64, tierOff: Int64?, tierPercent: Int64?) {
+        self.needed = needed
+        self.tierSpend = tierSpend
+        self.tierOff = tierOff
+        self.tierPercent = tierPercent
+    }
 }
 
 /// What an offer gives against the current prices.
