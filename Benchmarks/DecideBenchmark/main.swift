@@ -1,1 +1,87 @@
-print("todo")
+// Decisions per second on one core and latency percentiles for 100, 1,000 and 10,000 offers with
+// 1-, 10- and 50-line carts over a 100,000-sku catalog; model outputs precomputed, no trace; and
+// a hand-written Swift function for the 100-offer workload, the practical limit.
+// Run: swift run -c release promo-bench-decide
+import Foundation
+import PromoCore
+import PromoDSL
+import PromoTesting
+
+func nanos(_ body: () -> Void) -> UInt64 {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return DispatchTime.now().uptimeNanoseconds - start
+}
+
+struct Figures {
+    var perSecond: Double
+    var p50: Double
+    var p99: Double
+}
+
+/// Runs `decide` over the pool until `seconds` have passed (after a warm-up), timing each call.
+func measure(_ pool: [DecisionRequest], seconds: Double = 1.5, _ decide: (DecisionRequest) -> Void) -> Figures {
+    for r in pool.prefix(500) { decide(r) }
+    var samples: [UInt64] = []
+    samples.reserveCapacity(200_000)
+    var total: UInt64 = 0
+    var i = 0
+    while Double(total) < seconds * 1e9 {
+        let t = nanos { decide(pool[i % pool.count]) }
+        samples.append(t)
+        total += t
+        i += 1
+    }
+    samples.sort()
+    let p = { (q: Double) in Double(samples[min(samples.count - 1, Int(Double(samples.count) * q))]) / 1000 }
+    return Figures(perSecond: Double(samples.count) / (Double(total) / 1e9), p50: p(0.5), p99: p(0.99))
+}
+
+let outputs = HashedOutputs()
+let manifests = try RulesFixture.manifests()
+print("promo-bench-decide (release build): catalog \(Workload.skuCount) skus, \(Workload.categories) categories; one thread")
+print("offers  lines   decisions/s     p50 us     p99 us   candidates/decision")
+var engines: [Int: (Engine, [Workload.OfferSpec])] = [:]
+// PROMO_BENCH_ONLY=1000x10 runs one configuration (for profiling).
+let only = ProcessInfo.processInfo.environment["PROMO_BENCH_ONLY"]?.split(separator: "x").compactMap { Int($0) }
+for offers in [100, 1_000, 10_000] where only == nil || only![0] == offers || offers == 100 {
+    let specs = Workload.specs(offers)
+    var loaded: LoadedRules!
+    let compileTime = nanos {
+        loaded = RulesLoader(now: PromoTesting.fixedNow).load(
+            workspace: ("rules/promo.yaml", Array(Workload.workspace.utf8)),
+            campaigns: Workload.campaigns(specs).enumerated().map { ("rules/c\($0.offset).yaml", Array($0.element.utf8)) },
+            manifests: manifests)
+    }
+    let rules = try RuleSet(loaded)
+    let engine = Engine(rules: rules, catalog: Workload.catalog)
+    engines[offers] = (engine, specs)
+    for lines in [1, 10, 50] where only == nil || (only![0] == offers && only![1] == lines) {
+        let pool = Workload.requests(lines: lines, count: 2_000)
+        let considered = pool.prefix(200).reduce(0) { $0 + offers - engine.decide($1, models: outputs).offersNotConsidered }
+        let f = measure(pool) { _ = engine.decide($0, models: outputs) }
+        print(
+            String(format: "%6d  %5d  %12.0f  %9.1f  %9.1f   %8.1f", offers, lines, f.perSecond, f.p50, f.p99, Double(considered) / 200)
+                + (offers == 1_000 && lines == 10 ? "   <- targets: >= 200,000/s, p99 < 50 us" : ""))
+    }
+    print(String(format: "        (load, check and compile of %d offers: %.0f ms)", offers, Double(compileTime) / 1e6))
+}
+
+// The hand-written function on the 100-offer workload, and agreement with the engine.
+if only != nil { exit(0) }
+let (engine100, specs100) = engines[100]!
+let hand = HandWritten(specs100, catalog: Workload.catalog)
+print("\nhand-written Swift for the 100-offer workload (the practical limit):")
+print("lines   engine/s   hand-written/s   ratio (target <= 3x)   agreement")
+for lines in [1, 10, 50] {
+    let pool = Workload.requests(lines: lines, count: 2_000)
+    var agree = 0
+    for r in pool {
+        let d = engine100.decide(r, models: outputs)
+        let h = hand.decide(r)
+        if d.total == h.total && d.chosen.map(\.offer) == h.chosen { agree += 1 }
+    }
+    let e = measure(pool) { _ = engine100.decide($0, models: outputs) }
+    let h = measure(pool) { _ = hand.decide($0) }
+    print(String(format: "%5d  %9.0f  %15.0f  %10.2fx             %d/%d", lines, e.perSecond, h.perSecond, h.perSecond / e.perSecond, agree, pool.count))
+}

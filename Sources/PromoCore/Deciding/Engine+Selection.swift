@@ -38,19 +38,23 @@ extension Engine {
         return Candidate(offer: o, value: v, score: value * rules.campaigns[offer.campaign].weight, p1: p1, p0: p0)
     }
 
-    /// Applies stacking groups, exclusivity, budgets and the per-customer offer limit.
+    /// Applies stacking groups, exclusivity, budgets and the per-customer offer limit. Over the
+    /// limit, the picks below the top `maxOffersPerCustomer` by score (ties by stable key) are set
+    /// aside and the groups are decided again without them, until the limit holds.
     func select(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView) -> Selection {
-        var capped: [Int] = []
+        var capped: Set<Int> = []
+        var pool = eligible
         while true {
-            var s = selectOnce(eligible.filter { !capped.contains($0.offer) }, f, evaluator, budgets)
+            var s = selectOnce(pool, f, evaluator, budgets)
             if s.chosen.count <= rules.maxOffersPerCustomer {
-                for o in capped {
-                    s.rejected.append((o, .outscored, "over the limit of \(rules.maxOffersPerCustomer) offers per customer; others score higher", eligible.first { $0.offer == o }?.score))
+                for c in eligible where capped.contains(c.offer) {
+                    s.rejected.append((c.offer, .outscored, "over the limit of \(rules.maxOffersPerCustomer) offers per customer; others score higher", c.score))
                 }
                 return s
             }
-            let worst = s.chosen.min { ($0.candidate.score, -$0.candidate.offer) < ($1.candidate.score, -$1.candidate.offer) }!
-            capped.append(worst.candidate.offer)
+            let ranked = s.chosen.sorted { ($0.candidate.score, -$0.candidate.offer) > ($1.candidate.score, -$1.candidate.offer) }
+            for p in ranked.dropFirst(rules.maxOffersPerCustomer) { capped.insert(p.candidate.offer) }
+            pool = eligible.filter { !capped.contains($0.offer) }
         }
     }
 

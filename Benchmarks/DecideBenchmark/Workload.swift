@@ -1,0 +1,137 @@
+import PromoCore
+import PromoDSL
+import PromoTesting
+
+/// The benchmark's store: 100,000 skus in 500 categories and 200 brands, offers built from five
+/// templates that target categories, brands or skus (as real campaigns do), and carts of random skus.
+enum Workload {
+    static let categories = 500
+    static let brands = 200
+    static let skuCount = 100_000
+
+    static func fnv(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    static func item(_ i: Int) -> CatalogItem {
+        let price = Int64(5_00 + (i * 7_919) % 500_00)
+        return CatalogItem(
+            sku: "SKU\(i)", category: "cat\(i % categories)", brand: "brand\((i / 7) % brands)", price: price,
+            cost: price * Int64(40 + i % 40) / 100, stock: i % 50)
+    }
+
+    static let catalog = Catalog((0..<skuCount).map(item))
+
+    static let workspace = """
+        promo: 1
+        currency: CNY
+        rounding: half_up
+        stacking:
+          seasonal: { mode: best, base: original }
+          basket: { mode: stack, base: discounted }
+          flat: { mode: stack, base: original }
+        arbitration: { objective: incremental_profit, max_offers_per_customer: 3 }
+        models:
+          forecast: demand-forecast
+          recommend: recommender
+          profile: customer-profiler
+        """
+
+    /// The parameters of one offer, from which both the YAML and the hand-written function work.
+    struct OfferSpec {
+        var template: Int
+        var campaign: Int
+        var id: String
+        var categories: [Int]
+        var brand: Int
+        var skus: [Int]
+        var percentPPM: Int64
+        var amount: Int64
+        var price: Int64
+        var segmentRule: Bool
+        var subtotalRule: Bool
+        var group: Int  // 0 seasonal, 1 basket, 2 flat
+    }
+
+    static func specs(_ count: Int) -> [OfferSpec] {
+        (0..<count).map { i in
+            let h = Int(fnv("offer\(i)") % 1_000_000)
+            let c1 = h % categories
+            let c2 = (h / 7) % categories
+            return OfferSpec(
+                template: i % 5, campaign: i / 10, id: "o\(i)", categories: i % 2 == 0 ? [c1] : [c1, c2], brand: (h / 13) % brands,
+                skus: [h % skuCount, (h * 31) % skuCount, (h * 17 + 5) % skuCount], percentPPM: Int64(5 + h % 26) * 10_000,
+                amount: Int64(1 + h % 30) * 100, price: Int64(5 + h % 60) * 100, segmentRule: i % 7 == 0, subtotalRule: i % 3 == 0,
+                group: (i / 10) % 3)
+        }
+    }
+
+    static func yaml(_ s: OfferSpec) -> String {
+        let cats = s.categories.map { "\"cat\($0)\"" }
+        let catCondition = cats.count == 1 ? "item.category == \(cats[0])" : "item.category in [\(cats.joined(separator: ", "))]"
+        var when: [String] = []
+        if s.segmentRule { when.append("customer.segment in [\"loyal\", \"champions\"]") }
+        if s.subtotalRule { when.append("cart.subtotal >= 100 CNY") }
+        var fields = ["id: \(s.id)"]
+        switch s.template {
+        case 0:
+            fields += ["kind: percent_off", "percent: \(PercentValue(partsPerMillion: s.percentPPM))", "applies_to: '\(catCondition) and forecast.days_of_cover(item) > 30'"]
+        case 1:
+            fields += ["kind: amount_off", "amount: \(Money(minorUnits: s.amount, currency: "CNY"))", "applies_to: '\(catCondition) and recommend.score(item) >= 0.5'", "max_items: 2"]
+        case 2:
+            fields += ["kind: fixed_price", "price: \(Money(minorUnits: s.price, currency: "CNY"))", "applies_to: 'item.sku in [\(s.skus.map { "\"SKU\($0)\"" }.joined(separator: ", "))]'"]
+        case 3:
+            fields += ["kind: percent_off", "percent: \(PercentValue(partsPerMillion: s.percentPPM))", "applies_to: 'item.brand == \"brand\(s.brand)\" and \(catCondition)'"]
+            when.append("channel == \"app\"")
+        default:
+            fields += ["kind: spend_threshold", "applies_to: '\(catCondition)'", "tiers: [{ spend: 200 CNY, off: 20 CNY }, { spend: 500 CNY, off: 60 CNY }]"]
+        }
+        if !when.isEmpty { fields.append("when: '\(when.joined(separator: " and "))'") }
+        return "  - " + fields.joined(separator: "\n    ")
+    }
+
+    static func campaigns(_ specs: [OfferSpec]) -> [String] {
+        Dictionary(grouping: specs, by: \.campaign).sorted { $0.key < $1.key }.map { c, offers in
+            """
+            promo: 1
+            campaign: camp\(c)
+            holdout: 0%
+            group: \(["seasonal", "basket", "flat"][c % 3])
+            offers:
+            \(offers.map(yaml).joined(separator: "\n"))
+            """
+        }
+    }
+
+    static func requests(lines: Int, count: Int) -> [DecisionRequest] {
+        (0..<count).map { r in
+            let cartLines = (0..<lines).map { l -> CartLine in
+                let sku = Int(fnv("cart\(r)-\(l)") % UInt64(skuCount))
+                return CartLine(id: "L\(l)", sku: "SKU\(sku)", quantity: 1 + (r + l) % 3, unitPrice: catalog["SKU\(sku)"]!.price)
+            }
+            return DecisionRequest(
+                decisionID: "d\(r)", customer: Customer(id: "cust\(r % 5_000)"), cart: Cart(lines: cartLines, shipping: 10_00),
+                channel: r % 2 == 0 ? "web" : "app", time: RulesFixture.noon)
+        }
+    }
+}
+
+/// Model outputs as a precomputed table would serve them: a cheap deterministic function of the keys.
+struct HashedOutputs: ModelOutputs {
+    static func daysOfCover(_ sku: String) -> Double { Double(Workload.fnv(sku) % 120) }
+    static func score(_ customer: String, _ sku: String) -> Double { Double(Workload.fnv(customer + sku) % 1000) / 1000 }
+    static func segment(_ customer: String) -> String { ["loyal", "champions", "new", "lapsed"][Int(Workload.fnv(customer) % 4)] }
+
+    func values(for queries: [ModelQuery]) -> [Value?] {
+        queries.map { q in
+            switch q.function {
+            case "forecast.days_of_cover": .number(Self.daysOfCover(q.sku ?? ""))
+            case "recommend.score": .number(Self.score(q.customerID ?? "", q.sku ?? ""))
+            case "customer.segment": .string(Self.segment(q.customerID ?? ""))
+            default: nil
+            }
+        }
+    }
+}
