@@ -103,14 +103,13 @@ struct OfferIndex: Sendable {
         } else {
             hit(segmentConstrained)
         }
-        var seen: Set<String> = []
-        for (dimension, value) in [(IndexKeys.Dimension.sku, \ResolvedLine.sku), (.category, \.item.category), (.brand, \.item.brand)] {
-            seen.removeAll(keepingCapacity: true)
-            stamp += 1
-            for l in lines where seen.insert(l[keyPath: value]).inserted {
-                hit(postings[dimension.rawValue][l[keyPath: value]])
-            }
-        }
+        // Stamps credit an offer once per dimension, however many lines share a value.
+        stamp = 3
+        for l in lines { hit(postings[IndexKeys.Dimension.sku.rawValue][l.sku]) }
+        stamp = 4
+        for l in lines { hit(postings[IndexKeys.Dimension.category.rawValue][l.item.category]) }
+        stamp = 5
+        for l in lines { hit(postings[IndexKeys.Dimension.brand.rawValue][l.item.brand]) }
         for o in touched {
             if scratch.counts[Int(o)] >= required[Int(o)] { result.append(Int(o)) }
             scratch.counts[Int(o)] = 0

@@ -52,22 +52,39 @@ struct CompiledBundleItem: Sendable {
     var quantity: Int
 }
 
-/// An offer ready to run.
-struct CompiledOffer: Sendable {
-    var campaign: Int
-    var id: String
-    var title: String
-    var kindName: String
-    var kind: CompiledKind
-    var appliesTo: Eval?
-    var when: Eval?
-    var marginFloorPPM: Int64?
-    var maxDiscount: Int64?
-    var priority: Int
-    var fallback: Eval?
-    /// Model slots the offer reads (through its own expressions and the lets they use).
-    var modelSlots: [Int]
-    var keys: IndexKeys
+/// An offer ready to run. A class so that the hot path passes one reference, not its closures.
+final class CompiledOffer: Sendable {
+    let campaign: Int
+    let id: String
+    let title: String
+    let kindName: String
+    let kind: CompiledKind
+    let appliesTo: Eval?
+    let when: Eval?
+    let marginFloorPPM: Int64?
+    let maxDiscount: Int64?
+    let priority: Int
+    let fallback: Eval?
+    let modelSlots: [Int]
+    let keys: IndexKeys
+
+    init(
+        campaign: Int, id: String, title: String, kindName: String, kind: CompiledKind, appliesTo: Eval?, when: Eval?, marginFloorPPM: Int64?, maxDiscount: Int64?, priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys
+    ) {
+        self.campaign = campaign
+        self.id = id
+        self.title = title
+        self.kindName = kindName
+        self.kind = kind
+        self.appliesTo = appliesTo
+        self.when = when
+        self.marginFloorPPM = marginFloorPPM
+        self.maxDiscount = maxDiscount
+        self.priority = priority
+        self.fallback = fallback
+        self.modelSlots = modelSlots
+        self.keys = keys
+    }
 }
 
 /// A compiled, executable rule set. Same digest = same rules, whatever the file order or paths.

@@ -105,9 +105,9 @@ public struct UsedOutput: Sendable, Hashable, Codable {
     public var function: String
     public var customer: String?
     public var sku: String?
-    public var arguments: [String]
-    /// The value as rules would write it, or nil when it was missing.
-    public var value: String?
+    public var arguments: [Value]
+    /// The value, or nil when it was missing.
+    public var value: Value?
     /// Whether a rule read it while it was missing (its offer then followed `on_missing`).
     public var missingWhenRead: Bool
 }

@@ -81,7 +81,7 @@ public struct Engine: Sendable {
 
     func format(_ m: Int64) -> String { Money(minorUnits: m, currency: rules.currency).description }
 
-    func decide(_ request: DecisionRequest, models: some ModelOutputs, budgets: BudgetView, excluded: [Int: (Reason, String)])
+    func decide(_ request: DecisionRequest, models: any ModelOutputs, budgets: BudgetView, excluded: [Int: (Reason, String)])
         -> Decision
     {
         // Lines in a canonical order so that the decision does not depend on cart order.
@@ -119,10 +119,10 @@ public struct Engine: Sendable {
         let notConsidered = rules.offers.count - candidates.count
 
         // 2. Campaign-level filters: schedule and holdout.
-        var status: [Int: (Reason, String)?] = [:]
+        var status = [(Reason, String)??](repeating: nil, count: rules.campaigns.count)
         candidates = candidates.filter { o in
             let c = rules.offers[o].campaign
-            if status[c] == nil { status[c] = campaignStatus(rules.campaigns[c], request) }
+            if status[c] == nil { status[c] = .some(campaignStatus(rules.campaigns[c], request)) }
             if let (reason, detail) = status[c]! {
                 reject(o, reason, detail)
                 return false
@@ -131,11 +131,12 @@ public struct Engine: Sendable {
         }
 
         // 3. Model outputs: only those the remaining candidates read, plus arbitration's.
-        var slots = Set(candidates.flatMap { rules.offers[$0].modelSlots })
-        if let p = rules.propensitySlot { slots.insert(p) }
-        if let u = rules.upliftSlot { slots.insert(u) }
-        if let s = rules.segmentSlot, useIndex { slots.remove(s) }
-        gather(slots.sorted(), frame, models, &used, &gatheredShape)
+        var wanted = [Bool](repeating: false, count: rules.modelSlots.count)
+        for o in candidates { for s in rules.offers[o].modelSlots { wanted[s] = true } }
+        if let p = rules.propensitySlot { wanted[p] = true }
+        if let u = rules.upliftSlot { wanted[u] = true }
+        if let s = rules.segmentSlot, useIndex { wanted[s] = false }
+        gather(wanted.indices.filter { wanted[$0] }, frame, models, &used, &gatheredShape)
 
         // 4. Evaluate every candidate on list prices and score the eligible ones.
         let evaluator = OfferEvaluator(catalog: catalog, currency: rules.currency)
@@ -206,7 +207,7 @@ public struct Engine: Sendable {
 
     /// Fetches the outputs of `slots` for this request, once each, into the frame.
     private func gather(
-        _ slots: [Int], _ f: Frame, _ models: some ModelOutputs, _ used: inout [UsedOutput], _ gathered: inout [(slot: Int, count: Int)]
+        _ slots: [Int], _ f: Frame, _ models: any ModelOutputs, _ used: inout [UsedOutput], _ gathered: inout [(slot: Int, count: Int)]
     ) {
         guard !slots.isEmpty else { return }
         var queries: [ModelQuery] = []
@@ -236,7 +237,7 @@ public struct Engine: Sendable {
                 let v = k < answers.count ? answers[k] : nil
                 column.append(v ?? .missing)
                 let q = queries[k]
-                used.append(UsedOutput(plugin: q.plugin, function: q.function, customer: q.customerID, sku: q.sku, arguments: q.arguments.map(Value.literalText), value: v.map(Value.literalText), missingWhenRead: false))
+                used.append(UsedOutput(plugin: q.plugin, function: q.function, customer: q.customerID, sku: q.sku, arguments: q.arguments, value: v, missingWhenRead: false))
                 k += 1
             }
             f.models[s] = column

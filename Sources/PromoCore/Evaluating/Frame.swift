@@ -18,8 +18,13 @@ final class Frame {
     let lines: [ResolvedLine]
     let subtotal: Int64
     let quantity: Int
-    let skus: [Value]
-    let categories: [Value]
+    let lineIDs: [String]
+    lazy var skus: [Value] = lines.map { .string($0.sku) }
+    lazy var categories: [Value] = {
+        var seen: [Value] = []
+        for l in lines where !seen.contains(.string(l.item.category)) { seen.append(.string(l.item.category)) }
+        return seen
+    }()
     let rounding: RoundingMode
     /// The line in scope for `item`.
     var line = 0
@@ -40,18 +45,13 @@ final class Frame {
         self.lines = lines
         var subtotal: Int64 = 0
         var quantity = 0
-        var skus: [Value] = []
-        var categories: [Value] = []
         for l in lines {
             subtotal = subtotal &+ l.unitPrice &* Int64(l.quantity)
             quantity += l.quantity
-            skus.append(.string(l.sku))
-            if !categories.contains(.string(l.item.category)) { categories.append(.string(l.item.category)) }
         }
         self.subtotal = subtotal
         self.quantity = quantity
-        self.skus = skus
-        self.categories = categories
+        self.lineIDs = lines.map(\.id)
         self.rounding = rounding
         self.models = Array(repeating: [], count: modelSlots)
         self.lets = Array(repeating: nil, count: letSlots)

@@ -148,7 +148,7 @@ struct OfferEvaluator {
             let lineCap = max(0, cap - v.shippingDiscount)
             v.shippingDiscount = min(v.shippingDiscount, cap)
             v.lineDiscounts = Allocation.largestRemainder(
-                min(lineCap, v.lineDiscounts.reduce(0, +)), weights: v.lineDiscounts, ids: f.lines.map(\.id))
+                min(lineCap, v.lineDiscounts.reduce(0, +)), weights: v.lineDiscounts, ids: f.lineIDs)
         }
         guard v.customerValue > 0 else {
             return .rejected(.notEligible, "it gives nothing on this cart", v.nudge)
@@ -224,7 +224,7 @@ struct OfferEvaluator {
                 return .rejected(.marginFloor, "the basket's margin after \(money(off)) off would be below the floor", nudge)
             }
         }
-        var v = OfferValue(lineDiscounts: Allocation.largestRemainder(off, weights: weights, ids: f.lines.map(\.id)))
+        var v = OfferValue(lineDiscounts: Allocation.largestRemainder(off, weights: weights, ids: f.lineIDs))
         v.nudge = nudge
         return .value(v)
     }

@@ -1,6 +1,6 @@
 /// A value at evaluation time. Money is in minor units of the workspace currency (the checker
 /// guarantees one currency); percent in parts per million; times and durations in seconds.
-public enum Value: Sendable, Hashable {
+public enum Value: Sendable, Hashable, Codable {
     case bool(Bool)
     case number(Double)
     case money(Int64)
@@ -29,4 +29,9 @@ public enum Value: Sendable, Hashable {
         default: nil
         }
     }
+}
+
+extension Value {
+    /// The value as rules would write it: `7d`, `10%`, `"x"`, money in minor units.
+    public var text: String { Value.literalText(self) }
 }
