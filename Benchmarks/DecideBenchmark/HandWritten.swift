@@ -55,7 +55,8 @@ struct HandWritten {
             }
         case 1:
             var units: [(unit: Int64, line: Int)] = []
-            for (i, l) in lines.enumerated() where o.categories.contains(l.item.category) && HashedOutputs.score(customer, l.sku) >= 0.5 {
+            for (i, l) in lines.enumerated()
+            where o.categories.contains(l.item.category) && HashedOutputs.score(customer, l.sku) >= 0.5 {
                 let u = min(s.amount, base[i])
                 if u > 0 { units.append((u, i)) }
             }
@@ -67,7 +68,9 @@ struct HandWritten {
                 left -= q
             }
         case 2:
-            for (i, l) in lines.enumerated() where o.skus.contains(l.sku) { d[i] = max(0, base[i] - s.price) * l.quantity }
+            for (i, l) in lines.enumerated() where o.skus.contains(l.sku) {
+                d[i] = max(0, base[i] - s.price) * l.quantity
+            }
         default:
             var weights = [Int64](repeating: 0, count: lines.count)
             var sum: Int64 = 0
@@ -128,7 +131,9 @@ struct HandWritten {
                 }
             }
             if chosen.count <= 3 {
-                return Result(total: subtotal - applied.reduce(0, +) + r.cart.shipping, chosen: chosen.map { offers[$0.index].spec.id })
+                return Result(
+                    total: subtotal - applied.reduce(0, +) + r.cart.shipping,
+                    chosen: chosen.map { offers[$0.index].spec.id })
             }
             let ranked = chosen.sorted { ($0.score, -$0.index) > ($1.score, -$1.index) }
             for c in ranked.dropFirst(3) { capped.insert(c.index) }

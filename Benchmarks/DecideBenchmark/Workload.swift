@@ -61,32 +61,51 @@ enum Workload {
             let c1 = h % categories
             let c2 = (h / 7) % categories
             return OfferSpec(
-                template: i % 5, campaign: i / 10, id: "o\(i)", categories: i % 2 == 0 ? [c1] : [c1, c2], brand: (h / 13) % brands,
-                skus: [h % skuCount, (h * 31) % skuCount, (h * 17 + 5) % skuCount], percentPPM: Int64(5 + h % 26) * 10_000,
-                amount: Int64(1 + h % 30) * 100, price: Int64(5 + h % 60) * 100, segmentRule: i % 7 == 0, subtotalRule: i % 3 == 0,
+                template: i % 5, campaign: i / 10, id: "o\(i)", categories: i % 2 == 0 ? [c1] : [c1, c2],
+                brand: (h / 13) % brands,
+                skus: [h % skuCount, (h * 31) % skuCount, (h * 17 + 5) % skuCount],
+                percentPPM: Int64(5 + h % 26) * 10_000,
+                amount: Int64(1 + h % 30) * 100, price: Int64(5 + h % 60) * 100, segmentRule: i % 7 == 0,
+                subtotalRule: i % 3 == 0,
                 group: (i / 10) % 3)
         }
     }
 
     static func yaml(_ s: OfferSpec) -> String {
         let cats = s.categories.map { "\"cat\($0)\"" }
-        let catCondition = cats.count == 1 ? "item.category == \(cats[0])" : "item.category in [\(cats.joined(separator: ", "))]"
+        let catCondition =
+            cats.count == 1 ? "item.category == \(cats[0])" : "item.category in [\(cats.joined(separator: ", "))]"
         var when: [String] = []
         if s.segmentRule { when.append("customer.segment in [\"loyal\", \"champions\"]") }
         if s.subtotalRule { when.append("cart.subtotal >= 100 CNY") }
         var fields = ["id: \(s.id)"]
         switch s.template {
         case 0:
-            fields += ["kind: percent_off", "percent: \(PercentValue(partsPerMillion: s.percentPPM))", "applies_to: '\(catCondition) and forecast.days_of_cover(item) > 30'"]
+            fields += [
+                "kind: percent_off", "percent: \(PercentValue(partsPerMillion: s.percentPPM))",
+                "applies_to: '\(catCondition) and forecast.days_of_cover(item) > 30'",
+            ]
         case 1:
-            fields += ["kind: amount_off", "amount: \(Money(minorUnits: s.amount, currency: "CNY"))", "applies_to: '\(catCondition) and recommend.score(item) >= 0.5'", "max_items: 2"]
+            fields += [
+                "kind: amount_off", "amount: \(Money(minorUnits: s.amount, currency: "CNY"))",
+                "applies_to: '\(catCondition) and recommend.score(item) >= 0.5'", "max_items: 2",
+            ]
         case 2:
-            fields += ["kind: fixed_price", "price: \(Money(minorUnits: s.price, currency: "CNY"))", "applies_to: 'item.sku in [\(s.skus.map { "\"SKU\($0)\"" }.joined(separator: ", "))]'"]
+            fields += [
+                "kind: fixed_price", "price: \(Money(minorUnits: s.price, currency: "CNY"))",
+                "applies_to: 'item.sku in [\(s.skus.map { "\"SKU\($0)\"" }.joined(separator: ", "))]'",
+            ]
         case 3:
-            fields += ["kind: percent_off", "percent: \(PercentValue(partsPerMillion: s.percentPPM))", "applies_to: 'item.brand == \"brand\(s.brand)\" and \(catCondition)'"]
+            fields += [
+                "kind: percent_off", "percent: \(PercentValue(partsPerMillion: s.percentPPM))",
+                "applies_to: 'item.brand == \"brand\(s.brand)\" and \(catCondition)'",
+            ]
             when.append("channel == \"app\"")
         default:
-            fields += ["kind: spend_threshold", "applies_to: '\(catCondition)'", "tiers: [{ spend: 200 CNY, off: 20 CNY }, { spend: 500 CNY, off: 60 CNY }]"]
+            fields += [
+                "kind: spend_threshold", "applies_to: '\(catCondition)'",
+                "tiers: [{ spend: 200 CNY, off: 20 CNY }, { spend: 500 CNY, off: 60 CNY }]",
+            ]
         }
         if !when.isEmpty { fields.append("when: '\(when.joined(separator: " and "))'") }
         return "  - " + fields.joined(separator: "\n    ")
@@ -109,10 +128,12 @@ enum Workload {
         (0..<count).map { r in
             let cartLines = (0..<lines).map { l -> CartLine in
                 let sku = Int(fnv("cart\(r)-\(l)") % UInt64(skuCount))
-                return CartLine(id: "L\(l)", sku: "SKU\(sku)", quantity: 1 + (r + l) % 3, unitPrice: catalog["SKU\(sku)"]!.price)
+                return CartLine(
+                    id: "L\(l)", sku: "SKU\(sku)", quantity: 1 + (r + l) % 3, unitPrice: catalog["SKU\(sku)"]!.price)
             }
             return DecisionRequest(
-                decisionID: "d\(r)", customer: Customer(id: "cust\(r % 5_000)"), cart: Cart(lines: cartLines, shipping: 10_00),
+                decisionID: "d\(r)", customer: Customer(id: "cust\(r % 5_000)"),
+                cart: Cart(lines: cartLines, shipping: 10_00),
                 channel: r % 2 == 0 ? "web" : "app", time: RulesFixture.noon)
         }
     }
@@ -121,8 +142,12 @@ enum Workload {
 /// Model outputs as a precomputed table would serve them: a cheap deterministic function of the keys.
 struct HashedOutputs: ModelOutputs {
     static func daysOfCover(_ sku: String) -> Double { Double(Workload.fnv(sku) % 120) }
-    static func score(_ customer: String, _ sku: String) -> Double { Double(Workload.fnv(customer + sku) % 1000) / 1000 }
-    static func segment(_ customer: String) -> String { ["loyal", "champions", "new", "lapsed"][Int(Workload.fnv(customer) % 4)] }
+    static func score(_ customer: String, _ sku: String) -> Double {
+        Double(Workload.fnv(customer + sku) % 1000) / 1000
+    }
+    static func segment(_ customer: String) -> String {
+        ["loyal", "champions", "new", "lapsed"][Int(Workload.fnv(customer) % 4)]
+    }
 
     func values(for queries: [ModelQuery]) -> [Value?] {
         queries.map { q in

@@ -39,7 +39,9 @@ func measure(_ pool: [DecisionRequest], seconds: Double = 1.5, _ decide: (Decisi
 
 let outputs = HashedOutputs()
 let manifests = try RulesFixture.manifests()
-print("promo-bench-decide (release build): catalog \(Workload.skuCount) skus, \(Workload.categories) categories; one thread")
+print(
+    "promo-bench-decide (release build): catalog \(Workload.skuCount) skus, \(Workload.categories) categories; one thread"
+)
 print("offers  lines   decisions/s     p50 us     p99 us   candidates/decision")
 var engines: [Int: (Engine, [Workload.OfferSpec])] = [:]
 // PROMO_BENCH_ONLY=1000x10 runs one configuration (for profiling).
@@ -50,7 +52,9 @@ for offers in [100, 1_000, 10_000] where only == nil || only![0] == offers || of
     let compileTime = nanos {
         loaded = RulesLoader(now: PromoTesting.fixedNow).load(
             workspace: ("rules/promo.yaml", Array(Workload.workspace.utf8)),
-            campaigns: Workload.campaigns(specs).enumerated().map { ("rules/c\($0.offset).yaml", Array($0.element.utf8)) },
+            campaigns: Workload.campaigns(specs).enumerated().map {
+                ("rules/c\($0.offset).yaml", Array($0.element.utf8))
+            },
             manifests: manifests)
     }
     let rules = try RuleSet(loaded)
@@ -58,10 +62,14 @@ for offers in [100, 1_000, 10_000] where only == nil || only![0] == offers || of
     engines[offers] = (engine, specs)
     for lines in [1, 10, 50] where only == nil || (only![0] == offers && only![1] == lines) {
         let pool = Workload.requests(lines: lines, count: 2_000)
-        let considered = pool.prefix(200).reduce(0) { $0 + offers - engine.decide($1, models: outputs).offersNotConsidered }
+        let considered = pool.prefix(200).reduce(0) {
+            $0 + offers - engine.decide($1, models: outputs).offersNotConsidered
+        }
         let f = measure(pool) { _ = engine.decide($0, models: outputs) }
         print(
-            String(format: "%6d  %5d  %12.0f  %9.1f  %9.1f   %8.1f", offers, lines, f.perSecond, f.p50, f.p99, Double(considered) / 200)
+            String(
+                format: "%6d  %5d  %12.0f  %9.1f  %9.1f   %8.1f", offers, lines, f.perSecond, f.p50, f.p99,
+                Double(considered) / 200)
                 + (offers == 1_000 && lines == 10 ? "   <- targets: >= 200,000/s, p99 < 50 us" : ""))
     }
     print(String(format: "        (load, check and compile of %d offers: %.0f ms)", offers, Double(compileTime) / 1e6))
@@ -83,5 +91,8 @@ for lines in [1, 10, 50] {
     }
     let e = measure(pool) { _ = engine100.decide($0, models: outputs) }
     let h = measure(pool) { _ = hand.decide($0) }
-    print(String(format: "%5d  %9.0f  %15.0f  %10.2fx             %d/%d", lines, e.perSecond, h.perSecond, h.perSecond / e.perSecond, agree, pool.count))
+    print(
+        String(
+            format: "%5d  %9.0f  %15.0f  %10.2fx             %d/%d", lines, e.perSecond, h.perSecond,
+            h.perSecond / e.perSecond, agree, pool.count))
 }

@@ -27,7 +27,10 @@ public enum RulesFixture {
     public static func manifests() throws -> [(path: String, bytes: [UInt8])] {
         let dir = PromoTesting.pluginsDirectory
         return try FileManager.default.contentsOfDirectory(atPath: dir).sorted().map { name in
-            ("plugins/\(name)/plugin.yaml", [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/\(name)/plugin.yaml"))))
+            (
+                "plugins/\(name)/plugin.yaml",
+                [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/\(name)/plugin.yaml")))
+            )
         }
     }
 
@@ -58,7 +61,9 @@ public enum RulesFixture {
         _ lines: [CartLine], customer: String = "c-1", channel: String = "web", shipping: Int64 = 0, time: Int64 = noon,
         id: String = "d-1"
     ) -> DecisionRequest {
-        DecisionRequest(decisionID: id, customer: Customer(id: customer), cart: Cart(lines: lines, shipping: shipping), channel: channel, time: time)
+        DecisionRequest(
+            decisionID: id, customer: Customer(id: customer), cart: Cart(lines: lines, shipping: shipping),
+            channel: channel, time: time)
     }
 
     /// Cart line helper: `line("1", "SKU", 2, 1990)`.

@@ -70,7 +70,9 @@ struct Decide: ParsableCommand {
             let catalog = try inputs.catalog(self.catalog ?? examples + "/catalog.yaml")
             let person: Customer
             if FileManager.default.fileExists(atPath: customer) {
-                guard let first = try inputs.customers(customer).first else { throw ValidationError("no customer in \(customer)") }
+                guard let first = try inputs.customers(customer).first else {
+                    throw ValidationError("no customer in \(customer)")
+                }
                 person = first
             } else {
                 let file = customers ?? examples + "/customers.yaml"
@@ -84,17 +86,27 @@ struct Decide: ParsableCommand {
             var time = Int64(Date().timeIntervalSince1970)
             if let at {
                 guard let d = DateTimeValue.parse(at), let t = d.epochSeconds() else {
-                    writeError("promo decide: --at '\(at)' is not a date-time with an offset, such as 2026-12-05T12:00+08:00\n")
+                    writeError(
+                        "promo decide: --at '\(at)' is not a date-time with an offset, such as 2026-12-05T12:00+08:00\n"
+                    )
                     throw ExitCode(2)
                 }
                 time = t
             }
-            let modelsFile = models ?? (FileManager.default.fileExists(atPath: examples + "/models.yaml") ? examples + "/models.yaml" : nil)
+            let modelsFile =
+                models
+                ?? (FileManager.default.fileExists(atPath: examples + "/models.yaml") ? examples + "/models.yaml" : nil)
             let outputs = try modelsFile.map { try inputs.models($0) } ?? FixtureModelOutputs()
             let channel = self.channel ?? cartChannel ?? "web"
-            let id = decisionID ?? "d-" + String(Holdout.bucket(customer: person.id, campaign: "\(time)|\(channel)|\(cart.lines.map { "\($0.sku)x\($0.quantity)" })"), radix: 36)
+            let id =
+                decisionID ?? "d-"
+                + String(
+                    Holdout.bucket(
+                        customer: person.id,
+                        campaign: "\(time)|\(channel)|\(cart.lines.map { "\($0.sku)x\($0.quantity)" })"), radix: 36)
             let request = DecisionRequest(decisionID: id, customer: person, cart: cart, channel: channel, time: time)
-            let decision = Engine(rules: ruleSet, catalog: catalog).decide(request, models: outputs, ledger: InMemoryBudgetLedger())
+            let decision = Engine(rules: ruleSet, catalog: catalog).decide(
+                request, models: outputs, ledger: InMemoryBudgetLedger())
             let renderer = DecisionRenderer(color: format == .text && color.enabled(for: 1))
             print(format == .json ? renderer.json(decision) : renderer.text(decision), terminator: "")
         } catch let error as InputError {

@@ -10,7 +10,9 @@ import Testing
     static let seeds = Gen.int(in: 0...Int(Int32.max))
 
     func engine(_ s: Scenario, reordered: Bool = false, index: Bool = true) throws -> Engine {
-        Engine(rules: try RulesFixture.ruleSet(reordered ? s.campaignsReordered.reversed() : s.campaigns), catalog: s.catalog, useIndex: index)
+        Engine(
+            rules: try RulesFixture.ruleSet(reordered ? s.campaignsReordered.reversed() : s.campaigns),
+            catalog: s.catalog, useIndex: index)
     }
 
     @Test func invariantUnderPermutationsOfLinesOffersAndFiles() async throws {
@@ -46,7 +48,8 @@ import Testing
             let on = try engine(s).decide(s.request(), models: s.models)
             let off = try engine(s, index: false).decide(s.request(), models: s.models)
             #expect(on.outcome == off.outcome, "seed \(seed)")
-            let reasonsOn = Dictionary(uniqueKeysWithValues: on.rejected.map { ("\($0.campaign)/\($0.offer)", $0.reason) })
+            let reasonsOn = Dictionary(
+                uniqueKeysWithValues: on.rejected.map { ("\($0.campaign)/\($0.offer)", $0.reason) })
             for r in off.rejected where reasonsOn["\(r.campaign)/\(r.offer)"] != nil {
                 #expect(reasonsOn["\(r.campaign)/\(r.offer)"] == r.reason, "seed \(seed) \(r.offer)")
             }
@@ -54,11 +57,13 @@ import Testing
     }
 
     @Test func addingAnItemNeverLowersAReachedTier() async throws {
-        let campaign = RulesFixture.campaign("tiers", offers: """
-              - id: spend
-                kind: spend_threshold
-                tiers: [{ spend: 100 CNY, off: 10 CNY }, { spend: 300 CNY, off: 40 CNY }, { spend: 600 CNY, percent: 12% }]
-            """)
+        let campaign = RulesFixture.campaign(
+            "tiers",
+            offers: """
+                  - id: spend
+                    kind: spend_threshold
+                    tiers: [{ spend: 100 CNY, off: 10 CNY }, { spend: 300 CNY, off: 40 CNY }, { spend: 600 CNY, percent: 12% }]
+                """)
         let rules = try RulesFixture.ruleSet([campaign])
         await propertyCheck(count: 200, input: Self.seeds) { seed in
             let s = Scenario(seed: seed)
@@ -66,7 +71,11 @@ import Testing
             let before = engine.decide(s.request(), models: s.models).discount
             var g = SplitMix(seed: seed &+ 1)
             let extra = s.skus.randomElement(using: &g)!
-            let more = s.lines + [CartLine(id: "Lx", sku: extra.sku, quantity: Int.random(in: 1...3, using: &g), unitPrice: extra.price)]
+            let more =
+                s.lines + [
+                    CartLine(
+                        id: "Lx", sku: extra.sku, quantity: Int.random(in: 1...3, using: &g), unitPrice: extra.price)
+                ]
             let after = engine.decide(s.request(lines: more), models: s.models).discount
             #expect(after >= before, "seed \(seed)")
         }

@@ -21,11 +21,13 @@ let catalog = Catalog([
     CatalogItem(sku: "PEN", category: "stationery", price: 5_00, cost: 1_00, stock: 3),
 ])
 
-func decide(_ campaigns: [String], _ lines: [CartLine], workspace: String = F.workspace, models: FixtureModelOutputs = .init(),
-    shipping: Int64 = 0, time: Int64 = F.noon, customer: String = "c-1") throws -> Decision
-{
+func decide(
+    _ campaigns: [String], _ lines: [CartLine], workspace: String = F.workspace, models: FixtureModelOutputs = .init(),
+    shipping: Int64 = 0, time: Int64 = F.noon, customer: String = "c-1"
+) throws -> Decision {
     let rules = try F.ruleSet(campaigns, workspace: workspace)
-    return Engine(rules: rules, catalog: catalog).decide(F.request(lines, customer: customer, shipping: shipping, time: time), models: models)
+    return Engine(rules: rules, catalog: catalog).decide(
+        F.request(lines, customer: customer, shipping: shipping, time: time), models: models)
 }
 
 func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.offer == offer }?.reason }
@@ -44,7 +46,9 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
         let d = try decide([c], [F.line("1", "COAT", 1, 100_00)])
         // lowest price keeping 15% margin over 80.00 cost is 94.12
         #expect(d.chosen.first?.discount == 5_88)
-        let none = try decide([F.campaign("c", offers: "  - { id: p, kind: percent_off, percent: 30%, margin_floor: 25% }")], [F.line("1", "COAT", 1, 100_00)])
+        let none = try decide(
+            [F.campaign("c", offers: "  - { id: p, kind: percent_off, percent: 30%, margin_floor: 25% }")],
+            [F.line("1", "COAT", 1, 100_00)])
         #expect(reason(none, "p") == .marginFloor)
     }
 
@@ -63,7 +67,8 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
     }
 
     @Test func fixedPriceAboveThePriceGivesNothing() throws {
-        let c = F.campaign("c", offers: "  - { id: f, kind: fixed_price, price: 59 CNY, applies_to: item.sku == \"TEE\" }")
+        let c = F.campaign(
+            "c", offers: "  - { id: f, kind: fixed_price, price: 59 CNY, applies_to: item.sku == \"TEE\" }")
         let d = try decide([c], [F.line("1", "TEE", 1, 30_00)])
         #expect(d.chosen.isEmpty)
         #expect(reason(d, "f") == .notEligible)
@@ -71,7 +76,8 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
 
     @Test func maxDiscountCapsAndStillSumsExactly() throws {
         let c = F.campaign("c", offers: "  - { id: p, kind: percent_off, percent: 50%, max_discount: 10 CNY }")
-        let d = try decide([c], [F.line("1", "TEE", 1, 30_00), F.line("2", "COAT", 1, 100_00), F.line("3", "J5", 1, 5_00)])
+        let d = try decide(
+            [c], [F.line("1", "TEE", 1, 30_00), F.line("2", "COAT", 1, 100_00), F.line("3", "J5", 1, 5_00)])
         let chosen = try #require(d.chosen.first)
         #expect(chosen.discount == 10_00)
         #expect(chosen.allocation.reduce(0) { $0 + $1.amount } == 10_00)
@@ -79,17 +85,20 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
 }
 
 @Suite struct SpendThresholdTests {
-    let campaign = F.campaign("c", offers: """
-          - id: s
-            kind: spend_threshold
-            tiers: [{ spend: 300 CNY, off: 40 CNY }, { spend: 500 CNY, off: 80 CNY }]
-            nudge_within: 50 CNY
-        """)
+    let campaign = F.campaign(
+        "c",
+        offers: """
+              - id: s
+                kind: spend_threshold
+                tiers: [{ spend: 300 CNY, off: 40 CNY }, { spend: 500 CNY, off: 80 CNY }]
+                nudge_within: 50 CNY
+            """)
 
     @Test func exactlyAtTheThresholdReachesTheTier() throws {
         let d = try decide([campaign], [F.line("1", "COAT", 2, 100_00), F.line("2", "COAT", 1, 100_00)])
         #expect(d.chosen.first?.discount == 40_00)
-        #expect(d.chosen.first?.allocation == [LineAmount(line: "1", amount: 26_67), LineAmount(line: "2", amount: 13_33)])
+        #expect(
+            d.chosen.first?.allocation == [LineAmount(line: "1", amount: 26_67), LineAmount(line: "2", amount: 13_33)])
         let five = try decide([campaign], [F.line("1", "COAT", 5, 100_00)])
         #expect(five.chosen.first?.discount == 80_00)
     }
@@ -103,27 +112,36 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
 }
 
 @Suite struct BuyXGetYTests {
-    let threeForTwo = F.campaign("c", offers: """
-          - id: b
-            kind: buy_x_get_y
-            buy: { match: item.category == "juice", quantity: 2 }
-            get: { match: item.category == "juice", quantity: 1, percent: 100% }
-        """)
-    let lines = [F.line("a", "J10", 2, 10_00), F.line("b", "J8", 2, 8_00), F.line("c", "J6", 1, 6_00), F.line("d", "J5", 1, 5_00)]
+    let threeForTwo = F.campaign(
+        "c",
+        offers: """
+              - id: b
+                kind: buy_x_get_y
+                buy: { match: item.category == "juice", quantity: 2 }
+                get: { match: item.category == "juice", quantity: 1, percent: 100% }
+            """)
+    let lines = [
+        F.line("a", "J10", 2, 10_00), F.line("b", "J8", 2, 8_00), F.line("c", "J6", 1, 6_00),
+        F.line("d", "J5", 1, 5_00),
+    ]
 
     @Test func cheapestItemsAreFreePerMultipleWhateverTheLineOrder() throws {
         var expected: Decision.Outcome?
         for permutation in [lines, lines.reversed(), [lines[2], lines[0], lines[3], lines[1]]] {
             let d = try decide([threeForTwo], permutation)
             #expect(d.chosen.first?.discount == 11_00)
-            #expect(d.chosen.first?.allocation == [LineAmount(line: "c", amount: 6_00), LineAmount(line: "d", amount: 5_00)])
+            #expect(
+                d.chosen.first?.allocation == [
+                    LineAmount(line: "c", amount: 6_00), LineAmount(line: "d", amount: 5_00),
+                ])
             if let expected { #expect(d.outcome == expected) }
             expected = d.outcome
         }
     }
 
     @Test func maxApplicationsAndPartialPercent() throws {
-        let once = threeForTwo.replacingOccurrences(of: "percent: 100% }", with: "percent: 50% }\n    max_applications: 1")
+        let once = threeForTwo.replacingOccurrences(
+            of: "percent: 100% }", with: "percent: 50% }\n    max_applications: 1")
         let d = try decide([once], lines)
         #expect(d.chosen.first?.discount == 2_50)
         let short = try decide([threeForTwo], [F.line("a", "J10", 2, 10_00)])
@@ -131,12 +149,14 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
     }
 
     @Test func differentBuyAndGetSets() throws {
-        let c = F.campaign("c", offers: """
-              - id: b
-                kind: buy_x_get_y
-                buy: { match: item.category == "coffee", quantity: 2 }
-                get: { match: item.category == "dairy", quantity: 1, percent: 50% }
-            """)
+        let c = F.campaign(
+            "c",
+            offers: """
+                  - id: b
+                    kind: buy_x_get_y
+                    buy: { match: item.category == "coffee", quantity: 2 }
+                    get: { match: item.category == "dairy", quantity: 1, percent: 50% }
+                """)
         let d = try decide([c], [F.line("1", "COF", 4, 58_00), F.line("2", "MILK", 3, 16_80)])
         #expect(d.chosen.first?.discount == 16_80)  // two applications, 8.40 each
     }
@@ -144,16 +164,18 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
 
 @Suite struct BundleGiftShippingTests {
     @Test func breakfastBundles() throws {
-        let c = F.campaign("c", offers: """
-              - id: bb
-                kind: bundle
-                items:
-                  - { sku: "COF", quantity: 1 }
-                  - { match: item.category == "cereal", quantity: 1 }
-                  - { match: item.category == "dairy", quantity: 2 }
-                price: 99 CNY
-                max_bundles: 2
-            """)
+        let c = F.campaign(
+            "c",
+            offers: """
+                  - id: bb
+                    kind: bundle
+                    items:
+                      - { sku: "COF", quantity: 1 }
+                      - { match: item.category == "cereal", quantity: 1 }
+                      - { match: item.category == "dairy", quantity: 2 }
+                    price: 99 CNY
+                    max_bundles: 2
+                """)
         let lines = [F.line("1", "COF", 3, 58_00), F.line("2", "OAT", 2, 24_00), F.line("3", "MILK", 5, 16_80)]
         let d = try decide([c], lines)
         #expect(d.chosen.first?.discount == 33_20)
@@ -167,7 +189,9 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
         let d = try decide([out], [F.line("1", "TEE", 1, 30_00)])
         #expect(reason(d, "g") == .notEligible)
         #expect(d.rejected.first?.detail == "gift TOTE is out of stock (0 left, 1 needed)")
-        let inStock = try decide([F.campaign("c", offers: "  - { id: g, kind: gift, sku: \"PEN\", quantity: 2 }")], [F.line("1", "TEE", 1, 30_00)])
+        let inStock = try decide(
+            [F.campaign("c", offers: "  - { id: g, kind: gift, sku: \"PEN\", quantity: 2 }")],
+            [F.line("1", "TEE", 1, 30_00)])
         #expect(inStock.gifts == [GiftLine(sku: "PEN", quantity: 2, campaign: "c", offer: "g")])
         #expect(inStock.total == 30_00)
     }

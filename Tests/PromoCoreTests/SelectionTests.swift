@@ -7,8 +7,12 @@ import Testing
 @Suite struct StackingTests {
     func twoOffers(group: String) -> [String] {
         [
-            F.campaign("a-amount", group: group, extra: "priority: 2\n", offers: "  - { id: twenty, kind: amount_off, amount: 20 CNY }"),
-            F.campaign("b-percent", group: group, extra: "priority: 1\n", offers: "  - { id: ten-pct, kind: percent_off, percent: 10% }"),
+            F.campaign(
+                "a-amount", group: group, extra: "priority: 2\n",
+                offers: "  - { id: twenty, kind: amount_off, amount: 20 CNY }"),
+            F.campaign(
+                "b-percent", group: group, extra: "priority: 1\n",
+                offers: "  - { id: ten-pct, kind: percent_off, percent: 10% }"),
         ]
     }
 
@@ -44,7 +48,8 @@ import Testing
 
     @Test func exclusiveWinsOnlyWhenItScoresHigher() throws {
         let shared = F.campaign("shared", group: "flat", offers: "  - { id: small, kind: amount_off, amount: 1 CNY }")
-        let exclusive = F.campaign("excl", extra: "exclusive: true\n", offers: "  - { id: big, kind: percent_off, percent: 50% }")
+        let exclusive = F.campaign(
+            "excl", extra: "exclusive: true\n", offers: "  - { id: big, kind: percent_off, percent: 50% }")
         let d = try decide([shared, exclusive], [F.line("1", "TEE", 1, 30_00)])
         // Without models the 1.00 discount loses less expected profit than 50% off.
         #expect(d.chosen.map(\.offer) == ["small"])
@@ -53,7 +58,9 @@ import Testing
         #expect(alone.chosen.map(\.offer) == ["big"])
         // With a strong uplift both are profitable (9.40 and 1.00 expected); a weight of 20 makes the exclusive win.
         let weighted = exclusive.replacingOccurrences(of: "exclusive: true\n", with: "exclusive: true\nweight: 20\n")
-        let models = FixtureModelOutputs(customers: ["c-1": ["uplift.score": .number(0.5), "uplift.propensity": .number(0.1)]])
+        let models = FixtureModelOutputs(customers: [
+            "c-1": ["uplift.score": .number(0.5), "uplift.propensity": .number(0.1)]
+        ])
         let lifted = try decide([shared, weighted], [F.line("1", "TEE", 1, 30_00)], models: models)
         #expect(lifted.chosen.first.map { ($0.score * 100).rounded() / 100 } == 2000)
         #expect(lifted.chosen.map(\.offer) == ["big"])
@@ -64,7 +71,9 @@ import Testing
         let ws = F.workspace.replacingOccurrences(of: "max_offers_per_customer: 5", with: "max_offers_per_customer: 1")
         let d = try decide(twoOffers(group: "flat"), [F.line("1", "COAT", 1, 100_00)], workspace: ws)
         #expect(d.chosen.map(\.offer) == ["ten-pct"])
-        #expect(d.rejected.first { $0.offer == "twenty" }?.detail == "over the limit of 1 offers per customer; others score higher")
+        #expect(
+            d.rejected.first { $0.offer == "twenty" }?.detail
+                == "over the limit of 1 offers per customer; others score higher")
     }
 
     @Test func tiesBreakByCampaignAndOfferIDNotFileOrder() throws {
@@ -82,7 +91,9 @@ import Testing
     func at(_ text: String) -> Int64 { DateTimeValue.parse(text)!.epochSeconds()! }
 
     @Test func hoursInTheCampaignsZoneAcrossDST() throws {
-        let c = F.campaign("c", extra: "schedule: { time_zone: Europe/Berlin, hours: \"09:00-17:00\" }\n", offers: "  - { id: p, kind: percent_off, percent: 10% }")
+        let c = F.campaign(
+            "c", extra: "schedule: { time_zone: Europe/Berlin, hours: \"09:00-17:00\" }\n",
+            offers: "  - { id: p, kind: percent_off, percent: 10% }")
         let lines = [F.line("1", "TEE", 1, 30_00)]
         // 07:30 UTC is 09:30 in Berlin after the switch to summer time (29 March 2026), 08:30 the day before.
         #expect(try decide([c], lines, time: at("2026-03-29T07:30Z")).chosen.count == 1)
@@ -93,7 +104,9 @@ import Testing
 
     @Test func localStartAndDaysInTheCampaignsZone() throws {
         let c = F.campaign(
-            "c", extra: "schedule: { starts: 2026-12-01T00:00, ends: 2026-12-31T23:59, time_zone: Asia/Shanghai, days: [sat, sun] }\n",
+            "c",
+            extra:
+                "schedule: { starts: 2026-12-01T00:00, ends: 2026-12-31T23:59, time_zone: Asia/Shanghai, days: [sat, sun] }\n",
             offers: "  - { id: p, kind: percent_off, percent: 10% }")
         let lines = [F.line("1", "TEE", 1, 30_00)]
         #expect(reason(try decide([c], lines, time: at("2026-11-30T15:30Z")), "p") == .outsideSchedule)  // 23:30 in Shanghai
@@ -102,7 +115,8 @@ import Testing
     }
 
     @Test func holdoutIsStableAndNearItsRate() throws {
-        let c = F.campaign("c", offers: "  - { id: p, kind: percent_off, percent: 10% }").replacingOccurrences(of: "holdout: 0%", with: "holdout: 10%")
+        let c = F.campaign("c", offers: "  - { id: p, kind: percent_off, percent: 10% }").replacingOccurrences(
+            of: "holdout: 0%", with: "holdout: 10%")
         let rules = try F.ruleSet([c])
         let engine = Engine(rules: rules, catalog: catalog)
         var held = 0
@@ -120,32 +134,48 @@ import Testing
 }
 
 @Suite struct BudgetTests {
-    let campaign = F.campaign("c", extra: "budget: { total: 50 CNY, per_customer: 1 }\n", offers: "  - { id: a, kind: amount_off, amount: 30 CNY }")
+    let campaign = F.campaign(
+        "c", extra: "budget: { total: 50 CNY, per_customer: 1 }\n",
+        offers: "  - { id: a, kind: amount_off, amount: 30 CNY }")
 
     @Test func ledgerNeverLetsABudgetBeExceeded() throws {
         let engine = Engine(rules: try F.ruleSet([campaign]), catalog: catalog)
         let ledger = InMemoryBudgetLedger()
-        let first = engine.decide(F.request([F.line("1", "TEE", 1, 30_00)], customer: "a", id: "d1"), models: FixtureModelOutputs(), ledger: ledger)
+        let first = engine.decide(
+            F.request([F.line("1", "TEE", 1, 30_00)], customer: "a", id: "d1"), models: FixtureModelOutputs(),
+            ledger: ledger)
         #expect(first.chosen.count == 1)
         // Retrying the same decision id is idempotent.
-        let retry = engine.decide(F.request([F.line("1", "TEE", 1, 30_00)], customer: "a", id: "d1"), models: FixtureModelOutputs(), ledger: ledger)
+        let retry = engine.decide(
+            F.request([F.line("1", "TEE", 1, 30_00)], customer: "a", id: "d1"), models: FixtureModelOutputs(),
+            ledger: ledger)
         #expect(retry == first)
-        let second = engine.decide(F.request([F.line("1", "TEE", 1, 30_00)], customer: "b", id: "d2"), models: FixtureModelOutputs(), ledger: ledger)
+        let second = engine.decide(
+            F.request([F.line("1", "TEE", 1, 30_00)], customer: "b", id: "d2"), models: FixtureModelOutputs(),
+            ledger: ledger)
         #expect(reason(second, "a") == .budgetExhausted)
         #expect(second.rejected.first?.detail == "the campaign budget has 20.00 CNY left; the offer is worth 30.00 CNY")
         #expect(ledger.release(decision: "d1"))
-        let third = engine.decide(F.request([F.line("1", "TEE", 1, 30_00)], customer: "b", id: "d3"), models: FixtureModelOutputs(), ledger: ledger)
+        let third = engine.decide(
+            F.request([F.line("1", "TEE", 1, 30_00)], customer: "b", id: "d3"), models: FixtureModelOutputs(),
+            ledger: ledger)
         #expect(third.chosen.count == 1)
     }
 
     @Test func perCustomerCapAndExpiry() throws {
         let engine = Engine(rules: try F.ruleSet([campaign]), catalog: catalog)
         let ledger = InMemoryBudgetLedger()
-        _ = engine.decide(F.request([F.line("1", "J5", 1, 5_00)], customer: "a", id: "d1"), models: FixtureModelOutputs(), ledger: ledger, ttl: 60)
-        let again = engine.decide(F.request([F.line("1", "J5", 1, 5_00)], customer: "a", id: "d2"), models: FixtureModelOutputs(), ledger: ledger, ttl: 60)
+        _ = engine.decide(
+            F.request([F.line("1", "J5", 1, 5_00)], customer: "a", id: "d1"), models: FixtureModelOutputs(),
+            ledger: ledger, ttl: 60)
+        let again = engine.decide(
+            F.request([F.line("1", "J5", 1, 5_00)], customer: "a", id: "d2"), models: FixtureModelOutputs(),
+            ledger: ledger, ttl: 60)
         #expect(reason(again, "a") == .customerCap)
         // The first hold expires after its time-to-live unless committed.
-        let later = engine.decide(F.request([F.line("1", "J5", 1, 5_00)], customer: "a", time: F.noon + 120, id: "d3"), models: FixtureModelOutputs(), ledger: ledger)
+        let later = engine.decide(
+            F.request([F.line("1", "J5", 1, 5_00)], customer: "a", time: F.noon + 120, id: "d3"),
+            models: FixtureModelOutputs(), ledger: ledger)
         #expect(later.chosen.count == 1)
         #expect(ledger.commit(decision: "d3", now: F.noon + 121))
         #expect(!ledger.commit(decision: "d1", now: F.noon + 121))
@@ -158,25 +188,39 @@ import Testing
         let d = try decide([c], [F.line("1", "TEE", 1, 30_00)])
         #expect(reason(d, "p") == .modelOutputMissing)
         #expect(d.modelOutputs.contains { $0.function == "uplift.score" && $0.value == nil && $0.missingWhenRead })
-        let withValue = try decide([c], [F.line("1", "TEE", 1, 30_00)], models: .init(customers: ["c-1": ["uplift.score": .number(0.2)]]))
+        let withValue = try decide(
+            [c], [F.line("1", "TEE", 1, 30_00)], models: .init(customers: ["c-1": ["uplift.score": .number(0.2)]]))
         #expect(withValue.chosen.count == 1)
     }
 
     @Test func onMissingValueIsUsedInstead() throws {
-        let c = F.campaign("c", offers: """
-              - id: p
-                kind: percent_off
-                percent: clamp(pricing.discount(item), 5%, 30%)
-                on_missing: { value: 12% }
-            """)
-        let d = try decide([c], [F.line("1", "TEE", 1, 30_00), F.line("2", "COAT", 1, 100_00)], models: .init(items: ["COAT": ["pricing.discount": .percent(400_000)]]))
-        #expect(d.chosen.first?.allocation == [LineAmount(line: "1", amount: 3_60), LineAmount(line: "2", amount: 30_00)])
+        let c = F.campaign(
+            "c",
+            offers: """
+                  - id: p
+                    kind: percent_off
+                    percent: clamp(pricing.discount(item), 5%, 30%)
+                    on_missing: { value: 12% }
+                """)
+        let d = try decide(
+            [c], [F.line("1", "TEE", 1, 30_00), F.line("2", "COAT", 1, 100_00)],
+            models: .init(items: ["COAT": ["pricing.discount": .percent(400_000)]]))
+        #expect(
+            d.chosen.first?.allocation == [LineAmount(line: "1", amount: 3_60), LineAmount(line: "2", amount: 30_00)])
     }
 
     @Test func onlyTheOutputsCandidatesNeedAreAsked() throws {
         let campaigns = [
-            F.campaign("coats", offers: "  - { id: p, kind: percent_off, percent: 10%, applies_to: item.category == \"outerwear\" and forecast.days_of_cover(item) > 60 }"),
-            F.campaign("tees", offers: "  - { id: q, kind: percent_off, percent: 10%, applies_to: item.category == \"tops\" and recommend.score(item) > 0.5 }"),
+            F.campaign(
+                "coats",
+                offers:
+                    "  - { id: p, kind: percent_off, percent: 10%, applies_to: item.category == \"outerwear\" and forecast.days_of_cover(item) > 60 }"
+            ),
+            F.campaign(
+                "tees",
+                offers:
+                    "  - { id: q, kind: percent_off, percent: 10%, applies_to: item.category == \"tops\" and recommend.score(item) > 0.5 }"
+            ),
         ]
         let d = try decide(campaigns, [F.line("1", "TEE", 1, 30_00)])
         let asked = Set(d.modelOutputs.map(\.function))

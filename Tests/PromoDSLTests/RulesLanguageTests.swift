@@ -215,6 +215,9 @@ import Testing
         let rules = RulesLoader(now: PromoTesting.fixedNow).load(
             workspace: ("rules/promo.yaml", Array(RulesLanguageTests.workspace.utf8)),
             campaigns: [("rules/c.yaml", Array(campaign.utf8))], manifests: try RulesLanguageTests.manifests())
-        #expect(rules.diagnostics.map(\.message) == ["argument 'price' of 'forecast.demand_at_price' must be a literal such as 100 CNY"])
+        #expect(
+            rules.diagnostics.map(\.message) == [
+                "argument 'price' of 'forecast.demand_at_price' must be a literal such as 100 CNY"
+            ])
     }
 }

@@ -72,7 +72,8 @@ struct ExpressionCompiler {
                 return v
             }
         case .model(let reference, let arguments):
-            let s = slot(for: reference, arguments: arguments.filter { $0.type != .item }.map { Self.literal($0) ?? .missing })
+            let s = slot(
+                for: reference, arguments: arguments.filter { $0.type != .item }.map { Self.literal($0) ?? .missing })
             usedSlots.insert(s)
             let perItem = modelSlots[s].perItem
             return { f in
@@ -284,12 +285,16 @@ struct ExpressionCompiler {
         case (.add, .money(let p), .money(let q)): return checked(p.addingReportingOverflow(q), Value.money)
         case (.subtract, .money(let p), .money(let q)): return checked(p.subtractingReportingOverflow(q), Value.money)
         case (.add, .percent(let p), .percent(let q)): return checked(p.addingReportingOverflow(q), Value.percent)
-        case (.subtract, .percent(let p), .percent(let q)): return checked(p.subtractingReportingOverflow(q), Value.percent)
+        case (.subtract, .percent(let p), .percent(let q)):
+            return checked(p.subtractingReportingOverflow(q), Value.percent)
         case (.add, .duration(let p), .duration(let q)): return checked(p.addingReportingOverflow(q), Value.duration)
-        case (.subtract, .duration(let p), .duration(let q)): return checked(p.subtractingReportingOverflow(q), Value.duration)
+        case (.subtract, .duration(let p), .duration(let q)):
+            return checked(p.subtractingReportingOverflow(q), Value.duration)
         case (.add, .dateTime(let p), .duration(let q)): return checked(p.addingReportingOverflow(q), Value.dateTime)
-        case (.subtract, .dateTime(let p), .duration(let q)): return checked(p.subtractingReportingOverflow(q), Value.dateTime)
-        case (.subtract, .dateTime(let p), .dateTime(let q)): return checked(p.subtractingReportingOverflow(q), Value.duration)
+        case (.subtract, .dateTime(let p), .duration(let q)):
+            return checked(p.subtractingReportingOverflow(q), Value.dateTime)
+        case (.subtract, .dateTime(let p), .dateTime(let q)):
+            return checked(p.subtractingReportingOverflow(q), Value.duration)
         case (.multiply, .money(let m), .number(let n)), (.multiply, .number(let n), .money(let m)):
             return Rounding.scale(m, by: n, f.rounding).map(Value.money) ?? overflow(f)
         case (.multiply, .money(let m), .percent(let p)), (.multiply, .percent(let p), .money(let m)):

@@ -35,7 +35,9 @@ enum CompiledKind: Sendable {
     case fixedPrice(Eval, maxItems: Int?)
     case spendThreshold([CompiledTier], nudgeWithin: Int64?)
     case bundle([CompiledBundleItem], price: Int64?, percent: Int64?, maxBundles: Int?)
-    case buyXGetY(buy: Eval?, buyQuantity: Int, get: Eval?, getQuantity: Int, percent: Int64, cheapestFirst: Bool, maxApplications: Int?)
+    case buyXGetY(
+        buy: Eval?, buyQuantity: Int, get: Eval?, getQuantity: Int, percent: Int64, cheapestFirst: Bool,
+        maxApplications: Int?)
     case gift(sku: String, quantity: Int)
     case freeShipping(maxShipping: Int64?)
 }
@@ -69,7 +71,8 @@ final class CompiledOffer: Sendable {
     let keys: IndexKeys
 
     init(
-        campaign: Int, id: String, title: String, kindName: String, kind: CompiledKind, appliesTo: Eval?, when: Eval?, marginFloorPPM: Int64?, maxDiscount: Int64?, priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys
+        campaign: Int, id: String, title: String, kindName: String, kind: CompiledKind, appliesTo: Eval?, when: Eval?,
+        marginFloorPPM: Int64?, maxDiscount: Int64?, priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys
     ) {
         self.campaign = campaign
         self.id = id
@@ -150,7 +153,8 @@ public struct RuleSet: Sendable {
             for l in c.lets {
                 compiler.usedSlots = []
                 let body = compiler.compile(l.expr)
-                letSlots[l.name] = compiler.usedSlots.union(Self.letsUsed(l.expr).reduce(into: Set<Int>()) { $0.formUnion(letSlots[$1] ?? []) })
+                letSlots[l.name] = compiler.usedSlots.union(
+                    Self.letsUsed(l.expr).reduce(into: Set<Int>()) { $0.formUnion(letSlots[$1] ?? []) })
                 compiler.lets[l.name] = (compiler.letCount, l.needsItem, body)
                 compiler.letCount += 1
             }
@@ -172,19 +176,28 @@ public struct RuleSet: Sendable {
                     kind = .fixedPrice(compiler.compile(e), maxItems: m)
                 case .spendThreshold(let tiers, let nudge):
                     kind = .spendThreshold(
-                        tiers.map { CompiledTier(spend: $0.spend.minorUnits, off: $0.off?.minorUnits, percent: $0.percent?.partsPerMillion) },
+                        tiers.map {
+                            CompiledTier(
+                                spend: $0.spend.minorUnits, off: $0.off?.minorUnits,
+                                percent: $0.percent?.partsPerMillion)
+                        },
                         nudgeWithin: nudge?.minorUnits)
                 case .bundle(let items, let price, let pct, let maxBundles):
                     exprs += items.compactMap(\.match)
                     kind = .bundle(
-                        items.map { CompiledBundleItem(sku: $0.sku, match: $0.match.map { compiler.compile($0) }, quantity: $0.quantity) },
+                        items.map {
+                            CompiledBundleItem(
+                                sku: $0.sku, match: $0.match.map { compiler.compile($0) }, quantity: $0.quantity)
+                        },
                         price: price?.minorUnits, percent: pct?.partsPerMillion, maxBundles: maxBundles)
                 case .buyXGetY(let buy, let get, let pct, let cheapest, let maxApps):
                     exprs += [buy.match, get.match].compactMap { $0 }
                     let buyMatch = buy.match.map { compiler.compile($0) }
                     kind = .buyXGetY(
-                        buy: buyMatch, buyQuantity: buy.quantity, get: get.match.map { compiler.compile($0) } ?? buyMatch,
-                        getQuantity: get.quantity, percent: pct.partsPerMillion, cheapestFirst: cheapest, maxApplications: maxApps)
+                        buy: buyMatch, buyQuantity: buy.quantity,
+                        get: get.match.map { compiler.compile($0) } ?? buyMatch,
+                        getQuantity: get.quantity, percent: pct.partsPerMillion, cheapestFirst: cheapest,
+                        maxApplications: maxApps)
                 case .gift(let sku, let q): kind = .gift(sku: sku, quantity: q)
                 case .freeShipping(let m): kind = .freeShipping(maxShipping: m?.minorUnits)
                 }
@@ -194,7 +207,8 @@ public struct RuleSet: Sendable {
                 for name in exprs.flatMap(Self.letsUsed) { slots.formUnion(letSlots[name] ?? []) }
                 offers.append(
                     CompiledOffer(
-                        campaign: campaigns.count - 1, id: o.id, title: o.title ?? o.id, kindName: o.kind.name, kind: kind,
+                        campaign: campaigns.count - 1, id: o.id, title: o.title ?? o.id, kindName: o.kind.name,
+                        kind: kind,
                         appliesTo: appliesTo, when: when, marginFloorPPM: o.marginFloor?.partsPerMillion,
                         maxDiscount: o.maxDiscount?.minorUnits, priority: o.priority, fallback: fallback,
                         modelSlots: slots.sorted(), keys: IndexKeys(when: o.when, appliesTo: o.appliesTo)))
@@ -206,9 +220,11 @@ public struct RuleSet: Sendable {
         if let binding = workspace.models.first(where: { $0.role == "uplift" }),
             let manifest = rules.manifests.first(where: { $0.name == binding.plugin })
         {
-            for fn in manifest.functions where fn.parameters.isEmpty && (fn.name == "propensity" || fn.name == "score") {
+            for fn in manifest.functions where fn.parameters.isEmpty && (fn.name == "propensity" || fn.name == "score")
+            {
                 let ref = ModelReference(
-                    role: "uplift", plugin: manifest.name, namespace: manifest.namespace, function: fn.name, result: fn.result,
+                    role: "uplift", plugin: manifest.name, namespace: manifest.namespace, function: fn.name,
+                    result: fn.result,
                     per: fn.per)
                 let slot = compiler.slot(for: ref, arguments: [])
                 if fn.name == "propensity" { propensity = slot } else { uplift = slot }
@@ -242,7 +258,9 @@ public struct RuleSet: Sendable {
         func epoch(_ d: DateTimeValue?) -> Int64? {
             guard let d else { return nil }
             if let e = d.epochSeconds() { return e }
-            guard let zone = c.schedule?.timeZone, let tz = TimeZone(identifier: zone), let guess = d.epochSeconds(offset: 0) else {
+            guard let zone = c.schedule?.timeZone, let tz = TimeZone(identifier: zone),
+                let guess = d.epochSeconds(offset: 0)
+            else {
                 return nil
             }
             let first = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(guess)))
@@ -252,7 +270,8 @@ public struct RuleSet: Sendable {
         let dayNumbers = ["mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7]
         return CompiledCampaign(
             id: c.id, group: group, priority: c.priority, exclusive: c.exclusive, weight: c.weight,
-            holdoutPPM: c.holdout?.partsPerMillion ?? 0, starts: epoch(c.schedule?.starts), ends: epoch(c.schedule?.ends),
+            holdoutPPM: c.holdout?.partsPerMillion ?? 0, starts: epoch(c.schedule?.starts),
+            ends: epoch(c.schedule?.ends),
             timeZone: c.schedule?.timeZone, days: Set((c.schedule?.days ?? []).compactMap { dayNumbers[$0] }),
             hours: c.schedule?.hours, budgetTotal: c.budget?.total?.minorUnits, perCustomer: c.budget?.perCustomer)
     }

@@ -48,17 +48,26 @@ extension Engine {
             var s = selectOnce(pool, f, evaluator, budgets)
             if s.chosen.count <= rules.maxOffersPerCustomer {
                 for c in eligible where capped.contains(c.offer) {
-                    s.rejected.append((c.offer, .outscored, "over the limit of \(rules.maxOffersPerCustomer) offers per customer; others score higher", c.score))
+                    s.rejected.append(
+                        (
+                            c.offer, .outscored,
+                            "over the limit of \(rules.maxOffersPerCustomer) offers per customer; others score higher",
+                            c.score
+                        ))
                 }
                 return s
             }
-            let ranked = s.chosen.sorted { ($0.candidate.score, -$0.candidate.offer) > ($1.candidate.score, -$1.candidate.offer) }
+            let ranked = s.chosen.sorted {
+                ($0.candidate.score, -$0.candidate.offer) > ($1.candidate.score, -$1.candidate.offer)
+            }
             for p in ranked.dropFirst(rules.maxOffersPerCustomer) { capped.insert(p.candidate.offer) }
             pool = eligible.filter { !capped.contains($0.offer) }
         }
     }
 
-    private func selectOnce(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView) -> Selection {
+    private func selectOnce(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView)
+        -> Selection
+    {
         let shared = eligible.filter { !rules.campaigns[rules.offers[$0.offer].campaign].exclusive }
         var result = stack(shared, f, evaluator, budgets)
         let exclusives = eligible.filter { rules.campaigns[rules.offers[$0.offer].campaign].exclusive }
@@ -70,33 +79,61 @@ extension Engine {
             } else if best == nil {
                 best = e
             } else {
-                result.rejected.append((e.offer, .outscored, "outscored by \(name(best!.offer)) by \(format(Int64((best!.score - e.score).rounded()))) expected profit", e.score))
+                result.rejected.append(
+                    (
+                        e.offer, .outscored,
+                        "outscored by \(name(best!.offer)) by \(format(Int64((best!.score - e.score).rounded()))) expected profit",
+                        e.score
+                    ))
             }
         }
         guard let exclusive = best else { return result }
         let combined = result.chosen.reduce(0.0) { $0 + $1.candidate.score }
         if result.chosen.isEmpty || exclusive.score > combined {
             for p in result.chosen {
-                result.rejected.append((p.candidate.offer, .blockedByExclusive, "\(name(exclusive.offer)) is exclusive and scores higher", p.candidate.score))
+                result.rejected.append(
+                    (
+                        p.candidate.offer, .blockedByExclusive,
+                        "\(name(exclusive.offer)) is exclusive and scores higher", p.candidate.score
+                    ))
             }
-            result.chosen = [Pick(candidate: exclusive, lines: exclusive.value.lineDiscounts, shipping: exclusive.value.shippingDiscount)]
+            result.chosen = [
+                Pick(
+                    candidate: exclusive, lines: exclusive.value.lineDiscounts,
+                    shipping: exclusive.value.shippingDiscount)
+            ]
         } else {
-            result.rejected.append((exclusive.offer, .outscored, "exclusive, but the other offers together score \(format(Int64((combined - exclusive.score).rounded()))) more", exclusive.score))
+            result.rejected.append(
+                (
+                    exclusive.offer, .outscored,
+                    "exclusive, but the other offers together score \(format(Int64((combined - exclusive.score).rounded()))) more",
+                    exclusive.score
+                ))
         }
         return result
     }
 
     func name(_ o: Int) -> String { "\(rules.campaigns[rules.offers[o].campaign].id)/\(rules.offers[o].id)" }
 
-    private func budgetProblem(_ o: Int, _ value: Int64, spent: [Int: Int64], counted: Set<Int>, _ budgets: BudgetView) -> (Reason, String)? {
+    private func budgetProblem(_ o: Int, _ value: Int64, spent: [Int: Int64], counted: Set<Int>, _ budgets: BudgetView)
+        -> (Reason, String)?
+    {
         let c = rules.offers[o].campaign
         let campaign = rules.campaigns[c]
         if let total = campaign.budgetTotal {
             let remaining = (budgets.remaining[campaign.id] ?? total) - (spent[c] ?? 0)
-            if remaining < value { return (.budgetExhausted, "the campaign budget has \(format(max(0, remaining))) left; the offer is worth \(format(value))") }
+            if remaining < value {
+                return (
+                    .budgetExhausted,
+                    "the campaign budget has \(format(max(0, remaining))) left; the offer is worth \(format(value))"
+                )
+            }
         }
         if let cap = campaign.perCustomer, !counted.contains(c), (budgets.customerCounts[campaign.id] ?? 0) >= cap {
-            return (.customerCap, "the customer already received this campaign \(budgets.customerCounts[campaign.id] ?? 0) of \(cap) times")
+            return (
+                .customerCap,
+                "the customer already received this campaign \(budgets.customerCounts[campaign.id] ?? 0) of \(cap) times"
+            )
         }
         return nil
     }
@@ -104,7 +141,9 @@ extension Engine {
     /// Groups in workspace order. `best`: the highest score; `first`: the first by priority;
     /// `stack`: all by priority, each on list prices (`original`) or on the prices left by the
     /// offers before it (`discounted`). No line is ever discounted below zero.
-    private func stack(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView) -> Selection {
+    private func stack(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView)
+        -> Selection
+    {
         var s = Selection()
         var applied = [Int64](repeating: 0, count: f.lines.count)
         var shippingLeft = f.request.cart.shipping
@@ -120,22 +159,32 @@ extension Engine {
                 members.sort {
                     let a = rules.offers[$0.offer]
                     let b = rules.offers[$1.offer]
-                    return (rules.campaigns[a.campaign].priority, a.priority, -$0.offer) > (rules.campaigns[b.campaign].priority, b.priority, -$1.offer)
+                    return (rules.campaigns[a.campaign].priority, a.priority, -$0.offer) > (
+                        rules.campaigns[b.campaign].priority, b.priority, -$1.offer
+                    )
                 }
             }
             var winner: Int?
             for m in members {
                 if let w = winner, group.mode != .stack {
                     if group.mode == .best {
-                        s.rejected.append((m.offer, .outscored, "outscored by \(name(w)) by \(format(Int64((s.chosen.last!.candidate.score - m.score).rounded()))) expected profit", m.score))
+                        s.rejected.append(
+                            (
+                                m.offer, .outscored,
+                                "outscored by \(name(w)) by \(format(Int64((s.chosen.last!.candidate.score - m.score).rounded()))) expected profit",
+                                m.score
+                            ))
                     } else {
-                        s.rejected.append((m.offer, .groupAlreadyUsed, "\(name(w)) comes first in group \(group.name)", m.score))
+                        s.rejected.append(
+                            (m.offer, .groupAlreadyUsed, "\(name(w)) comes first in group \(group.name)", m.score))
                     }
                     continue
                 }
                 var candidate = m
                 if group.base == .discounted && applied.contains(where: { $0 > 0 }) {
-                    let base = f.lines.indices.map { i in f.lines[i].quantity > 0 ? (amounts[i] - applied[i]) / Int64(f.lines[i].quantity) : 0 }
+                    let base = f.lines.indices.map { i in
+                        f.lines[i].quantity > 0 ? (amounts[i] - applied[i]) / Int64(f.lines[i].quantity) : 0
+                    }
                     switch evaluator.evaluate(rules.offers[m.offer], f, base: base) {
                     case .value(let v): candidate = score(m.offer, v, f)
                     case .rejected(let reason, let detail, _):
@@ -148,7 +197,8 @@ extension Engine {
                 let giftValue = candidate.value.gift.map { $0.price * Int64($0.quantity) } ?? 0
                 let value = lines.reduce(0, +) + shipping + giftValue
                 guard value > 0 else {
-                    s.rejected.append((m.offer, .notEligible, "nothing is left to discount after the offers before it", m.score))
+                    s.rejected.append(
+                        (m.offer, .notEligible, "nothing is left to discount after the offers before it", m.score))
                     continue
                 }
                 if let (reason, detail) = budgetProblem(m.offer, value, spent: spent, counted: counted, budgets) {

@@ -36,38 +36,49 @@ public struct Engine: Sendable {
     }
 
     /// Decides with a budget view (no reservation). Use `decide(_:models:ledger:ttl:)` to hold budgets.
-    public func decide(_ request: DecisionRequest, models: some ModelOutputs, budgets: BudgetView = .fresh) -> Decision {
+    public func decide(_ request: DecisionRequest, models: some ModelOutputs, budgets: BudgetView = .fresh) -> Decision
+    {
         decide(request, models: models, budgets: budgets, excluded: [:])
     }
 
     /// Decides and reserves the chosen offers' budgets in `ledger` (idempotent by decision id). An
     /// offer whose reservation fails is not given, with the reason, and the rest is decided again.
-    public func decide(_ request: DecisionRequest, models: some ModelOutputs, ledger: some BudgetLedger, ttl: Int64 = 900)
+    public func decide(
+        _ request: DecisionRequest, models: some ModelOutputs, ledger: some BudgetLedger, ttl: Int64 = 900
+    )
         -> Decision
     {
         var excluded: [Int: (Reason, String)] = [:]
         let ids = rules.campaigns.map(\.id)
         while true {
-            let view = ledger.view(campaigns: ids, customer: request.customer.id, now: request.time, excludingDecision: request.decisionID)
+            let view = ledger.view(
+                campaigns: ids, customer: request.customer.id, now: request.time, excludingDecision: request.decisionID)
             let decision = decide(request, models: models, budgets: view, excluded: excluded)
             // One claim per campaign: its offers' value together, counted once for the customer.
             var claims: [BudgetClaim] = []
             for c in decision.chosen {
-                let value = c.discount + c.shippingDiscount + (c.gift.map { g in (catalog[g.sku]?.price ?? 0) * Int64(g.quantity) } ?? 0)
+                let value =
+                    c.discount + c.shippingDiscount
+                    + (c.gift.map { g in (catalog[g.sku]?.price ?? 0) * Int64(g.quantity) } ?? 0)
                 if let k = claims.firstIndex(where: { $0.campaign == c.campaign }) {
                     claims[k].amount += value
                 } else {
                     let campaign = rules.campaigns.first { $0.id == c.campaign }!
                     claims.append(
                         BudgetClaim(
-                            campaign: c.campaign, customer: request.customer.id, amount: value, total: campaign.budgetTotal,
+                            campaign: c.campaign, customer: request.customer.id, amount: value,
+                            total: campaign.budgetTotal,
                             perCustomer: campaign.perCustomer))
                 }
             }
             let refusals = ledger.reserve(decision: request.decisionID, claims: claims, now: request.time, ttl: ttl)
             if refusals.isEmpty { return decision }
             for c in decision.chosen {
-                guard let refusal = refusals[c.campaign], let index = rules.offers.firstIndex(where: { rules.campaigns[$0.campaign].id == c.campaign && $0.id == c.offer }) else { continue }
+                guard let refusal = refusals[c.campaign],
+                    let index = rules.offers.firstIndex(where: {
+                        rules.campaigns[$0.campaign].id == c.campaign && $0.id == c.offer
+                    })
+                else { continue }
                 switch refusal {
                 case .budgetExhausted(let remaining):
                     excluded[index] = (.budgetExhausted, "the campaign budget has \(format(remaining)) left")
@@ -81,26 +92,34 @@ public struct Engine: Sendable {
 
     func format(_ m: Int64) -> String { Money(minorUnits: m, currency: rules.currency).description }
 
-    func decide(_ request: DecisionRequest, models: any ModelOutputs, budgets: BudgetView, excluded: [Int: (Reason, String)])
+    func decide(
+        _ request: DecisionRequest, models: any ModelOutputs, budgets: BudgetView, excluded: [Int: (Reason, String)]
+    )
         -> Decision
     {
         // Lines in a canonical order so that the decision does not depend on cart order.
         let lines = request.cart.lines.sorted { ($0.id, $0.sku) < ($1.id, $1.sku) }.map { l -> ResolvedLine in
             if let item = catalog[l.sku] {
-                return ResolvedLine(id: l.id, sku: l.sku, item: item, quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice), known: true)
+                return ResolvedLine(
+                    id: l.id, sku: l.sku, item: item, quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice),
+                    known: true)
             }
             return ResolvedLine(
                 id: l.id, sku: l.sku, item: CatalogItem(sku: l.sku, price: l.unitPrice), quantity: max(0, l.quantity),
                 unitPrice: max(0, l.unitPrice), known: false)
         }
-        let frame = Frame(request: request, lines: lines, rounding: rules.rounding, modelSlots: rules.modelSlots.count, letSlots: rules.letCount)
+        let frame = Frame(
+            request: request, lines: lines, rounding: rules.rounding, modelSlots: rules.modelSlots.count,
+            letSlots: rules.letCount)
         var used: [UsedOutput] = []
         var gatheredShape: [(slot: Int, count: Int)] = []
         var rejected: [RejectedOffer] = []
         func reject(_ o: Int, _ reason: Reason, _ detail: String, score: Double? = nil) {
             let offer = rules.offers[o]
             rejected.append(
-                RejectedOffer(campaign: rules.campaigns[offer.campaign].id, offer: offer.id, kind: offer.kindName, reason: reason, detail: detail, score: score))
+                RejectedOffer(
+                    campaign: rules.campaigns[offer.campaign].id, offer: offer.id, kind: offer.kindName, reason: reason,
+                    detail: detail, score: score))
         }
 
         // 1. Candidates: the index (with the customer's segment when offers are indexed on it).
@@ -112,7 +131,8 @@ public struct Engine: Sendable {
                 if case .string(let v)? = frame.models[s].first { segment = v }
             }
             var scratch = OfferIndex.Scratch()
-            candidates = rules.index.candidates(channel: request.channel, segment: segment, lines: lines, scratch: &scratch)
+            candidates = rules.index.candidates(
+                channel: request.channel, segment: segment, lines: lines, scratch: &scratch)
         } else {
             candidates = rules.index.all
         }
@@ -150,10 +170,20 @@ public struct Engine: Sendable {
             }
             switch evaluator.evaluate(rules.offers[o], frame, base: base) {
             case .value(let v):
-                if let n = v.nudge { nudges.append(OfferNudge(campaign: rules.campaigns[rules.offers[o].campaign].id, offer: rules.offers[o].id, nudge: n)) }
+                if let n = v.nudge {
+                    nudges.append(
+                        OfferNudge(
+                            campaign: rules.campaigns[rules.offers[o].campaign].id, offer: rules.offers[o].id, nudge: n)
+                    )
+                }
                 eligible.append(score(o, v, frame))
             case .rejected(let reason, let detail, let nudge):
-                if let n = nudge { nudges.append(OfferNudge(campaign: rules.campaigns[rules.offers[o].campaign].id, offer: rules.offers[o].id, nudge: n)) }
+                if let n = nudge {
+                    nudges.append(
+                        OfferNudge(
+                            campaign: rules.campaigns[rules.offers[o].campaign].id, offer: rules.offers[o].id, nudge: n)
+                    )
+                }
                 reject(o, reason, detail)
             }
         }
@@ -172,13 +202,18 @@ public struct Engine: Sendable {
             let campaign = rules.campaigns[offer.campaign].id
             for i in lines.indices { lineDiscount[i] += pick.lines[i] }
             shippingDiscount += pick.shipping
-            let gift = pick.candidate.value.gift.map { GiftLine(sku: $0.sku, quantity: $0.quantity, campaign: campaign, offer: offer.id) }
+            let gift = pick.candidate.value.gift.map {
+                GiftLine(sku: $0.sku, quantity: $0.quantity, campaign: campaign, offer: offer.id)
+            }
             if let gift { gifts.append(gift) }
             chosen.append(
                 ChosenOffer(
-                    campaign: campaign, offer: offer.id, kind: offer.kindName, title: offer.title, discount: pick.lines.reduce(0, +),
+                    campaign: campaign, offer: offer.id, kind: offer.kindName, title: offer.title,
+                    discount: pick.lines.reduce(0, +),
                     shippingDiscount: pick.shipping, gift: gift,
-                    allocation: lines.indices.filter { pick.lines[$0] > 0 }.map { LineAmount(line: lines[$0].id, amount: pick.lines[$0]) },
+                    allocation: lines.indices.filter { pick.lines[$0] > 0 }.map {
+                        LineAmount(line: lines[$0].id, amount: pick.lines[$0])
+                    },
                     score: pick.candidate.score, pWithOffer: pick.candidate.p1, pWithout: pick.candidate.p0))
         }
         if !frame.missingReads.isEmpty {
@@ -191,7 +226,8 @@ public struct Engine: Sendable {
         let decided = lines.indices.map { i -> DecidedLine in
             let amount = lines[i].unitPrice * Int64(lines[i].quantity)
             return DecidedLine(
-                id: lines[i].id, sku: lines[i].sku, quantity: lines[i].quantity, unitPrice: lines[i].unitPrice, amount: amount,
+                id: lines[i].id, sku: lines[i].sku, quantity: lines[i].quantity, unitPrice: lines[i].unitPrice,
+                amount: amount,
                 discount: lineDiscount[i], total: amount - lineDiscount[i])
         }
         let subtotal = decided.reduce(Int64(0)) { $0 + $1.amount }
@@ -199,7 +235,8 @@ public struct Engine: Sendable {
         let shipping = request.cart.shipping
         return Decision(
             decisionID: request.decisionID, rulesDigest: rules.digest, time: request.time, currency: rules.currency,
-            chosen: chosen, rejected: rejected, lines: decided, subtotal: subtotal, discount: discount, shipping: shipping,
+            chosen: chosen, rejected: rejected, lines: decided, subtotal: subtotal, discount: discount,
+            shipping: shipping,
             shippingDiscount: shippingDiscount, total: subtotal - discount + shipping - shippingDiscount, gifts: gifts,
             nudges: nudges.sorted { ($0.campaign, $0.offer) < ($1.campaign, $1.offer) }, modelOutputs: used,
             offersNotConsidered: notConsidered)
@@ -207,7 +244,8 @@ public struct Engine: Sendable {
 
     /// Fetches the outputs of `slots` for this request, once each, into the frame.
     private func gather(
-        _ slots: [Int], _ f: Frame, _ models: any ModelOutputs, _ used: inout [UsedOutput], _ gathered: inout [(slot: Int, count: Int)]
+        _ slots: [Int], _ f: Frame, _ models: any ModelOutputs, _ used: inout [UsedOutput],
+        _ gathered: inout [(slot: Int, count: Int)]
     ) {
         guard !slots.isEmpty else { return }
         var queries: [ModelQuery] = []
@@ -219,11 +257,17 @@ public struct Engine: Sendable {
             let function = "\(ref.namespace).\(ref.function)"
             if m.perItem {
                 for l in f.lines {
-                    queries.append(ModelQuery(plugin: ref.plugin, role: ref.role, function: function, customerID: m.perCustomer ? customer : nil, sku: l.sku, arguments: m.arguments))
+                    queries.append(
+                        ModelQuery(
+                            plugin: ref.plugin, role: ref.role, function: function,
+                            customerID: m.perCustomer ? customer : nil, sku: l.sku, arguments: m.arguments))
                 }
                 shape.append((s, f.lines.count))
             } else {
-                queries.append(ModelQuery(plugin: ref.plugin, role: ref.role, function: function, customerID: m.perCustomer ? customer : nil, sku: nil, arguments: m.arguments))
+                queries.append(
+                    ModelQuery(
+                        plugin: ref.plugin, role: ref.role, function: function,
+                        customerID: m.perCustomer ? customer : nil, sku: nil, arguments: m.arguments))
                 shape.append((s, 1))
             }
         }
@@ -237,7 +281,10 @@ public struct Engine: Sendable {
                 let v = k < answers.count ? answers[k] : nil
                 column.append(v ?? .missing)
                 let q = queries[k]
-                used.append(UsedOutput(plugin: q.plugin, function: q.function, customer: q.customerID, sku: q.sku, arguments: q.arguments, value: v, missingWhenRead: false))
+                used.append(
+                    UsedOutput(
+                        plugin: q.plugin, function: q.function, customer: q.customerID, sku: q.sku,
+                        arguments: q.arguments, value: v, missingWhenRead: false))
                 k += 1
             }
             f.models[s] = column
@@ -258,11 +305,19 @@ public struct Engine: Sendable {
             let days = Int((local >= 0 ? local : local - 86_399) / 86_400)
             let weekday = ((days % 7) + 7 + 3) % 7 + 1  // 1970-01-01 was a Thursday; 1 = Monday
             if !c.days.isEmpty && !c.days.contains(weekday) {
-                return (.outsideSchedule, "runs only on \(c.days.sorted().map { ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][$0] }.joined(separator: ", "))")
+                return (
+                    .outsideSchedule,
+                    "runs only on \(c.days.sorted().map { ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][$0] }.joined(separator: ", "))"
+                )
             }
             let minute = Int(((local % 86_400) + 86_400) % 86_400 / 60)
             if let h = c.hours, !h.contains(minute) {
-                return (.outsideSchedule, String(format: "runs %02d:%02d-%02d:%02d local time", h.lowerBound / 60, h.lowerBound % 60, h.upperBound / 60, h.upperBound % 60))
+                return (
+                    .outsideSchedule,
+                    String(
+                        format: "runs %02d:%02d-%02d:%02d local time", h.lowerBound / 60, h.lowerBound % 60,
+                        h.upperBound / 60, h.upperBound % 60)
+                )
             }
         }
         if c.holdoutPPM > 0 && Holdout.bucket(customer: r.customer.id, campaign: c.id) < c.holdoutPPM {

@@ -121,9 +121,12 @@ struct OfferEvaluator {
             guard o.appliesTo == nil || matches.contains(true) else {
                 return .rejected(.notEligible, "no item in the cart matches applies_to", nil)
             }
-            guard let item = catalog[sku] else { return .rejected(.notEligible, "gift \(sku) is not in the catalog", nil) }
+            guard let item = catalog[sku] else {
+                return .rejected(.notEligible, "gift \(sku) is not in the catalog", nil)
+            }
             guard item.stock >= quantity else {
-                return .rejected(.notEligible, "gift \(sku) is out of stock (\(item.stock) left, \(quantity) needed)", nil)
+                return .rejected(
+                    .notEligible, "gift \(sku) is out of stock (\(item.stock) left, \(quantity) needed)", nil)
             }
             var v = OfferValue(lineDiscounts: Array(repeating: 0, count: f.lines.count))
             v.gift = .init(sku: sku, quantity: quantity, price: item.price, cost: item.cost)
@@ -141,7 +144,9 @@ struct OfferEvaluator {
         if f.overflow { return .rejected(.notEligible, "an amount overflowed", nil) }
         guard case .value(var v) = result else {
             // Not eligible because an output was missing is reported as such.
-            if case .rejected(.notEligible, _, _) = result, !f.missingSlots.isEmpty { return missing(f, "its conditions") }
+            if case .rejected(.notEligible, _, _) = result, !f.missingSlots.isEmpty {
+                return missing(f, "its conditions")
+            }
             return result
         }
         if let cap = o.maxDiscount, v.discount > cap {
@@ -197,7 +202,8 @@ struct OfferEvaluator {
 
     /// 满减: the highest tier reached on the matching subtotal, allocated over the matching lines.
     private func spendThreshold(
-        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ matches: [Bool], _ tiers: [CompiledTier], _ nudgeWithin: Int64?
+        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ matches: [Bool], _ tiers: [CompiledTier],
+        _ nudgeWithin: Int64?
     ) -> Evaluation {
         var weights = [Int64](repeating: 0, count: f.lines.count)
         var subtotal: Int64 = 0
@@ -209,19 +215,25 @@ struct OfferEvaluator {
         }
         let reached = tiers.last { $0.spend <= subtotal }
         var nudge: Nudge?
-        if let next = tiers.first(where: { $0.spend > subtotal }), nudgeWithin.map({ next.spend - subtotal <= $0 }) ?? false {
-            nudge = Nudge(needed: next.spend - subtotal, tierSpend: next.spend, tierOff: next.off, tierPercent: next.percent)
+        if let next = tiers.first(where: { $0.spend > subtotal }),
+            nudgeWithin.map({ next.spend - subtotal <= $0 }) ?? false
+        {
+            nudge = Nudge(
+                needed: next.spend - subtotal, tierSpend: next.spend, tierOff: next.off, tierPercent: next.percent)
         }
         guard let tier = reached else {
             let first = tiers.first?.spend ?? 0
-            return .rejected(.notEligible, "the matching subtotal \(money(subtotal)) is below the first tier, \(money(first))", nudge)
+            return .rejected(
+                .notEligible, "the matching subtotal \(money(subtotal)) is below the first tier, \(money(first))", nudge
+            )
         }
         var off = tier.off ?? Rounding.apply(tier.percent ?? 0, to: subtotal, f.rounding) ?? 0
         off = min(off, subtotal)
         if let floor = o.marginFloorPPM, floor > 0 {
             let after = subtotal - off
             if after <= 0 || Int128(after - cost) * 1_000_000 < Int128(floor) * Int128(after) {
-                return .rejected(.marginFloor, "the basket's margin after \(money(off)) off would be below the floor", nudge)
+                return .rejected(
+                    .marginFloor, "the basket's margin after \(money(off)) off would be below the floor", nudge)
             }
         }
         var v = OfferValue(lineDiscounts: Allocation.largestRemainder(off, weights: weights, ids: f.lineIDs))
@@ -255,7 +267,8 @@ struct OfferEvaluator {
     /// saves money. Optimal when components do not share items; O(B x C x U log U) for B bundles,
     /// C components and U units.
     private func bundle(
-        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ items: [CompiledBundleItem], _ price: Int64?, _ percent: Int64?,
+        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ items: [CompiledBundleItem], _ price: Int64?,
+        _ percent: Int64?,
         _ maxBundles: Int?
     ) -> Evaluation {
         let ordered = items.enumerated().sorted { (a, b) in
@@ -286,7 +299,8 @@ struct OfferEvaluator {
             var complete = true
             for (c, component) in ordered.enumerated() {
                 var need = component.quantity
-                for (k, u) in available.enumerated() where need > 0 && !taken[k] && componentMatches[c][u.line] && !chosen.contains(k) {
+                for (k, u) in available.enumerated()
+                where need > 0 && !taken[k] && componentMatches[c][u.line] && !chosen.contains(k) {
                     chosen.append(k)
                     need -= 1
                 }
@@ -298,7 +312,11 @@ struct OfferEvaluator {
             guard complete else { break }
             let sum = chosen.reduce(Int64(0)) { $0 + available[$1].price }
             let saving: Int64
-            if let price { saving = sum - price } else { saving = Rounding.apply(percent ?? 0, to: sum, f.rounding) ?? 0 }
+            if let price {
+                saving = sum - price
+            } else {
+                saving = Rounding.apply(percent ?? 0, to: sum, f.rounding) ?? 0
+            }
             guard saving > 0 else { break }
             for k in chosen { taken[k] = true }
             let parts = Allocation.largestRemainder(
@@ -318,7 +336,8 @@ struct OfferEvaluator {
     /// Buy X get Y: per application, the Y cheapest (or dearest) get-set units left are discounted
     /// and X buy-set units are paid for, taken from units outside the get set first, dearest first.
     private func buyXGetY(
-        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ buy: Eval?, _ buyQuantity: Int, _ get: Eval?, _ getQuantity: Int,
+        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ buy: Eval?, _ buyQuantity: Int, _ get: Eval?,
+        _ getQuantity: Int,
         _ percent: Int64, _ cheapestFirst: Bool, _ maxApplications: Int?
     ) -> Evaluation {
         func matching(_ e: Eval?) -> [Bool] {
@@ -333,8 +352,11 @@ struct OfferEvaluator {
         let inGet = matching(get)
         var all = units(f, base) { inBuy[$0] || inGet[$0] }
         all.sort { ($0.price, f.lines[$1.line].id) > ($1.price, f.lines[$0.line].id) }  // dearest first
-        let getOrder = (cheapestFirst ? Array(all.indices.reversed()) : Array(all.indices)).filter { inGet[all[$0].line] }
-        let buyOrder = all.indices.filter { inBuy[all[$0].line] && !inGet[all[$0].line] }
+        let getOrder = (cheapestFirst ? Array(all.indices.reversed()) : Array(all.indices)).filter {
+            inGet[all[$0].line]
+        }
+        let buyOrder =
+            all.indices.filter { inBuy[all[$0].line] && !inGet[all[$0].line] }
             + all.indices.filter { inBuy[all[$0].line] && inGet[all[$0].line] }
         var taken = [Bool](repeating: false, count: all.count)
         var discounts = [Int64](repeating: 0, count: f.lines.count)
@@ -363,7 +385,8 @@ struct OfferEvaluator {
         }
         guard applications > 0, total > 0 else {
             let have = all.filter { inBuy[$0.line] }.count
-            return .rejected(.notEligible, "needs \(buyQuantity + getQuantity) matching items; the cart has \(have)", nil)
+            return .rejected(
+                .notEligible, "needs \(buyQuantity + getQuantity) matching items; the cart has \(have)", nil)
         }
         guard orderLevelFloor(o, f, used, discount: total) else {
             return .rejected(.marginFloor, "the margin on the items would be below the floor", nil)

@@ -32,7 +32,9 @@ public struct InputFiles: Sendable {
             return pairs.map { ($0.key.scalar?.value ?? "", $0.value) }
         }
 
-        func fields(_ node: Node, _ what: String, allowed: [String], required: [String] = []) throws(InputError) -> [String: Node] {
+        func fields(_ node: Node, _ what: String, allowed: [String], required: [String] = []) throws(InputError)
+            -> [String: Node]
+        {
             var result: [String: Node] = [:]
             for (key, value) in try mapping(node, what) {
                 guard allowed.contains(key) else {
@@ -59,12 +61,18 @@ public struct InputFiles: Sendable {
 
         func money(_ node: Node?, _ what: String) throws(InputError) -> Int64? {
             guard let node else { return nil }
-            guard let s = node.scalar?.value else { throw fail(node, "\(what) must be money such as 12.50 \(currency)") }
+            guard let s = node.scalar?.value else {
+                throw fail(node, "\(what) must be money such as 12.50 \(currency)")
+            }
             let parts = s.split(separator: " ")
-            guard parts.count == 2 else { throw fail(node, "\(what) must be money such as 12.50 \(currency), not '\(s)'") }
+            guard parts.count == 2 else {
+                throw fail(node, "\(what) must be money such as 12.50 \(currency), not '\(s)'")
+            }
             switch MoneyAmount.parse(amount: String(parts[0]), currency: String(parts[1])) {
             case .success(let m):
-                guard m.currency == currency else { throw fail(node, "\(what) is in \(m.currency); the workspace currency is \(currency)") }
+                guard m.currency == currency else {
+                    throw fail(node, "\(what) is in \(m.currency); the workspace currency is \(currency)")
+                }
                 return m.minorUnits
             case .failure(let e): throw fail(node, e.message)
             }
@@ -101,11 +109,15 @@ public struct InputFiles: Sendable {
             let v = s.value
             if s.style != .plain { return .string(v) }
             if v == "true" || v == "false" { return .bool(v == "true") }
-            if v.hasSuffix("%"), case .success(let p) = PercentValue.parse(String(v.dropLast())) { return .percent(p.partsPerMillion) }
+            if v.hasSuffix("%"), case .success(let p) = PercentValue.parse(String(v.dropLast())) {
+                return .percent(p.partsPerMillion)
+            }
             if let d = ExactDecimal(v) { return .number(d.doubleValue) }
             if let d = Double(v), d.isFinite { return .number(d) }
             let parts = v.split(separator: " ")
-            if parts.count == 2, parts[1].count == 3, parts[1].allSatisfy(\.isUppercase) { return .money(try money(node, "a money output")!) }
+            if parts.count == 2, parts[1].count == 3, parts[1].allSatisfy(\.isUppercase) {
+                return .money(try money(node, "a money output")!)
+            }
             if let d = DurationValue.parse(v) { return .duration(d.seconds) }
             if let d = DateTimeValue.parse(v), let t = d.epochSeconds() { return .dateTime(t) }
             return .string(v)
@@ -125,7 +137,10 @@ public struct InputFiles: Sendable {
                     args.append(.percent(p.partsPerMillion))
                 } else if let n = Double(t) {
                     args.append(.number(n))
-                } else if t.split(separator: " ").count == 2, case .success(let m) = MoneyAmount.parse(amount: String(t.split(separator: " ")[0]), currency: String(t.split(separator: " ")[1])) {
+                } else if t.split(separator: " ").count == 2,
+                    case .success(let m) = MoneyAmount.parse(
+                        amount: String(t.split(separator: " ")[0]), currency: String(t.split(separator: " ")[1]))
+                {
                     args.append(.money(m.minorUnits))
                 } else {
                     args.append(.string(t.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))))
@@ -145,7 +160,9 @@ public struct InputFiles: Sendable {
         } catch {
             throw InputError(file: path, line: error.mark.line, column: error.mark.column, message: error.message)
         }
-        guard let root = doc.root else { throw InputError(file: path, line: 1, column: 1, message: "the file is empty") }
+        guard let root = doc.root else {
+            throw InputError(file: path, line: 1, column: 1, message: "the file is empty")
+        }
         return (root, Reader(file: path, currency: currency))
     }
 
@@ -156,11 +173,15 @@ public struct InputFiles: Sendable {
         guard let list = top["items"]?.sequence else { throw r.fail(root, "items must be a list") }
         var items: [CatalogItem] = []
         for node in list {
-            let f = try r.fields(node, "an item", allowed: ["sku", "title", "category", "brand", "price", "cost", "stock", "tags"], required: ["sku", "price"])
+            let f = try r.fields(
+                node, "an item", allowed: ["sku", "title", "category", "brand", "price", "cost", "stock", "tags"],
+                required: ["sku", "price"])
             items.append(
                 CatalogItem(
-                    sku: try r.text(f["sku"], "sku")!, title: try r.text(f["title"], "title") ?? "", category: try r.text(f["category"], "category") ?? "",
-                    brand: try r.text(f["brand"], "brand") ?? "", price: try r.money(f["price"], "price")!, cost: try r.money(f["cost"], "cost") ?? 0,
+                    sku: try r.text(f["sku"], "sku")!, title: try r.text(f["title"], "title") ?? "",
+                    category: try r.text(f["category"], "category") ?? "",
+                    brand: try r.text(f["brand"], "brand") ?? "", price: try r.money(f["price"], "price")!,
+                    cost: try r.money(f["cost"], "cost") ?? 0,
                     stock: try r.int(f["stock"], "stock") ?? 0, tags: try r.strings(f["tags"], "tags")))
         }
         return Catalog(items)
@@ -168,12 +189,19 @@ public struct InputFiles: Sendable {
 
     private func customer(_ node: Node, _ r: Reader) throws(InputError) -> Customer {
         let f = try r.fields(
-            node, "a customer", allowed: ["id", "is_employee", "tier", "country", "tags", "orders", "lifetime_value", "first_order_at", "last_order_at"],
+            node, "a customer",
+            allowed: [
+                "id", "is_employee", "tier", "country", "tags", "orders", "lifetime_value", "first_order_at",
+                "last_order_at",
+            ],
             required: ["id"])
         return Customer(
-            id: try r.text(f["id"], "id")!, isEmployee: try r.bool(f["is_employee"], "is_employee") ?? false, tier: try r.text(f["tier"], "tier") ?? "",
-            country: try r.text(f["country"], "country") ?? "", tags: try r.strings(f["tags"], "tags"), orders: try r.int(f["orders"], "orders") ?? 0,
-            lifetimeValue: try r.money(f["lifetime_value"], "lifetime_value") ?? 0, firstOrderAt: try r.time(f["first_order_at"], "first_order_at"),
+            id: try r.text(f["id"], "id")!, isEmployee: try r.bool(f["is_employee"], "is_employee") ?? false,
+            tier: try r.text(f["tier"], "tier") ?? "",
+            country: try r.text(f["country"], "country") ?? "", tags: try r.strings(f["tags"], "tags"),
+            orders: try r.int(f["orders"], "orders") ?? 0,
+            lifetimeValue: try r.money(f["lifetime_value"], "lifetime_value") ?? 0,
+            firstOrderAt: try r.time(f["first_order_at"], "first_order_at"),
             lastOrderAt: try r.time(f["last_order_at"], "last_order_at"))
     }
 
@@ -197,16 +225,22 @@ public struct InputFiles: Sendable {
         guard let list = f["lines"]?.sequence else { throw r.fail(root, "lines must be a list") }
         var lines: [CartLine] = []
         for (n, node) in list.enumerated() {
-            let l = try r.fields(node, "a cart line", allowed: ["id", "sku", "quantity", "unit_price"], required: ["sku"])
+            let l = try r.fields(
+                node, "a cart line", allowed: ["id", "sku", "quantity", "unit_price"], required: ["sku"])
             let sku = try r.text(l["sku"], "sku")!
             guard let price = try r.money(l["unit_price"], "unit_price") ?? catalog[sku]?.price else {
                 throw r.fail(node, "sku '\(sku)' is not in the catalog; give its unit_price")
             }
             let quantity = try r.int(l["quantity"], "quantity") ?? 1
             guard quantity > 0 else { throw r.fail(node, "quantity must be at least 1") }
-            lines.append(CartLine(id: try r.text(l["id"], "id") ?? String(n + 1), sku: sku, quantity: quantity, unitPrice: price))
+            lines.append(
+                CartLine(id: try r.text(l["id"], "id") ?? String(n + 1), sku: sku, quantity: quantity, unitPrice: price)
+            )
         }
-        return (Cart(lines: lines, shipping: try r.money(f["shipping"], "shipping") ?? 0), try r.text(f["channel"], "channel"))
+        return (
+            Cart(lines: lines, shipping: try r.money(f["shipping"], "shipping") ?? 0),
+            try r.text(f["channel"], "channel")
+        )
     }
 
     /// Model outputs: `customers: {id: {function: value}}`, `items: {sku: {...}}`,
@@ -229,6 +263,7 @@ public struct InputFiles: Sendable {
         if let node = f["customer_items"] {
             for (id, perItem) in try r.mapping(node, "customer_items") { pairs[id] = try table(perItem) }
         }
-        return FixtureModelOutputs(customers: try table(f["customers"]), items: try table(f["items"]), customerItems: pairs)
+        return FixtureModelOutputs(
+            customers: try table(f["customers"]), items: try table(f["items"]), customerItems: pairs)
     }
 }

@@ -9,11 +9,15 @@ public struct DecisionRenderer: Sendable {
 
     private func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 
-    private func money(_ m: Int64, _ currency: String) -> String { Money(minorUnits: m, currency: currency).description }
+    private func money(_ m: Int64, _ currency: String) -> String {
+        Money(minorUnits: m, currency: currency).description
+    }
 
     public func text(_ d: Decision) -> String {
         let c = d.currency
-        var out = paint("decision \(d.decisionID)", "1") + " · rules \(d.rulesDigest.prefix(12)) · \(d.lines.count) line\(d.lines.count == 1 ? "" : "s")\n\n"
+        var out =
+            paint("decision \(d.decisionID)", "1")
+            + " · rules \(d.rulesDigest.prefix(12)) · \(d.lines.count) line\(d.lines.count == 1 ? "" : "s")\n\n"
         out += paint("given", "1;32") + "\n"
         if d.chosen.isEmpty { out += "  (no offer)\n" }
         for o in d.chosen {
@@ -22,7 +26,8 @@ public struct DecisionRenderer: Sendable {
             if o.shippingDiscount > 0 { value.append("shipping -\(money(o.shippingDiscount, c))") }
             if let g = o.gift { value.append("gift \(g.quantity) x \(g.sku)") }
             out += "  \(o.campaign)/\(o.offer) (\(o.kind)) \"\(o.title)\": \(value.joined(separator: ", "))"
-            out += String(format: "  [expected profit %.2f, P(buy) %.2f -> %.2f]\n", o.score / 100, o.pWithout, o.pWithOffer)
+            out += String(
+                format: "  [expected profit %.2f, P(buy) %.2f -> %.2f]\n", o.score / 100, o.pWithout, o.pWithOffer)
             for a in o.allocation { out += "      line \(a.line): -\(money(a.amount, c))\n" }
         }
         out += "\n" + paint("lines", "1") + "\n"
@@ -37,8 +42,12 @@ public struct DecisionRenderer: Sendable {
         if !d.nudges.isEmpty {
             out += "\n" + paint("nudges", "1;36") + "\n"
             for n in d.nudges {
-                let gives = n.nudge.tierOff.map { "save \(money($0, c))" } ?? n.nudge.tierPercent.map { "save \(PercentValue(partsPerMillion: $0))" } ?? ""
-                out += "  add \(money(n.nudge.needed, c)) of eligible items to reach the \(money(n.nudge.tierSpend, c)) tier and \(gives) (\(n.campaign)/\(n.offer))\n"
+                let gives =
+                    n.nudge.tierOff.map { "save \(money($0, c))" } ?? n.nudge.tierPercent.map {
+                        "save \(PercentValue(partsPerMillion: $0))"
+                    } ?? ""
+                out +=
+                    "  add \(money(n.nudge.needed, c)) of eligible items to reach the \(money(n.nudge.tierSpend, c)) tier and \(gives) (\(n.campaign)/\(n.offer))\n"
             }
         }
         if !d.rejected.isEmpty {
@@ -46,12 +55,16 @@ public struct DecisionRenderer: Sendable {
             for r in d.rejected { out += "  \(r.campaign)/\(r.offer) (\(r.kind)): \(r.reason.rawValue): \(r.detail)\n" }
         }
         if d.offersNotConsidered > 0 {
-            out += "  (\(d.offersNotConsidered) offer\(d.offersNotConsidered == 1 ? "" : "s") ruled out by the index: their channel, segment or item conditions do not match)\n"
+            out +=
+                "  (\(d.offersNotConsidered) offer\(d.offersNotConsidered == 1 ? "" : "s") ruled out by the index: their channel, segment or item conditions do not match)\n"
         }
         let missing = d.modelOutputs.filter(\.missingWhenRead)
         if !missing.isEmpty {
             out += "\n" + paint("missing model outputs (read by a rule)", "1;33") + "\n"
-            for m in missing { out += "  \(m.function)\(m.sku.map { " for \($0)" } ?? "")\(m.customer.map { " for customer \($0)" } ?? "")\n" }
+            for m in missing {
+                out +=
+                    "  \(m.function)\(m.sku.map { " for \($0)" } ?? "")\(m.customer.map { " for customer \($0)" } ?? "")\n"
+            }
         }
         return out
     }

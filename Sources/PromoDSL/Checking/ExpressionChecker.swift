@@ -359,8 +359,10 @@ struct ExpressionChecker {
                 } else if !args[i].isLiteral {
                     // Outputs are gathered before rules run, so their arguments must be known then.
                     bag.add(
-                        .wrongArguments, "argument '\(p.name)' of '\(path)' must be a literal such as \(p.type.example)",
-                        at: args[i].span, hint: "model outputs are fetched before rules run, so their arguments are fixed")
+                        .wrongArguments,
+                        "argument '\(p.name)' of '\(path)' must be a literal such as \(p.type.example)",
+                        at: args[i].span,
+                        hint: "model outputs are fetched before rules run, so their arguments are fixed")
                     return false
                 }
             }

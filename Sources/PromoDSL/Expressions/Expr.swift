@@ -74,7 +74,9 @@ public struct ModelReference: Sendable, Hashable {
     /// What the output varies by: request, customer, item, or customer and item.
     public var per: ModelFunction.Scope
 
-    public init(role: String, plugin: String, namespace: String, function: String, result: ValueType, per: ModelFunction.Scope) {
+    public init(
+        role: String, plugin: String, namespace: String, function: String, result: ValueType, per: ModelFunction.Scope
+    ) {
         self.role = role
         self.plugin = plugin
         self.namespace = namespace
