@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import PromoCore
-public import PromoDSL
+import PromoDSL
 
 /// Builds rule sets, catalogs and requests for tests and benchmarks from short YAML texts.
 public enum RulesFixture {

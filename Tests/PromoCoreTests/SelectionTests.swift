@@ -109,8 +109,10 @@ import Testing
                 "schedule: { starts: 2026-12-01T00:00, ends: 2026-12-31T23:59, time_zone: Asia/Shanghai, days: [sat, sun] }\n",
             offers: "  - { id: p, kind: percent_off, percent: 10% }")
         let lines = [F.line("1", "TEE", 1, 30_00)]
-        #expect(reason(try decide([c], lines, time: at("2026-11-30T15:30Z")), "p") == .outsideSchedule)  // 23:30 in Shanghai
-        #expect(reason(try decide([c], lines, time: at("2026-12-04T16:30Z")), "p") == nil)  // Saturday 00:30 in Shanghai
+        // 23:30 in Shanghai
+        #expect(reason(try decide([c], lines, time: at("2026-11-30T15:30Z")), "p") == .outsideSchedule)
+        // Saturday 00:30 in Shanghai
+        #expect(reason(try decide([c], lines, time: at("2026-12-04T16:30Z")), "p") == nil)
         #expect(reason(try decide([c], lines, time: at("2026-12-04T15:30Z")), "p") == .outsideSchedule)  // Friday 23:30
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-public import PromoDSL
+import PromoDSL
 
 /// Decides, for a customer and cart, which offers to give. Synchronous, deterministic and pure
 /// over its inputs: the same rule set, model outputs, budget view and request give the same

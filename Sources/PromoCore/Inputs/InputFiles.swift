@@ -1,5 +1,5 @@
 import Foundation
-public import PromoDSL
+import PromoDSL
 import PromoYAML
 
 /// A problem in an input file (catalog, customer, cart or model fixture), located like a rules diagnostic.
