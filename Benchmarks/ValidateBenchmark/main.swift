@@ -108,11 +108,7 @@ func campaign(_ c: Int) -> String {
     """
 }
 
-let manifests = try FileManager.default.contentsOfDirectory(atPath: PromoTesting.pluginsDirectory).sorted().map {
-    name in
-    let path = PromoTesting.pluginsDirectory + "/\(name)/plugin.yaml"
-    return ("plugins/\(name)/plugin.yaml", Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-}
+let manifests = try RulesFixture.manifests()
 let workspace = Array(try Data(contentsOf: URL(fileURLWithPath: PromoTesting.rulesDirectory + "/promo.yaml")))
 let campaigns = (0..<100).map { c in
     ("rules/campaign-\(c).yaml", Array(campaign(c).utf8))

@@ -16,12 +16,7 @@ import Testing
           profile: customer-profiler
         """
 
-    static func manifests() throws -> [(path: String, bytes: [UInt8])] {
-        try ["demand-forecast", "thompson-pricing", "customer-profiler", "recommender", "uplift-model"].map { name in
-            let path = PromoTesting.pluginsDirectory + "/\(name)/plugin.yaml"
-            return ("plugins/\(name)/plugin.yaml", Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-        }
-    }
+    static func manifests() throws -> [(path: String, bytes: [UInt8])] { try RulesFixture.manifests() }
 
     func load(_ campaign: String, workspace: String = workspace) throws -> LoadedRules {
         RulesLoader(now: PromoTesting.fixedNow).load(
