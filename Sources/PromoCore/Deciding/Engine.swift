@@ -99,14 +99,14 @@ public struct Engine: Sendable {
     {
         // Lines in a canonical order so that the decision does not depend on cart order.
         let lines = request.cart.lines.sorted { ($0.id, $0.sku) < ($1.id, $1.sku) }.map { l -> ResolvedLine in
-            if let item = catalog[l.sku] {
+            if let entry = catalog.entries[l.sku] {
                 return ResolvedLine(
-                    id: l.id, sku: l.sku, item: item, quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice),
+                    id: l.id, sku: l.sku, entry: entry, quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice),
                     known: true)
             }
             return ResolvedLine(
-                id: l.id, sku: l.sku, item: CatalogItem(sku: l.sku, price: l.unitPrice), quantity: max(0, l.quantity),
-                unitPrice: max(0, l.unitPrice), known: false)
+                id: l.id, sku: l.sku, entry: Catalog.Entry(CatalogItem(sku: l.sku, price: l.unitPrice)),
+                quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice), known: false)
         }
         let frame = Frame(
             request: request, lines: lines, rounding: rules.rounding, modelSlots: rules.modelSlots.count,

@@ -4,7 +4,8 @@ import PromoDSL
 struct ResolvedLine: Sendable {
     var id: String
     var sku: String
-    var item: CatalogItem
+    var entry: Catalog.Entry
+    var item: CatalogItem { entry.item }
     var quantity: Int
     var unitPrice: Int64
     /// Whether the sku was found in the catalog.

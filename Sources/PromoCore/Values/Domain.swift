@@ -28,15 +28,24 @@ public struct CatalogItem: Sendable, Hashable, Codable {
     }
 }
 
-/// The catalog, by sku.
+/// The catalog, by sku. Items are held by reference so that a decision resolves a cart line with
+/// one retain rather than a copy of every field.
 public struct Catalog: Sendable {
-    public var items: [String: CatalogItem]
-
-    public init(_ items: [CatalogItem]) {
-        self.items = Dictionary(items.map { ($0.sku, $0) }, uniquingKeysWith: { a, _ in a })
+    final class Entry: Sendable {
+        let item: CatalogItem
+        init(_ item: CatalogItem) { self.item = item }
     }
 
-    public subscript(sku: String) -> CatalogItem? { items[sku] }
+    let entries: [String: Entry]
+
+    /// Builds the catalog; of two items with one sku the first is kept.
+    public init(_ items: [CatalogItem]) {
+        entries = Dictionary(items.map { ($0.sku, Entry($0)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public subscript(sku: String) -> CatalogItem? { entries[sku]?.item }
+
+    public var count: Int { entries.count }
 }
 
 /// A customer and the attributes rules may read (`customer.*`).
