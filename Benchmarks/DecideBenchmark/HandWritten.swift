@@ -1,7 +1,7 @@
 import PromoCore
 
 /// The 100-offer workload written directly in Swift, without the rules language: native fields,
-/// no closures, no index, the same semantics (per-unit discounts, tiers with largest-remainder
+/// no closures, offers looked up by the categories and skus in the cart, the same semantics (per-unit discounts, tiers with largest-remainder
 /// allocation, groups best / stack on discounted / stack on original, at most 3 offers, the
 /// fallback arbitration). It is the practical limit the engine is compared with.
 struct HandWritten {
@@ -14,6 +14,9 @@ struct HandWritten {
 
     let offers: [Offer]
     let catalog: Catalog
+    /// Offers by the category or sku they target: a direct implementation looks only at those.
+    let byCategory: [String: [Int]]
+    let bySku: [String: [Int]]
 
     init(_ specs: [Workload.OfferSpec], catalog: Catalog) {
         // The engine's stable order: campaign id, then offer id, as text.
@@ -23,6 +26,17 @@ struct HandWritten {
                 skus: Set($0.skus.map { "SKU\($0)" }))
         }
         self.catalog = catalog
+        var byCategory: [String: [Int]] = [:]
+        var bySku: [String: [Int]] = [:]
+        for (k, o) in offers.enumerated() {
+            if o.spec.template == 2 {
+                for sku in o.skus { bySku[sku, default: []].append(k) }
+            } else {
+                for c in o.categories { byCategory[c, default: []].append(k) }
+            }
+        }
+        self.byCategory = byCategory
+        self.bySku = bySku
     }
 
     struct Line {
@@ -101,7 +115,13 @@ struct HandWritten {
         }
         var eligible: [(index: Int, d: [Int64], score: Double)] = []
         let base = lines.map(\.price)
-        for (k, o) in offers.enumerated() {
+        var relevant: Set<Int> = []
+        for l in lines {
+            relevant.formUnion(byCategory[l.item.category] ?? [])
+            relevant.formUnion(bySku[l.sku] ?? [])
+        }
+        for k in relevant.sorted() {
+            let o = offers[k]
             if o.spec.segmentRule && !loyal { continue }
             if o.spec.subtotalRule && subtotal < 100_00 { continue }
             if o.spec.template == 3 && r.channel != "app" { continue }
