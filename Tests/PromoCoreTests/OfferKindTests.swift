@@ -205,3 +205,15 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
         #expect(reason(noFee, "s") == .notEligible)
     }
 }
+
+@Suite struct LimitsTests {
+    @Test func requestsThatCouldOverflowAreRefusedNotWrapped() throws {
+        let c = F.campaign("c", offers: "  - { id: p, kind: percent_off, percent: 10% }")
+        let huge = try decide([c], [F.line("1", "TEE", 10_001, 30_00)])
+        #expect(huge.problem == "line 1: quantity 10001 is out of range 0...10000")
+        #expect(huge.chosen.isEmpty && huge.total == 0)
+        let fine = try decide([c], [F.line("1", "TEE", 10_000, Limits.maxUnitAmount)])
+        #expect(fine.problem == nil)
+        #expect(fine.subtotal == 10_000 * Limits.maxUnitAmount)
+    }
+}

@@ -19,6 +19,8 @@ public struct Decision: Sendable, Hashable, Codable {
     public var modelOutputs: [UsedOutput]
     /// Offers the index ruled out without evaluating them.
     public var offersNotConsidered: Int
+    /// Set when the request was refused (outside `Engine.Limits`); nothing is given then.
+    public var problem: String? = nil
 
     /// What was given and what it comes to, without the reasons: equal for equivalent decisions.
     public var outcome: Outcome {

@@ -97,6 +97,13 @@ public struct Engine: Sendable {
     )
         -> Decision
     {
+        if let problem = Limits.problem(in: request, catalog: catalog) {
+            return Decision(
+                decisionID: request.decisionID, rulesDigest: rules.digest, time: request.time, currency: rules.currency,
+                chosen: [], rejected: [], lines: [], subtotal: 0, discount: 0, shipping: 0, shippingDiscount: 0,
+                total: 0,
+                gifts: [], nudges: [], modelOutputs: [], offersNotConsidered: rules.offers.count, problem: problem)
+        }
         // Lines in a canonical order so that the decision does not depend on cart order.
         let lines = request.cart.lines.sorted { ($0.id, $0.sku) < ($1.id, $1.sku) }.map { l -> ResolvedLine in
             if let entry = catalog.entries[l.sku] {
@@ -330,6 +337,32 @@ public struct Engine: Sendable {
         if seconds >= 86_400 { return "\(seconds / 86_400) day\(seconds / 86_400 == 1 ? "" : "s")" }
         if seconds >= 3600 { return "\(seconds / 3600) h" }
         return "\(max(1, seconds / 60)) min"
+    }
+}
+
+/// Bounds on a request that keep every amount of a decision inside 64 bits: with at most 1,000
+/// lines of at most 10,000 units at most 10^11 minor units each, no sum can overflow.
+public enum Limits {
+    public static let maxLines = 1_000
+    public static let maxQuantity = 10_000
+    public static let maxUnitAmount: Int64 = 100_000_000_000
+
+    /// What is out of bounds in a request, or nil.
+    public static func problem(in r: DecisionRequest, catalog: Catalog) -> String? {
+        if r.cart.lines.count > maxLines { return "the cart has \(r.cart.lines.count) lines; the limit is \(maxLines)" }
+        if !(0...maxUnitAmount).contains(r.cart.shipping) { return "the shipping fee is out of range" }
+        for l in r.cart.lines {
+            if !(0...maxQuantity).contains(l.quantity) {
+                return "line \(l.id): quantity \(l.quantity) is out of range 0...\(maxQuantity)"
+            }
+            if !(0...maxUnitAmount).contains(l.unitPrice) { return "line \(l.id): unit price is out of range" }
+            if let item = catalog[l.sku],
+                !(0...maxUnitAmount).contains(item.cost) || !(0...maxUnitAmount).contains(item.price)
+            {
+                return "catalog item \(l.sku): price or cost is out of range"
+            }
+        }
+        return nil
     }
 }
 

@@ -47,7 +47,7 @@ final class Frame {
         var subtotal: Int64 = 0
         var quantity = 0
         for l in lines {
-            subtotal = subtotal &+ l.unitPrice &* Int64(l.quantity)
+            subtotal += l.unitPrice * Int64(l.quantity)
             quantity += l.quantity
         }
         self.subtotal = subtotal

@@ -232,7 +232,9 @@ public struct InputFiles: Sendable {
                 throw r.fail(node, "sku '\(sku)' is not in the catalog; give its unit_price")
             }
             let quantity = try r.int(l["quantity"], "quantity") ?? 1
-            guard quantity > 0 else { throw r.fail(node, "quantity must be at least 1") }
+            guard (1...Limits.maxQuantity).contains(quantity) else {
+                throw r.fail(node, "quantity must be from 1 to \(Limits.maxQuantity)")
+            }
             lines.append(
                 CartLine(id: try r.text(l["id"], "id") ?? String(n + 1), sku: sku, quantity: quantity, unitPrice: price)
             )

@@ -14,6 +14,7 @@ public struct DecisionRenderer: Sendable {
     }
 
     public func text(_ d: Decision) -> String {
+        if let problem = d.problem { return paint("decision \(d.decisionID)", "1") + ": refused: \(problem)\n" }
         let c = d.currency
         var out =
             paint("decision \(d.decisionID)", "1")
