@@ -106,9 +106,44 @@ struct ExpressionCompiler {
                 default: .missing
                 }
             }
-        case .binary(let op, let lhs, let rhs): return binary(op, compile(lhs), compile(rhs))
+        case .binary(let op, let lhs, let rhs):
+            if let fast = Self.textComparison(op, lhs, rhs) { return fast }
+            return binary(op, compile(lhs), compile(rhs))
         default:
             return { _ in .missing }
+        }
+    }
+
+    /// Reads a text field without wrapping it in a `Value`, for the common `field == "x"` and
+    /// `field in ["x", "y"]` conditions (no reference counting on the hot path).
+    static func textField(_ field: ContextField) -> (@Sendable (Frame) -> String)? {
+        switch field.path {
+        case "channel": { f in f.request.channel }
+        case "customer.id": { f in f.request.customer.id }
+        case "customer.tier": { f in f.request.customer.tier }
+        case "customer.country": { f in f.request.customer.country }
+        case "item.sku": { f in f.lines[f.line].sku }
+        case "item.title": { f in f.lines[f.line].entry.item.title }
+        case "item.category": { f in f.lines[f.line].entry.item.category }
+        case "item.brand": { f in f.lines[f.line].entry.item.brand }
+        default: nil
+        }
+    }
+
+    static func textComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) -> Eval? {
+        guard case .field(let field) = lhs.kind, let read = textField(field) else { return nil }
+        switch (op, rhs.kind) {
+        case (.equal, .string(let s)): return { f in .bool(read(f) == s) }
+        case (.notEqual, .string(let s)): return { f in .bool(read(f) != s) }
+        case (.in, .list(let items)):
+            let values = items.compactMap { if case .string(let s) = $0.kind { s } else { nil } }
+            guard values.count == items.count else { return nil }
+            return { f in
+                let v = read(f)
+                for candidate in values where candidate == v { return .bool(true) }
+                return .bool(false)
+            }
+        default: return nil
         }
     }
 
