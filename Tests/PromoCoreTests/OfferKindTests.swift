@@ -217,3 +217,29 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
         #expect(fine.subtotal == 10_000 * Limits.maxUnitAmount)
     }
 }
+
+@Suite struct MoneyAndValueTests {
+    @Test func moneyArithmeticRefusesOverflowAndMixedCurrencies() throws {
+        let big = Money(minorUnits: .max - 1, currency: "CNY")
+        #expect(throws: MoneyError.overflow) { try big.adding(Money(minorUnits: 2, currency: "CNY")) }
+        #expect(throws: MoneyError.overflow) { try big.multiplied(by: 2) }
+        #expect(throws: MoneyError.currencyMismatch("CNY", "USD")) {
+            try Money(minorUnits: 1, currency: "CNY").subtracting(Money(minorUnits: 1, currency: "USD"))
+        }
+        #expect(
+            try Money(minorUnits: 1_250, currency: "CNY").adding(Money(minorUnits: 5, currency: "CNY")).description
+                == "12.55 CNY")
+    }
+
+    @Test func valuesRoundTripThroughJSON() throws {
+        let values: [Value] = [
+            .bool(true), .number(0.5), .money(1_250), .percent(125_000), .string("loyal"), .dateTime(1_796_443_200),
+            .duration(604_800), .list([.string("a")]), .missing,
+        ]
+        let data = try JSONEncoder().encode(values)
+        #expect(try JSONDecoder().decode([Value].self, from: data) == values)
+        #expect(
+            String(decoding: try JSONEncoder().encode(Value.money(1_250)), as: UTF8.self).contains("\"type\":\"money\"")
+        )
+    }
+}

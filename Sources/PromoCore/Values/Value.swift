@@ -1,6 +1,6 @@
 /// A value at evaluation time. Money is in minor units of the workspace currency (the checker
 /// guarantees one currency); percent in parts per million; times and durations in seconds.
-public enum Value: Sendable, Hashable, Codable {
+public enum Value: Sendable, Hashable {
     case bool(Bool)
     case number(Double)
     case money(Int64)
@@ -34,4 +34,60 @@ public enum Value: Sendable, Hashable, Codable {
 extension Value {
     /// The value as rules would write it: `7d`, `10%`, `"x"`, money in minor units.
     public var text: String { Value.literalText(self) }
+}
+
+/// JSON form: `{"type": "money", "value": 1250}`; money, percent (parts per million), date-time
+/// (seconds since 1970) and duration (seconds) as integers; lists as arrays of such objects.
+extension Value: Codable {
+    private enum Key: String, CodingKey { case type, value }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        switch self {
+        case .bool(let b):
+            try c.encode("bool", forKey: .type)
+            try c.encode(b, forKey: .value)
+        case .number(let n):
+            try c.encode("number", forKey: .type)
+            try c.encode(n, forKey: .value)
+        case .money(let m):
+            try c.encode("money", forKey: .type)
+            try c.encode(m, forKey: .value)
+        case .percent(let p):
+            try c.encode("percent", forKey: .type)
+            try c.encode(p, forKey: .value)
+        case .string(let t):
+            try c.encode("string", forKey: .type)
+            try c.encode(t, forKey: .value)
+        case .dateTime(let t):
+            try c.encode("datetime", forKey: .type)
+            try c.encode(t, forKey: .value)
+        case .duration(let d):
+            try c.encode("duration", forKey: .type)
+            try c.encode(d, forKey: .value)
+        case .list(let items):
+            try c.encode("list", forKey: .type)
+            try c.encode(items, forKey: .value)
+        case .missing:
+            try c.encode("missing", forKey: .type)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        switch try c.decode(String.self, forKey: .type) {
+        case "bool": self = .bool(try c.decode(Bool.self, forKey: .value))
+        case "number": self = .number(try c.decode(Double.self, forKey: .value))
+        case "money": self = .money(try c.decode(Int64.self, forKey: .value))
+        case "percent": self = .percent(try c.decode(Int64.self, forKey: .value))
+        case "string": self = .string(try c.decode(String.self, forKey: .value))
+        case "datetime": self = .dateTime(try c.decode(Int64.self, forKey: .value))
+        case "duration": self = .duration(try c.decode(Int64.self, forKey: .value))
+        case "list": self = .list(try c.decode([Value].self, forKey: .value))
+        case "missing": self = .missing
+        case let other:
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: c, debugDescription: "unknown value type '\(other)'")
+        }
+    }
 }
