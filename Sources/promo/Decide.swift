@@ -98,12 +98,11 @@ struct Decide: ParsableCommand {
                 ?? (FileManager.default.fileExists(atPath: examples + "/models.yaml") ? examples + "/models.yaml" : nil)
             let outputs = try modelsFile.map { try inputs.models($0) } ?? FixtureModelOutputs()
             let channel = self.channel ?? cartChannel ?? "web"
-            let id =
-                decisionID ?? "d-"
-                + String(
-                    Holdout.bucket(
-                        customer: person.id,
-                        campaign: "\(time)|\(channel)|\(cart.lines.map { "\($0.sku)x\($0.quantity)" })"), radix: 36)
+            // By default the id is a stable hash of the inputs, so the same command gives the same decision.
+            let inputs =
+                "\(person.id)|\(time)|\(channel)|"
+                + cart.lines.map { "\($0.id):\($0.sku)x\($0.quantity)@\($0.unitPrice)" }.joined(separator: ",")
+            let id = decisionID ?? "d-" + String(Holdout.fnv1a64(Array(inputs.utf8)), radix: 16)
             let request = DecisionRequest(decisionID: id, customer: person, cart: cart, channel: channel, time: time)
             let decision = Engine(rules: ruleSet, catalog: catalog).decide(
                 request, models: outputs, ledger: InMemoryBudgetLedger())

@@ -370,10 +370,13 @@ public enum Limits {
 public enum Holdout {
     /// FNV-1a 64 of "customer\u{0}campaign", reduced to 0..<1,000,000.
     public static func bucket(customer: String, campaign: String) -> Int64 {
+        Int64(fnv1a64(Array(customer.utf8) + [0] + Array(campaign.utf8)) % 1_000_000)
+    }
+
+    /// FNV-1a, 64 bits: stable across runs, machines and Swift versions (unlike `Hasher`).
+    public static func fnv1a64(_ bytes: [UInt8]) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in customer.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        h = (h ^ 0) &* 0x0000_0100_0000_01B3
-        for b in campaign.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return Int64(h % 1_000_000)
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h
     }
 }
