@@ -243,3 +243,13 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
         )
     }
 }
+
+@Suite struct CatalogLimitTests {
+    @Test func catalogAmountsOutOfRangeAreRefused() throws {
+        let rules = try F.ruleSet([F.campaign("c", offers: "  - { id: p, kind: percent_off, percent: 10% }")])
+        let odd = Catalog([CatalogItem(sku: "X", price: 10_00, cost: Limits.maxUnitAmount + 1)])
+        let d = Engine(rules: rules, catalog: odd).decide(
+            F.request([F.line("1", "X", 1, 10_00)]), models: FixtureModelOutputs())
+        #expect(d.problem == "catalog item X: price or cost is out of range")
+    }
+}

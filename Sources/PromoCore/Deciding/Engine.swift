@@ -90,6 +90,14 @@ public struct Engine: Sendable {
         }
     }
 
+    /// A decision that gives nothing because the request is out of bounds.
+    func refused(_ request: DecisionRequest, _ problem: String) -> Decision {
+        Decision(
+            decisionID: request.decisionID, rulesDigest: rules.digest, time: request.time, currency: rules.currency,
+            chosen: [], rejected: [], lines: [], subtotal: 0, discount: 0, shipping: 0, shippingDiscount: 0, total: 0,
+            gifts: [], nudges: [], modelOutputs: [], offersNotConsidered: rules.offers.count, problem: problem)
+    }
+
     func format(_ m: Int64) -> String { Money(minorUnits: m, currency: rules.currency).description }
 
     func decide(
@@ -97,13 +105,7 @@ public struct Engine: Sendable {
     )
         -> Decision
     {
-        if let problem = Limits.problem(in: request, catalog: catalog) {
-            return Decision(
-                decisionID: request.decisionID, rulesDigest: rules.digest, time: request.time, currency: rules.currency,
-                chosen: [], rejected: [], lines: [], subtotal: 0, discount: 0, shipping: 0, shippingDiscount: 0,
-                total: 0,
-                gifts: [], nudges: [], modelOutputs: [], offersNotConsidered: rules.offers.count, problem: problem)
-        }
+        if let problem = Limits.problem(in: request, catalog: catalog) { return refused(request, problem) }
         // Lines in a canonical order so that the decision does not depend on cart order.
         let lines = request.cart.lines.sorted { ($0.id, $0.sku) < ($1.id, $1.sku) }.map { l -> ResolvedLine in
             if let entry = catalog.entries[l.sku] {
@@ -114,6 +116,11 @@ public struct Engine: Sendable {
             return ResolvedLine(
                 id: l.id, sku: l.sku, entry: Catalog.Entry(CatalogItem(sku: l.sku, price: l.unitPrice)),
                 quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice), known: false)
+        }
+        if let bad = lines.first(where: {
+            !(0...Limits.maxUnitAmount).contains($0.item.cost) || !(0...Limits.maxUnitAmount).contains($0.item.price)
+        }) {
+            return refused(request, "catalog item \(bad.sku): price or cost is out of range")
         }
         let frame = Frame(
             request: request, lines: lines, rounding: rules.rounding, modelSlots: rules.modelSlots.count,
@@ -347,7 +354,8 @@ public enum Limits {
     public static let maxQuantity = 10_000
     public static let maxUnitAmount: Int64 = 100_000_000_000
 
-    /// What is out of bounds in a request, or nil.
+    /// What is out of bounds in a request, or nil. (Catalog prices and costs are checked when
+    /// the lines are resolved.)
     public static func problem(in r: DecisionRequest, catalog: Catalog) -> String? {
         if r.cart.lines.count > maxLines { return "the cart has \(r.cart.lines.count) lines; the limit is \(maxLines)" }
         if !(0...maxUnitAmount).contains(r.cart.shipping) { return "the shipping fee is out of range" }
@@ -356,11 +364,7 @@ public enum Limits {
                 return "line \(l.id): quantity \(l.quantity) is out of range 0...\(maxQuantity)"
             }
             if !(0...maxUnitAmount).contains(l.unitPrice) { return "line \(l.id): unit price is out of range" }
-            if let item = catalog[l.sku],
-                !(0...maxUnitAmount).contains(item.cost) || !(0...maxUnitAmount).contains(item.price)
-            {
-                return "catalog item \(l.sku): price or cost is out of range"
-            }
+
         }
         return nil
     }
