@@ -21,6 +21,11 @@ struct Figures {
 
 /// Runs `decide` over the pool until `seconds` have passed (after a warm-up), timing each call.
 func measure(_ pool: [DecisionRequest], seconds: Double = 1.5, _ decide: (DecisionRequest) -> Void) -> Figures {
+    // PROMO_BENCH_COUNT=N runs exactly N decisions, for instruction counts under valgrind --tool=callgrind.
+    if let n = ProcessInfo.processInfo.environment["PROMO_BENCH_COUNT"].flatMap({ Int($0) }) {
+        for i in 0..<n { decide(pool[i % pool.count]) }
+        return Figures(perSecond: 0, p50: 0, p99: 0)
+    }
     for r in pool.prefix(500) { decide(r) }
     var samples: [UInt64] = []
     samples.reserveCapacity(200_000)
