@@ -9,7 +9,7 @@ extension Engine {
 
     struct Selection {
         var chosen: [Pick] = []
-        var rejected: [(Int, Reason, String, Double?)] = []
+        var rejected: [(Int, Reason, Why, Double?)] = []
     }
 
     /// Expected incremental profit of giving the offer, times the campaign's weight:
@@ -49,11 +49,7 @@ extension Engine {
             if s.chosen.count <= rules.maxOffersPerCustomer {
                 for c in eligible where capped.contains(c.offer) {
                     s.rejected.append(
-                        (
-                            c.offer, .outscored,
-                            "over the limit of \(rules.maxOffersPerCustomer) offers per customer; others score higher",
-                            c.score
-                        ))
+                        (c.offer, .outscored, .overLimit, c.score))
                 }
                 return s
             }
@@ -75,16 +71,12 @@ extension Engine {
         var best: Candidate?
         for e in exclusives {
             if let (reason, detail) = budgetProblem(e.offer, e.value.customerValue, spent: [:], counted: [], budgets) {
-                result.rejected.append((e.offer, reason, detail, e.score))
+                result.rejected.append((e.offer, reason, .text(detail), e.score))
             } else if best == nil {
                 best = e
             } else {
                 result.rejected.append(
-                    (
-                        e.offer, .outscored,
-                        "outscored by \(name(best!.offer)) by \(format(Int64((best!.score - e.score).rounded()))) expected profit",
-                        e.score
-                    ))
+                    (e.offer, .outscored, .outscored(by: best!.offer, margin: best!.score - e.score), e.score))
             }
         }
         guard let exclusive = best else { return result }
@@ -92,10 +84,7 @@ extension Engine {
         if result.chosen.isEmpty || exclusive.score > combined {
             for p in result.chosen {
                 result.rejected.append(
-                    (
-                        p.candidate.offer, .blockedByExclusive,
-                        "\(name(exclusive.offer)) is exclusive and scores higher", p.candidate.score
-                    ))
+                    (p.candidate.offer, .blockedByExclusive, .exclusiveWins(exclusive.offer), p.candidate.score))
             }
             result.chosen = [
                 Pick(
@@ -104,13 +93,34 @@ extension Engine {
             ]
         } else {
             result.rejected.append(
-                (
-                    exclusive.offer, .outscored,
-                    "exclusive, but the other offers together score \(format(Int64((combined - exclusive.score).rounded()))) more",
-                    exclusive.score
-                ))
+                (exclusive.offer, .outscored, .exclusiveLoses(margin: combined - exclusive.score), exclusive.score))
         }
         return result
+    }
+
+    /// Why an offer lost, as data: turned into text once, for the final selection only.
+    enum Why {
+        case text(String)
+        case outscored(by: Int, margin: Double)
+        case groupUsed(by: Int, group: Int)
+        case exclusiveWins(Int)
+        case exclusiveLoses(margin: Double)
+        case onDiscountedPrices(String)
+        case overLimit
+    }
+
+    func describe(_ why: Why) -> String {
+        switch why {
+        case .text(let t): t
+        case .outscored(let w, let margin):
+            "outscored by \(name(w)) by \(format(Int64(margin.rounded()))) expected profit"
+        case .groupUsed(let w, let g): "\(name(w)) comes first in group \(rules.groups[g].name)"
+        case .exclusiveWins(let e): "\(name(e)) is exclusive and scores higher"
+        case .exclusiveLoses(let margin):
+            "exclusive, but the other offers together score \(format(Int64(margin.rounded()))) more"
+        case .onDiscountedPrices(let detail): "on the discounted prices, \(detail)"
+        case .overLimit: "over the limit of \(rules.maxOffersPerCustomer) offers per customer; others score higher"
+        }
     }
 
     func name(_ o: Int) -> String { "\(rules.campaigns[rules.offers[o].campaign].id)/\(rules.offers[o].id)" }
@@ -171,12 +181,11 @@ extension Engine {
                         s.rejected.append(
                             (
                                 m.offer, .outscored,
-                                "outscored by \(name(w)) by \(format(Int64((s.chosen.last!.candidate.score - m.score).rounded()))) expected profit",
-                                m.score
+                                .outscored(by: w, margin: s.chosen.last!.candidate.score - m.score), m.score
                             ))
                     } else {
                         s.rejected.append(
-                            (m.offer, .groupAlreadyUsed, "\(name(w)) comes first in group \(group.name)", m.score))
+                            (m.offer, .groupAlreadyUsed, .groupUsed(by: w, group: g), m.score))
                     }
                     continue
                 }
@@ -188,7 +197,7 @@ extension Engine {
                     switch evaluator.evaluate(rules.offers[m.offer], f, base: base) {
                     case .value(let v): candidate = score(m.offer, v, f)
                     case .rejected(let reason, let detail, _):
-                        s.rejected.append((m.offer, reason, "on the discounted prices, \(detail)", m.score))
+                        s.rejected.append((m.offer, reason, .onDiscountedPrices(detail), m.score))
                         continue
                     }
                 }
@@ -198,11 +207,14 @@ extension Engine {
                 let value = lines.reduce(0, +) + shipping + giftValue
                 guard value > 0 else {
                     s.rejected.append(
-                        (m.offer, .notEligible, "nothing is left to discount after the offers before it", m.score))
+                        (
+                            m.offer, .notEligible, .text("nothing is left to discount after the offers before it"),
+                            m.score
+                        ))
                     continue
                 }
                 if let (reason, detail) = budgetProblem(m.offer, value, spent: spent, counted: counted, budgets) {
-                    s.rejected.append((m.offer, reason, detail, m.score))
+                    s.rejected.append((m.offer, reason, .text(detail), m.score))
                     continue
                 }
                 let c = rules.offers[m.offer].campaign

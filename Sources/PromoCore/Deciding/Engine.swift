@@ -204,7 +204,7 @@ public struct Engine: Sendable {
 
         // 5. Choose under stacking groups, exclusivity, budgets and the per-customer limit.
         let selection = select(eligible, frame, evaluator, budgets)
-        for (o, reason, detail, s) in selection.rejected { reject(o, reason, detail, score: s) }
+        for (o, reason, why, s) in selection.rejected { reject(o, reason, describe(why), score: s) }
         rejected.sort { ($0.campaign, $0.offer) < ($1.campaign, $1.offer) }
 
         var lineDiscount = [Int64](repeating: 0, count: lines.count)
