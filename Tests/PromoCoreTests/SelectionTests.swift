@@ -230,3 +230,32 @@ import Testing
         #expect(!asked.contains("forecast.days_of_cover"))
     }
 }
+
+@Suite struct ModelGatheringTests {
+    @Test func outputsAreAskedOncePerDecisionAndOnlyForCandidates() throws {
+        let campaigns = [
+            F.campaign(
+                "coats",
+                offers:
+                    "  - { id: p, kind: percent_off, percent: 10%, applies_to: item.category == \"outerwear\" and forecast.days_of_cover(item) > 60 }"
+            ),
+            F.campaign(
+                "tees",
+                offers: """
+                      - { id: q, kind: percent_off, percent: 10%, applies_to: item.category == "tops" and recommend.score(item) > 0.5 }
+                      - { id: r, kind: amount_off, amount: 1 CNY, applies_to: item.category == "tops" and recommend.score(item) > 0.2 }
+                    """),
+        ]
+        let models = RecordingModelOutputs(.init(customerItems: ["c-1": ["TEE": ["recommend.score": .number(0.7)]]]))
+        let engine = Engine(rules: try F.ruleSet(campaigns), catalog: catalog)
+        let d = engine.decide(F.request([F.line("1", "TEE", 1, 30_00), F.line("2", "J5", 1, 5_00)]), models: models)
+        // A campaign without a group is a best group of its own: one of q and r.
+        #expect(d.chosen.map(\.offer) == ["q"])
+        let asked = models.batches.flatMap { $0 }
+        // Two offers read recommend.score: it is asked once per line, in one batch with arbitration's outputs.
+        #expect(models.batches.count == 1)
+        #expect(asked.filter { $0.function == "recommend.score" }.map(\.sku) == ["TEE", "J5"])
+        #expect(!asked.contains { $0.function == "forecast.days_of_cover" })
+        #expect(Set(asked.map(\.function)) == ["recommend.score", "uplift.propensity", "uplift.score"])
+    }
+}
