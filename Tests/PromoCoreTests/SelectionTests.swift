@@ -259,3 +259,24 @@ import Testing
         #expect(Set(asked.map(\.function)) == ["recommend.score", "uplift.propensity", "uplift.score"])
     }
 }
+
+@Suite struct LedgerConformanceTests {
+    @Test func inMemoryLedgerMeetsTheContract() {
+        #expect(BudgetLedgerConformance.failures { InMemoryBudgetLedger() } == [])
+    }
+
+    /// The check itself can fail: a ledger that never refuses does not conform.
+    @Test func aLedgerThatNeverRefusesFails() {
+        final class Lax: BudgetLedger {
+            func view(campaigns: [String], customer: String, now: Int64, excludingDecision: String) -> BudgetView {
+                .fresh
+            }
+            func reserve(decision: String, claims: [BudgetClaim], now: Int64, ttl: Int64) -> [String: BudgetRefusal] {
+                [:]
+            }
+            func commit(decision: String, now: Int64) -> Bool { true }
+            func release(decision: String) -> Bool { true }
+        }
+        #expect(BudgetLedgerConformance.failures { Lax() }.count >= 5)
+    }
+}
