@@ -7,9 +7,17 @@ typealias Eval = @Sendable (Frame) -> Value
 struct ModelSlot: Sendable, Hashable {
     var reference: ModelReference
     var arguments: [Value]
+    /// `namespace.function`, as queries and records name it; computed once, not per decision.
+    let function: String
+
+    init(reference: ModelReference, arguments: [Value]) {
+        self.reference = reference
+        self.arguments = arguments
+        self.function = "\(reference.namespace).\(reference.function)"
+    }
+
     var perItem: Bool { reference.per == .item || reference.per == .customerItem }
     var perCustomer: Bool { reference.per == .customer || reference.per == .customerItem }
-    var function: String { "\(reference.namespace).\(reference.function)" }
 }
 
 /// Compiles checked expressions into closures. Paths are resolved here, once: evaluation does no

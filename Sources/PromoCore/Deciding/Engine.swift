@@ -110,12 +110,11 @@ public struct Engine: Sendable {
         let lines = request.cart.lines.sorted { ($0.id, $0.sku) < ($1.id, $1.sku) }.map { l -> ResolvedLine in
             if let entry = catalog.entries[l.sku] {
                 return ResolvedLine(
-                    id: l.id, sku: l.sku, entry: entry, quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice),
-                    known: true)
+                    id: l.id, sku: l.sku, entry: entry, quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice))
             }
             return ResolvedLine(
                 id: l.id, sku: l.sku, entry: Catalog.Entry(CatalogItem(sku: l.sku, price: l.unitPrice)),
-                quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice), known: false)
+                quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice))
         }
         if let bad = lines.first(where: {
             !(0...Limits.maxUnitAmount).contains($0.item.cost) || !(0...Limits.maxUnitAmount).contains($0.item.price)
@@ -268,7 +267,7 @@ public struct Engine: Sendable {
         for s in slots {
             let m = rules.modelSlots[s]
             let ref = m.reference
-            let function = "\(ref.namespace).\(ref.function)"
+            let function = m.function
             if m.perItem {
                 for l in f.lines {
                     queries.append(

@@ -8,8 +8,6 @@ struct ResolvedLine: Sendable {
     var item: CatalogItem { entry.item }
     var quantity: Int
     var unitPrice: Int64
-    /// Whether the sku was found in the catalog.
-    var known: Bool
 }
 
 /// The state of one decision's evaluation: the request, resolved lines, cart aggregates, the

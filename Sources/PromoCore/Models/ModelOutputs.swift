@@ -1,4 +1,4 @@
-public import PromoDSL
+import PromoDSL
 
 /// One model output the engine needs for a decision: a plugin's function for a customer and/or
 /// an item, with its literal arguments.

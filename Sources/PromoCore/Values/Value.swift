@@ -31,11 +31,6 @@ public enum Value: Sendable, Hashable {
     }
 }
 
-extension Value {
-    /// The value as rules would write it: `7d`, `10%`, `"x"`, money in minor units.
-    public var text: String { Value.literalText(self) }
-}
-
 /// JSON form: `{"type": "money", "value": 1250}`; money, percent (parts per million), date-time
 /// (seconds since 1970) and duration (seconds) as integers; lists as arrays of such objects.
 extension Value: Codable {
