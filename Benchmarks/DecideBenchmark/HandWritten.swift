@@ -14,11 +14,13 @@ struct HandWritten {
 
     let offers: [Offer]
     let catalog: Catalog
+    let tables: TableOutputs
     /// Offers by the category or sku they target: a direct implementation looks only at those.
     let byCategory: [String: [Int]]
     let bySku: [String: [Int]]
 
-    init(_ specs: [Workload.OfferSpec], catalog: Catalog) {
+    init(_ specs: [Workload.OfferSpec], catalog: Catalog, tables: TableOutputs) {
+        self.tables = tables
         // The engine's stable order: campaign id, then offer id, as text.
         offers = specs.sorted { ("camp\($0.campaign)", $0.id) < ("camp\($1.campaign)", $1.id) }.map {
             Offer(
@@ -43,6 +45,7 @@ struct HandWritten {
         var id: String
         var sku: String
         var item: CatalogItem
+        var ordinal: Int
         var quantity: Int64
         var price: Int64
     }
@@ -57,20 +60,22 @@ struct HandWritten {
         return n / 1_000_000 + (n % 1_000_000 * 2 >= 1_000_000 ? 1 : 0)
     }
 
-    func value(_ o: Offer, _ lines: [Line], _ base: [Int64], customer: String) -> [Int64]? {
+    func value(_ o: Offer, _ lines: [Line], _ base: [Int64], customer: Int?) -> [Int64]? {
         var d = [Int64](repeating: 0, count: lines.count)
         let s = o.spec
         switch s.template {
         case 0, 3:
             for (i, l) in lines.enumerated() where o.categories.contains(l.item.category) {
-                if s.template == 0 ? HashedOutputs.daysOfCover(l.sku) > 30 : l.item.brand == o.brand {
+                if s.template == 0 ? tables.daysOfCover[l.ordinal] > 30 : l.item.brand == o.brand {
                     d[i] = Self.percent(base[i], s.percentPPM) * l.quantity
                 }
             }
         case 1:
             var units: [(unit: Int64, line: Int)] = []
             for (i, l) in lines.enumerated()
-            where o.categories.contains(l.item.category) && HashedOutputs.score(customer, l.sku) >= 0.5 {
+            where o.categories.contains(l.item.category)
+                && (customer.map({ tables.score(customer: $0, item: l.ordinal) >= 0.5 }) ?? false)
+            {
                 let u = min(s.amount, base[i])
                 if u > 0 { units.append((u, i)) }
             }
@@ -101,12 +106,16 @@ struct HandWritten {
 
     func decide(_ r: DecisionRequest) -> Result {
         let lines = r.cart.lines.sorted { $0.id < $1.id }.map { l in
-            Line(id: l.id, sku: l.sku, item: catalog[l.sku]!, quantity: Int64(l.quantity), price: l.unitPrice)
+            let k = catalog.ordinal(of: l.sku)!
+            return Line(
+                id: l.id, sku: l.sku, item: catalog.items[k], ordinal: k, quantity: Int64(l.quantity),
+                price: l.unitPrice)
         }
+        let customer = tables.customerIndex[r.customer.id]
         let amounts = lines.map { $0.price * $0.quantity }
         let subtotal = amounts.reduce(0, +)
         let margin = lines.reduce(Int64(0)) { $0 + ($1.price - $1.item.cost) * $1.quantity }
-        let segment = HashedOutputs.segment(r.customer.id)
+        let segment = customer.map { tables.segments[$0] }
         let loyal = segment == "loyal" || segment == "champions"
         func score(_ d: [Int64]) -> Double {
             let v = d.reduce(0, +)
@@ -125,7 +134,7 @@ struct HandWritten {
             if o.spec.segmentRule && !loyal { continue }
             if o.spec.subtotalRule && subtotal < 100_00 { continue }
             if o.spec.template == 3 && r.channel != "app" { continue }
-            if let d = value(o, lines, base, customer: r.customer.id) { eligible.append((k, d, score(d))) }
+            if let d = value(o, lines, base, customer: customer) { eligible.append((k, d, score(d))) }
         }
         var capped: Set<Int> = []
         while true {
@@ -140,7 +149,7 @@ struct HandWritten {
                     var s = m.score
                     if g == 1 && applied.contains(where: { $0 > 0 }) {
                         let b = lines.indices.map { (amounts[$0] - applied[$0]) / lines[$0].quantity }
-                        guard let v = value(offers[m.index], lines, b, customer: r.customer.id) else { continue }
+                        guard let v = value(offers[m.index], lines, b, customer: customer) else { continue }
                         d = v
                         s = score(v)
                     }

@@ -139,23 +139,47 @@ enum Workload {
     }
 }
 
-/// Model outputs as a precomputed table would serve them: a cheap deterministic function of the keys.
-struct HashedOutputs: ModelOutputs {
-    static func daysOfCover(_ sku: String) -> Double { Double(Workload.fnv(sku) % 120) }
-    static func score(_ customer: String, _ sku: String) -> Double {
-        Double(Workload.fnv(customer + sku) % 1000) / 1000
-    }
-    static func segment(_ customer: String) -> String {
-        ["loyal", "champions", "new", "lapsed"][Int(Workload.fnv(customer) % 4)]
+/// Model outputs precomputed as tables over the catalog, as a fitted model's snapshot holds them:
+/// days of cover per item, a segment per customer, and recommendation scores as the dot product of
+/// customer and item factors (the way a matrix-factorisation recommender serves them).
+struct TableOutputs: ModelOutputs {
+    static let dimensions = 8
+    static let customers = 5_000
+    let daysOfCover: [Double]
+    let itemFactors: [Float]
+    let customerIndex: [String: Int]
+    let customerFactors: [Float]
+    let segments: [String]
+
+    init(catalog: Catalog) {
+        func unit(_ s: String) -> Float { Float(Workload.fnv(s) % 10_000) / 10_000 - 0.5 }
+        daysOfCover = catalog.items.map { Double(Workload.fnv($0.sku) % 120) }
+        itemFactors = catalog.items.flatMap { item in (0..<Self.dimensions).map { unit("\(item.sku)/\($0)") } }
+        let ids = (0..<Self.customers).map { "cust\($0)" }
+        customerIndex = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        customerFactors = ids.flatMap { id in (0..<Self.dimensions).map { unit("\(id)/\($0)") } }
+        segments = ids.map { ["loyal", "champions", "new", "lapsed"][Int(Workload.fnv($0) % 4)] }
     }
 
-    func values(for queries: [ModelQuery]) -> [Value?] {
-        queries.map { q in
-            switch q.function {
-            case "forecast.days_of_cover": .number(Self.daysOfCover(q.sku ?? ""))
-            case "recommend.score": .number(Self.score(q.customerID ?? "", q.sku ?? ""))
-            case "customer.segment": .string(Self.segment(q.customerID ?? ""))
-            default: nil
+    /// Between 0 and 1.
+    func score(customer c: Int, item i: Int) -> Double {
+        var dot: Float = 0
+        for k in 0..<Self.dimensions {
+            dot += customerFactors[c * Self.dimensions + k] * itemFactors[i * Self.dimensions + k]
+        }
+        return Double(min(1, max(0, 0.5 + 2 * dot)))
+    }
+
+    func values(for batch: ModelBatch) -> [[Value?]] {
+        let c = customerIndex[batch.customerID]
+        return batch.calls.map { call -> [Value?] in
+            switch call.function {
+            case "forecast.days_of_cover": return batch.ordinals.map { $0 >= 0 ? .number(daysOfCover[Int($0)]) : nil }
+            case "recommend.score":
+                guard let c else { return batch.ordinals.map { _ in nil } }
+                return batch.ordinals.map { $0 >= 0 ? .number(score(customer: c, item: Int($0))) : nil }
+            case "customer.segment": return [c.map { .string(segments[$0]) }]
+            default: return Array(repeating: nil, count: batch.rows(batch.calls.firstIndex(of: call)!))
             }
         }
     }

@@ -42,7 +42,7 @@ func measure(_ pool: [DecisionRequest], seconds: Double = 1.5, _ decide: (Decisi
     return Figures(perSecond: Double(samples.count) / (Double(total) / 1e9), p50: p(0.5), p99: p(0.99))
 }
 
-let outputs = HashedOutputs()
+let outputs = TableOutputs(catalog: Workload.catalog)
 let manifests = try RulesFixture.manifests()
 print(
     "promo-bench-decide (release build): catalog \(Workload.skuCount) skus, \(Workload.categories) categories; one thread"
@@ -83,7 +83,7 @@ for offers in [100, 1_000, 10_000] where only == nil || only![0] == offers || of
 // The hand-written function on the 100-offer workload, and agreement with the engine.
 if only != nil { exit(0) }
 let (engine100, specs100) = engines[100]!
-let hand = HandWritten(specs100, catalog: Workload.catalog)
+let hand = HandWritten(specs100, catalog: Workload.catalog, tables: outputs)
 print("\nhand-written Swift for the 100-offer workload (the practical limit):")
 print("lines   engine/s   hand-written/s   ratio (target <= 3x)   agreement")
 for lines in [1, 10, 50] {

@@ -11,11 +11,11 @@ public final class RecordingModelOutputs: ModelOutputs {
         self.answers = answers
     }
 
-    /// Every batch asked so far, in order.
+    /// Every batch asked so far, in order, as one query per value.
     public var batches: [[ModelQuery]] { log.withLock { $0 } }
 
-    public func values(for queries: [ModelQuery]) -> [Value?] {
-        log.withLock { $0.append(queries) }
-        return answers.values(for: queries)
+    public func values(for batch: ModelBatch) -> [[Value?]] {
+        log.withLock { $0.append(batch.queries) }
+        return answers.values(for: batch)
     }
 }

@@ -1,23 +1,27 @@
 import PromoDSL
 
-/// A compiled expression: a closure tree with every path resolved to a property or slot.
-typealias Eval = @Sendable (Frame) -> Value
+/// A compiled expression: a closure tree with every path resolved to a property or slot and
+/// every text literal to a symbol.
+typealias Eval = @Sendable (Frame) -> Val
 
 /// A model output the rules read, with its fixed arguments; one slot per distinct call.
 struct ModelSlot: Sendable, Hashable {
     var reference: ModelReference
     var arguments: [Value]
-    /// `namespace.function`, as queries and records name it; computed once, not per decision.
-    let function: String
+    /// The call as batches name it; computed once, not per decision.
+    let call: ModelCall
 
     init(reference: ModelReference, arguments: [Value]) {
         self.reference = reference
         self.arguments = arguments
-        self.function = "\(reference.namespace).\(reference.function)"
+        self.call = ModelCall(
+            plugin: reference.plugin, role: reference.role, function: "\(reference.namespace).\(reference.function)",
+            arguments: arguments, perCustomer: reference.per == .customer || reference.per == .customerItem,
+            perItem: reference.per == .item || reference.per == .customerItem)
     }
 
-    var perItem: Bool { reference.per == .item || reference.per == .customerItem }
-    var perCustomer: Bool { reference.per == .customer || reference.per == .customerItem }
+    var perItem: Bool { call.perItem }
+    var perCustomer: Bool { call.perCustomer }
 }
 
 /// Compiles checked expressions into closures. Paths are resolved here, once: evaluation does no
@@ -30,6 +34,8 @@ struct ExpressionCompiler {
     var letCount = 0
     /// Model slots each compiled expression reads (accumulated; callers reset between offers).
     var usedSlots: Set<Int> = []
+    /// Text literals as symbols.
+    var symbols = SymbolBuilder()
 
     mutating func slot(for reference: ModelReference, arguments: [Value]) -> Int {
         let key = ModelSlot(reference: reference, arguments: arguments)
@@ -39,6 +45,7 @@ struct ExpressionCompiler {
         return modelSlots.count - 1
     }
 
+    /// A literal's public value (model arguments are public values).
     static func literal(_ e: Expr) -> Value? {
         switch e.kind {
         case .number(let v, _): .number(v)
@@ -52,19 +59,41 @@ struct ExpressionCompiler {
         }
     }
 
+    /// A literal as the evaluator sees it; lists are not constants here (they live in the arena).
+    mutating func constant(_ e: Expr) -> Val? {
+        switch e.kind {
+        case .string(let s): return .symbol(symbols.intern(s))
+        default:
+            switch Self.literal(e) {
+            case .bool(let b)?: return .bool(b)
+            case .number(let n)?: return .number(n)
+            case .money(let m)?: return .money(m)
+            case .percent(let p)?: return .percent(p)
+            case .dateTime(let t)?: return .dateTime(t)
+            case .duration(let d)?: return .duration(d)
+            case .missing?: return .missing
+            default: return nil
+            }
+        }
+    }
+
     mutating func compile(_ e: Expr) -> Eval {
-        if let v = Self.literal(e) { return { _ in v } }
+        if let v = constant(e) { return { _ in v } }
         switch e.kind {
         case .list(let items):
+            let constants = items.compactMap { constant($0) }
+            if constants.count == items.count { return { f in f.list(constants) } }
             let parts = items.map { compile($0) }
-            if parts.isEmpty { return { _ in .list([]) } }
-            let constants = items.compactMap(Self.literal)
-            if constants.count == items.count { return { _ in .list(constants) } }
-            return { f in .list(parts.map { $0(f) }) }
+            return { f in
+                var values: [Val] = []
+                values.reserveCapacity(parts.count)
+                for p in parts { values.append(p(f)) }
+                return f.list(values)
+            }
         case .name(let parts):
             // Only `item` stays a name after checking.
             precondition(parts == ["item"], "unresolved name \(parts)")
-            return { f in .string(f.lines[f.line].sku) }
+            return { f in .symbol(f.lines[f.line].sku) }
         case .field(let field): return Self.field(field)
         case .letRef(let name):
             guard let binding = lets[name] else { return { _ in .missing } }
@@ -72,28 +101,22 @@ struct ExpressionCompiler {
             let slot = binding.slot
             let body = binding.body
             return { f in
-                if let v = f.lets[slot] { return v }
-                let before = f.missingSlots.count
+                if f.letStamps[slot] == f.stamp { return f.lets[slot] }
+                let before = f.missingInOffer
                 let v = body(f)
                 // A value that read a missing output may differ per offer (fallbacks): do not cache it.
-                if f.missingSlots.count == before { f.lets[slot] = v }
+                if f.missingInOffer == before {
+                    f.lets[slot] = v
+                    f.letStamps[slot] = f.stamp
+                }
                 return v
             }
         case .model(let reference, let arguments):
             let s = slot(
                 for: reference, arguments: arguments.filter { $0.type != .item }.map { Self.literal($0) ?? .missing })
             usedSlots.insert(s)
-            let perItem = modelSlots[s].perItem
-            return { f in
-                let column = f.models[s]
-                let v = column.isEmpty ? Value.missing : column[perItem ? f.line : 0]
-                if case .missing = v {
-                    f.missingSlots.append(s)
-                    f.missingReads.insert(s << 16 | (perItem ? f.line : 0))
-                    return f.fallback ?? .missing
-                }
-                return v
-            }
+            if modelSlots[s].perItem { return { f in f.model(s, perItem: true) } }
+            return { f in f.model(s, perItem: false) }
         case .builtin(let function, let arguments): return builtin(function, arguments)
         case .unary(.not, let operand):
             let a = compile(operand)
@@ -115,81 +138,103 @@ struct ExpressionCompiler {
                 }
             }
         case .binary(let op, let lhs, let rhs):
-            if let fast = Self.textComparison(op, lhs, rhs) { return fast }
+            if let fast = textComparison(op, lhs, rhs) { return fast }
             return binary(op, compile(lhs), compile(rhs))
         default:
             return { _ in .missing }
         }
     }
 
-    /// Reads a text field without wrapping it in a `Value`, for the common `field == "x"` and
-    /// `field in ["x", "y"]` conditions (no reference counting on the hot path).
-    static func textField(_ field: ContextField) -> (@Sendable (Frame) -> String)? {
+    /// Reads a text field as a symbol, for the common `field == "x"` and `field in ["x", "y"]`
+    /// conditions: one integer comparison per candidate value.
+    static func textField(_ field: ContextField) -> (@Sendable (Frame) -> Int32)? {
         switch field.path {
-        case "channel": { f in f.request.channel }
-        case "customer.id": { f in f.request.customer.id }
-        case "customer.tier": { f in f.request.customer.tier }
-        case "customer.country": { f in f.request.customer.country }
+        case "channel": { f in f.channel }
+        case "customer.id": { f in f.customerIDSymbol() }
+        case "customer.tier": { f in f.customerTierSymbol() }
+        case "customer.country": { f in f.customerCountrySymbol() }
         case "item.sku": { f in f.lines[f.line].sku }
-        case "item.title": { f in f.lines[f.line].entry.item.title }
-        case "item.category": { f in f.lines[f.line].entry.item.category }
-        case "item.brand": { f in f.lines[f.line].entry.item.brand }
+        case "item.title": { f in f.symbol(f.item(f.line)?.title ?? f.lineSkus[f.line]) }
+        case "item.category": { f in f.lines[f.line].category }
+        case "item.brand": { f in f.lines[f.line].brand }
         default: nil
         }
     }
 
-    static func textComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) -> Eval? {
-        guard case .field(let field) = lhs.kind, let read = textField(field) else { return nil }
+    mutating func textComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) -> Eval? {
+        guard case .field(let field) = lhs.kind, let read = Self.textField(field) else {
+            return textValueComparison(op, lhs, rhs)
+        }
         switch (op, rhs.kind) {
-        case (.equal, .string(let s)): return { f in .bool(read(f) == s) }
-        case (.notEqual, .string(let s)): return { f in .bool(read(f) != s) }
+        case (.equal, .string(let s)):
+            let symbol = symbols.intern(s)
+            return { f in .bool(read(f) == symbol) }
+        case (.notEqual, .string(let s)):
+            let symbol = symbols.intern(s)
+            return { f in .bool(read(f) != symbol) }
         case (.in, .list(let items)):
-            let values = items.compactMap { if case .string(let s) = $0.kind { s } else { nil } }
-            guard values.count == items.count else { return nil }
-            return { f in
-                let v = read(f)
-                for candidate in values where candidate == v { return .bool(true) }
-                return .bool(false)
+            var values: [Int32] = []
+            for item in items {
+                guard case .string(let s) = item.kind else { return nil }
+                values.append(symbols.intern(s))
             }
+            let symbols = values
+            return { f in .bool(symbols.contains(read(f))) }
         default: return nil
         }
     }
 
+    /// `x == "a"`, `x != "a"` and `x in ["a", "b"]` for any text expression (a model output, a
+    /// let): integer comparisons, unknown when `x` is.
+    mutating func textValueComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) -> Eval? {
+        guard lhs.type == .string else { return nil }
+        var values: [Int32] = []
+        switch (op, rhs.kind) {
+        case (.equal, .string(let s)), (.notEqual, .string(let s)): values = [symbols.intern(s)]
+        case (.in, .list(let items)):
+            for item in items {
+                guard case .string(let s) = item.kind else { return nil }
+                values.append(symbols.intern(s))
+            }
+        default: return nil
+        }
+        let read = compile(lhs)
+        let symbols = values
+        let negate = op == .notEqual
+        return { f in
+            guard case .symbol(let s) = read(f) else { return .missing }
+            return .bool(symbols.contains(s) != negate)
+        }
+    }
+
     static func field(_ field: ContextField) -> Eval {
+        if let text = textField(field) { return { f in .symbol(text(f)) } }
         switch field.path {
         case "now": return { f in .dateTime(f.request.time) }
-        case "channel": return { f in .string(f.request.channel) }
-        case "customer.id": return { f in .string(f.request.customer.id) }
         case "customer.is_employee": return { f in .bool(f.request.customer.isEmployee) }
-        case "customer.tier": return { f in .string(f.request.customer.tier) }
-        case "customer.country": return { f in .string(f.request.customer.country) }
-        case "customer.tags": return { f in .list(f.request.customer.tags.map(Value.string)) }
+        case "customer.tags": return { f in f.customerTagList() }
         case "customer.orders": return { f in .number(Double(f.request.customer.orders)) }
         case "customer.lifetime_value": return { f in .money(f.request.customer.lifetimeValue) }
-        case "customer.first_order_at": return { f in f.request.customer.firstOrderAt.map(Value.dateTime) ?? .missing }
-        case "customer.last_order_at": return { f in f.request.customer.lastOrderAt.map(Value.dateTime) ?? .missing }
-        case "item.sku": return { f in .string(f.lines[f.line].sku) }
-        case "item.title": return { f in .string(f.lines[f.line].item.title) }
-        case "item.category": return { f in .string(f.lines[f.line].item.category) }
-        case "item.brand": return { f in .string(f.lines[f.line].item.brand) }
+        case "customer.first_order_at": return { f in f.request.customer.firstOrderAt.map(Val.dateTime) ?? .missing }
+        case "customer.last_order_at": return { f in f.request.customer.lastOrderAt.map(Val.dateTime) ?? .missing }
         case "item.price": return { f in .money(f.lines[f.line].unitPrice) }
-        case "item.cost": return { f in .money(f.lines[f.line].item.cost) }
+        case "item.cost": return { f in .money(f.lines[f.line].cost) }
         case "item.margin":
             return { f in
                 let l = f.lines[f.line]
                 guard l.unitPrice > 0 else { return .percent(0) }
-                return .percent(Int64((Double(l.unitPrice - l.item.cost) / Double(l.unitPrice) * 1_000_000).rounded()))
+                return .percent(Int64((Double(l.unitPrice - l.cost) / Double(l.unitPrice) * 1_000_000).rounded()))
             }
-        case "item.stock": return { f in .number(Double(f.lines[f.line].item.stock)) }
+        case "item.stock": return { f in .number(Double(f.lines[f.line].stock)) }
         case "item.quantity": return { f in .number(Double(f.lines[f.line].quantity)) }
-        case "item.tags": return { f in .list(f.lines[f.line].item.tags.map(Value.string)) }
+        case "item.tags": return { f in f.itemTagList() }
         case "cart.subtotal": return { f in .money(f.subtotal) }
         case "cart.quantity": return { f in .number(Double(f.quantity)) }
         case "cart.lines": return { f in .number(Double(f.lines.count)) }
         case "cart.shipping": return { f in .money(f.request.cart.shipping) }
-        case "cart.skus": return { f in .list(f.skus) }
-        case "cart.categories": return { f in .list(f.categories) }
-        case "cart.items": return { _ in .list([]) }  // only iterated by count/sum/any/all
+        case "cart.skus": return { f in f.cartSkuList() }
+        case "cart.categories": return { f in f.cartCategoryList() }
+        case "cart.items": return { f in .list(start: 0, count: 0) }  // only iterated by count/sum/any/all
         default: preconditionFailure("context field \(field.path) has no compiled accessor")
         }
     }
@@ -202,7 +247,7 @@ struct ExpressionCompiler {
                 let v = x(f)
                 let l = lo(f)
                 let h = hi(f)
-                guard let a = Value.compare(v, l), let b = Value.compare(v, h) else { return .missing }
+                guard let a = f.compare(v, l), let b = f.compare(v, h) else { return .missing }
                 return a < 0 ? l : b > 0 ? h : v
             }
         case .min, .max:
@@ -212,7 +257,7 @@ struct ExpressionCompiler {
                 var best = parts[0](f)
                 for p in parts.dropFirst() {
                     let v = p(f)
-                    guard let c = Value.compare(v, best) else { return .missing }
+                    guard let c = f.compare(v, best) else { return .missing }
                     if wantMin ? c < 0 : c > 0 { best = v }
                 }
                 return best
@@ -234,7 +279,7 @@ struct ExpressionCompiler {
                 var sawMissing = false
                 for i in f.lines.indices {
                     f.line = i
-                    let v = predicate?(f) ?? .bool(true)
+                    let v = predicate?(f) ?? Val.bool(true)
                     switch (function, v) {
                     case (.count, .bool(true)): units += Double(f.lines[i].quantity)
                     case (.any, .bool(true)): return .bool(true)
@@ -286,14 +331,12 @@ struct ExpressionCompiler {
         case .equal, .notEqual:
             let negate = op == .notEqual
             return { f in
-                let x = a(f)
-                let y = b(f)
-                if x.isMissing || y.isMissing { return .missing }
-                return .bool((x == y) != negate)
+                guard let e = f.equal(a(f), b(f)) else { return .missing }
+                return .bool(e != negate)
             }
         case .less, .lessEqual, .greater, .greaterEqual:
             return { f in
-                guard let c = Value.compare(a(f), b(f)) else { return .missing }
+                guard let c = f.compare(a(f), b(f)) else { return .missing }
                 switch op {
                 case .less: return .bool(c < 0)
                 case .lessEqual: return .bool(c <= 0)
@@ -304,16 +347,24 @@ struct ExpressionCompiler {
         case .in:
             return { f in
                 let x = a(f)
-                guard !x.isMissing, case .list(let items) = b(f) else { return .missing }
-                return .bool(items.contains(x))
+                guard !x.isMissing, case .list(let start, let count) = b(f) else { return .missing }
+                var sawMissing = false
+                for k in Int(start)..<Int(start + count) {
+                    switch f.equal(x, f.arena[k]) {
+                    case true?: return .bool(true)
+                    case nil: sawMissing = true
+                    default: break
+                    }
+                }
+                return sawMissing ? .missing : .bool(false)
             }
         case .add, .subtract, .multiply, .divide:
             return { f in Self.arithmetic(op, a(f), b(f), f) }
         }
     }
 
-    static func arithmetic(_ op: BinaryOperator, _ x: Value, _ y: Value, _ f: Frame) -> Value {
-        func checked(_ r: (Int64, Bool), _ wrap: (Int64) -> Value) -> Value {
+    static func arithmetic(_ op: BinaryOperator, _ x: Val, _ y: Val, _ f: Frame) -> Val {
+        func checked(_ r: (Int64, Bool), _ wrap: (Int64) -> Val) -> Val {
             if r.1 {
                 f.overflow = true
                 return .missing
@@ -325,39 +376,39 @@ struct ExpressionCompiler {
         case (.subtract, .number(let p), .number(let q)): return .number(p - q)
         case (.multiply, .number(let p), .number(let q)): return .number(p * q)
         case (.divide, .number(let p), .number(let q)): return q == 0 ? .missing : .number(p / q)
-        case (.add, .money(let p), .money(let q)): return checked(p.addingReportingOverflow(q), Value.money)
-        case (.subtract, .money(let p), .money(let q)): return checked(p.subtractingReportingOverflow(q), Value.money)
-        case (.add, .percent(let p), .percent(let q)): return checked(p.addingReportingOverflow(q), Value.percent)
+        case (.add, .money(let p), .money(let q)): return checked(p.addingReportingOverflow(q), Val.money)
+        case (.subtract, .money(let p), .money(let q)): return checked(p.subtractingReportingOverflow(q), Val.money)
+        case (.add, .percent(let p), .percent(let q)): return checked(p.addingReportingOverflow(q), Val.percent)
         case (.subtract, .percent(let p), .percent(let q)):
-            return checked(p.subtractingReportingOverflow(q), Value.percent)
-        case (.add, .duration(let p), .duration(let q)): return checked(p.addingReportingOverflow(q), Value.duration)
+            return checked(p.subtractingReportingOverflow(q), Val.percent)
+        case (.add, .duration(let p), .duration(let q)): return checked(p.addingReportingOverflow(q), Val.duration)
         case (.subtract, .duration(let p), .duration(let q)):
-            return checked(p.subtractingReportingOverflow(q), Value.duration)
-        case (.add, .dateTime(let p), .duration(let q)): return checked(p.addingReportingOverflow(q), Value.dateTime)
+            return checked(p.subtractingReportingOverflow(q), Val.duration)
+        case (.add, .dateTime(let p), .duration(let q)): return checked(p.addingReportingOverflow(q), Val.dateTime)
         case (.subtract, .dateTime(let p), .duration(let q)):
-            return checked(p.subtractingReportingOverflow(q), Value.dateTime)
+            return checked(p.subtractingReportingOverflow(q), Val.dateTime)
         case (.subtract, .dateTime(let p), .dateTime(let q)):
-            return checked(p.subtractingReportingOverflow(q), Value.duration)
+            return checked(p.subtractingReportingOverflow(q), Val.duration)
         case (.multiply, .money(let m), .number(let n)), (.multiply, .number(let n), .money(let m)):
-            return Rounding.scale(m, by: n, f.rounding).map(Value.money) ?? overflow(f)
+            return Rounding.scale(m, by: n, f.rounding).map(Val.money) ?? overflow(f)
         case (.multiply, .money(let m), .percent(let p)), (.multiply, .percent(let p), .money(let m)):
-            return Rounding.apply(p, to: m, f.rounding).map(Value.money) ?? overflow(f)
+            return Rounding.apply(p, to: m, f.rounding).map(Val.money) ?? overflow(f)
         case (.multiply, .percent(let p), .number(let n)), (.multiply, .number(let n), .percent(let p)):
-            return Rounding.scale(p, by: n, .halfEven).map(Value.percent) ?? overflow(f)
+            return Rounding.scale(p, by: n, .halfEven).map(Val.percent) ?? overflow(f)
         case (.multiply, .duration(let d), .number(let n)), (.multiply, .number(let n), .duration(let d)):
-            return Rounding.scale(d, by: n, .halfEven).map(Value.duration) ?? overflow(f)
+            return Rounding.scale(d, by: n, .halfEven).map(Val.duration) ?? overflow(f)
         case (.divide, .money(let p), .money(let q)): return q == 0 ? .missing : .number(Double(p) / Double(q))
         case (.divide, .duration(let p), .duration(let q)): return q == 0 ? .missing : .number(Double(p) / Double(q))
         case (.divide, .percent(let p), .percent(let q)): return q == 0 ? .missing : .number(Double(p) / Double(q))
         case (.divide, .money(let m), .number(let n)):
-            return n == 0 ? .missing : Rounding.scale(m, by: 1 / n, f.rounding).map(Value.money) ?? overflow(f)
+            return n == 0 ? .missing : Rounding.scale(m, by: 1 / n, f.rounding).map(Val.money) ?? overflow(f)
         case (.divide, .percent(let p), .number(let n)):
-            return n == 0 ? .missing : Rounding.scale(p, by: 1 / n, .halfEven).map(Value.percent) ?? overflow(f)
+            return n == 0 ? .missing : Rounding.scale(p, by: 1 / n, .halfEven).map(Val.percent) ?? overflow(f)
         default: return .missing
         }
     }
 
-    private static func overflow(_ f: Frame) -> Value {
+    private static func overflow(_ f: Frame) -> Val {
         f.overflow = true
         return .missing
     }

@@ -51,80 +51,127 @@ struct IndexKeys: Sendable, Hashable {
 }
 
 /// An inverted index from discriminating values to offers, so that a request evaluates only the
-/// offers that can apply to it. It over-approximates (conditions on different items may match
-/// different lines); evaluation decides exactly, so the decision is the same with or without it.
+/// offers that can apply to it. Each offer is posted under one dimension, its anchor: the item
+/// dimension with the fewest values (sku, then category, then brand), else the segment, else the
+/// channel; a hit is then kept only if the offer's channel and segment constraints also hold.
+/// It over-approximates (other item conditions may fail, or hold on different lines); evaluation
+/// decides exactly, so the decision is the same with or without it. Values are symbols of the
+/// rule set's table; postings are stored flat, by symbol.
 struct OfferIndex: Sendable {
-    /// Per dimension: value -> offers constrained to it.
-    private var postings: [[String: [Int32]]]
-    /// Per offer: how many dimensions constrain it.
-    private var required: [UInt8]
+    /// Per dimension: offers anchored on symbol s are `offers[d][start[d][s] ..< start[d][s + 1]]`.
+    private var start: [[Int32]]
+    private var offers: [[Int32]]
     /// Offers with no constraint at all.
     private var unconstrained: [Int32]
-    /// Offers constrained on the segment dimension (kept when the segment is unknown).
-    private var segmentConstrained: [Int32]
+    /// Per offer: the channels and segments it allows (empty: any).
+    private var channels: [[Int32]]
+    private var segments: [[Int32]]
+    /// Per offer anchored on an item dimension: the lines it can apply to.
+    private(set) var lineFilters: [LineFilter?]
 
-    init(_ offers: [CompiledOffer]) {
-        postings = Array(repeating: [:], count: IndexKeys.Dimension.allCases.count)
-        required = []
+    init(_ compiled: [CompiledOffer], symbols: inout SymbolBuilder) {
+        typealias D = IndexKeys.Dimension
+        var lists = Array(repeating: [Int32: [Int32]](), count: D.allCases.count)
         unconstrained = []
-        segmentConstrained = []
-        for (i, o) in offers.enumerated() {
-            required.append(UInt8(o.keys.constraints.count))
-            if o.keys.constraints.isEmpty { unconstrained.append(Int32(i)) }
-            for (d, values) in o.keys.constraints {
-                if d == .segment { segmentConstrained.append(Int32(i)) }
-                for v in Set(values) { postings[d.rawValue][v, default: []].append(Int32(i)) }
+        channels = []
+        segments = []
+        lineFilters = []
+        for (i, o) in compiled.enumerated() {
+            let c = o.keys.constraints
+            channels.append((c[.channel] ?? []).map { symbols.intern($0) })
+            segments.append((c[.segment] ?? []).map { symbols.intern($0) })
+            let items = [D.sku, .category, .brand].compactMap { d in c[d].map { (d, $0) } }
+            let anchor =
+                items.min { ($0.1.count, $0.0.rawValue) < ($1.1.count, $1.0.rawValue) }
+                ?? c[.segment].map { (D.segment, $0) } ?? c[.channel].map { (D.channel, $0) }
+            guard let (d, values) = anchor else {
+                unconstrained.append(Int32(i))
+                lineFilters.append(nil)
+                continue
             }
+            lineFilters.append(
+                d == .segment || d == .channel
+                    ? nil : LineFilter(dimension: d, values: Array(Set(values.map { symbols.intern($0) })).sorted()))
+            for v in Set(values) { lists[d.rawValue][symbols.intern(v), default: []].append(Int32(i)) }
+        }
+        let symbolCount = symbols.strings.count
+        start = []
+        offers = []
+        for d in lists {
+            var s: [Int32] = [0]
+            var o: [Int32] = []
+            for symbol in 0..<Int32(symbolCount) {
+                o += d[symbol] ?? []
+                s.append(Int32(o.count))
+            }
+            start.append(s)
+            offers.append(o)
         }
     }
 
-    /// Offers that may apply, in ascending (stable) order. `segment` nil means unknown.
-    func candidates(channel: String, segment: String?, lines: [ResolvedLine], scratch: inout Scratch) -> [Int] {
-        if scratch.counts.count < required.count {
-            scratch.counts = Array(repeating: 0, count: required.count)
-            scratch.stamps = Array(repeating: 0, count: required.count)
-        }
-        var result = unconstrained.map(Int.init)
-        var touched: [Int32] = []
-        var stamp: UInt8 = 0
-        // Credits each offer at most once per dimension.
-        func hit(_ offers: [Int32]?) {
-            for o in offers ?? [] where scratch.stamps[Int(o)] != stamp {
-                if scratch.counts[Int(o)] == 0 { touched.append(o) }
-                scratch.counts[Int(o)] &+= 1
-                scratch.stamps[Int(o)] = stamp
+    /// Offers that may apply, in ascending (stable) order, into `result`. `segment` nil means
+    /// unknown (segment constraints are then not checked).
+    func candidates(segment: Int32?, _ f: Frame, into result: inout [Int32]) {
+        result.removeAll(keepingCapacity: true)
+        if f.indexStamps.count < channels.count { f.indexStamps = Array(repeating: 0, count: channels.count) }
+        let stamp = f.stamp
+        let channel = f.channel
+        func hit(_ d: IndexKeys.Dimension, _ symbol: Int32, _ result: inout [Int32]) {
+            let s = start[d.rawValue]
+            guard symbol >= 0, Int(symbol) + 1 < s.count else { return }
+            let postings = offers[d.rawValue]
+            for k in Int(s[Int(symbol)])..<Int(s[Int(symbol) + 1]) {
+                let o = Int(postings[k])
+                if f.indexStamps[o] == stamp { continue }
+                f.indexStamps[o] = stamp
+                if !channels[o].isEmpty && !channels[o].contains(channel) { continue }
+                if let segment, !segments[o].isEmpty && !segments[o].contains(segment) { continue }
+                result.append(Int32(o))
             }
         }
-        stamp = 1
-        hit(postings[IndexKeys.Dimension.channel.rawValue][channel])
-        stamp = 2
-        if let segment {
-            hit(postings[IndexKeys.Dimension.segment.rawValue][segment])
-        } else {
-            hit(segmentConstrained)
+        for l in f.lines {
+            hit(.sku, l.sku, &result)
+            hit(.category, l.category, &result)
+            hit(.brand, l.brand, &result)
         }
-        // Stamps credit an offer once per dimension, however many lines share a value.
-        stamp = 3
-        for l in lines { hit(postings[IndexKeys.Dimension.sku.rawValue][l.sku]) }
-        stamp = 4
-        for l in lines { hit(postings[IndexKeys.Dimension.category.rawValue][l.item.category]) }
-        stamp = 5
-        for l in lines { hit(postings[IndexKeys.Dimension.brand.rawValue][l.item.brand]) }
-        for o in touched {
-            if scratch.counts[Int(o)] >= required[Int(o)] { result.append(Int(o)) }
-            scratch.counts[Int(o)] = 0
-            scratch.stamps[Int(o)] = 0
-        }
+        if let segment { hit(.segment, segment, &result) } else { hitAll(.segment, f, &result) }
+        hit(.channel, channel, &result)
+        result.append(contentsOf: unconstrained)
         result.sort()
-        return result
     }
 
-    /// Per-offer counters reused across decisions on one thread.
-    struct Scratch {
-        var counts: [UInt8] = []
-        var stamps: [UInt8] = []
+    /// Every offer anchored on a dimension whatever its value (the segment is unknown).
+    private func hitAll(_ d: IndexKeys.Dimension, _ f: Frame, _ result: inout [Int32]) {
+        for o in offers[d.rawValue] where f.indexStamps[Int(o)] != f.stamp {
+            f.indexStamps[Int(o)] = f.stamp
+            if !channels[Int(o)].isEmpty && !channels[Int(o)].contains(f.channel) { continue }
+            result.append(o)
+        }
     }
 
     /// Every offer (the index switched off), for differential tests.
-    var all: [Int] { Array(0..<required.count) }
+    func all(into result: inout [Int32]) {
+        result.removeAll(keepingCapacity: true)
+        result.append(contentsOf: 0..<Int32(channels.count))
+    }
+}
+
+/// The lines an offer can apply to, from a top-level conjunct of its `applies_to` on sku,
+/// category or brand: on other lines `applies_to` is false whatever else it says, so the
+/// evaluator does not run it there.
+struct LineFilter: Sendable {
+    var dimension: IndexKeys.Dimension
+    var values: [Int32]
+
+    @inline(__always)
+    func admits(_ l: Line) -> Bool {
+        let v: Int32
+        switch dimension {
+        case .sku: v = l.sku
+        case .category: v = l.category
+        default: v = l.brand
+        }
+        for x in values where x == v { return true }
+        return false
+    }
 }

@@ -3,22 +3,46 @@ import Foundation
 public import PromoDSL
 import PromoYAML
 
-/// A campaign ready to run: schedule instants resolved, ids and levers.
-struct CompiledCampaign: Sendable {
-    var id: String
-    var group: Int
-    var priority: Int
-    var exclusive: Bool
-    var weight: Double
-    var holdoutPPM: Int64
-    var starts: Int64?
-    var ends: Int64?
-    var timeZone: String?
+/// A campaign ready to run: schedule instants resolved, ids and levers. A class, so that the
+/// decision path reads its fields without copying it.
+final class CompiledCampaign: Sendable {
+    let id: String
+    let group: Int
+    let priority: Int
+    let exclusive: Bool
+    let weight: Double
+    let holdoutPPM: Int64
+    let starts: Int64?
+    let ends: Int64?
+    let timeZone: String?
+    /// The zone, resolved once (nil: UTC).
+    let zone: TimeZone?
     /// 1 = Monday ... 7 = Sunday; empty = every day.
-    var days: Set<Int>
-    var hours: ClosedRange<Int>?
-    var budgetTotal: Int64?
-    var perCustomer: Int?
+    let days: Set<Int>
+    let hours: ClosedRange<Int>?
+    let budgetTotal: Int64?
+    let perCustomer: Int?
+
+    init(
+        id: String, group: Int, priority: Int, exclusive: Bool, weight: Double, holdoutPPM: Int64, starts: Int64?,
+        ends: Int64?, timeZone: String?, zone: TimeZone?, days: Set<Int>, hours: ClosedRange<Int>?, budgetTotal: Int64?,
+        perCustomer: Int?
+    ) {
+        self.id = id
+        self.group = group
+        self.priority = priority
+        self.exclusive = exclusive
+        self.weight = weight
+        self.holdoutPPM = holdoutPPM
+        self.starts = starts
+        self.ends = ends
+        self.timeZone = timeZone
+        self.zone = zone
+        self.days = days
+        self.hours = hours
+        self.budgetTotal = budgetTotal
+        self.perCustomer = perCustomer
+    }
 }
 
 /// A stacking group as the engine applies it.
@@ -97,7 +121,7 @@ final class CompiledOffer: Sendable {
 /// let ruleSet = try RuleSet(rules)
 /// print(ruleSet.digest)
 /// ```
-public struct RuleSet: Sendable {
+public final class RuleSet: Sendable {
     /// SHA-256 over the rules and manifests' contents, in a canonical order.
     public let digest: String
     public let currency: String
@@ -111,6 +135,10 @@ public struct RuleSet: Sendable {
     let modelSlots: [ModelSlot]
     let letCount: Int
     let index: OfferIndex
+    /// Every text literal of the rules, as symbols.
+    let symbols: SymbolTable
+    /// Names for rendering reasons, shared by decisions.
+    let names: RuleNames
     /// Slots of `uplift.propensity()` and `uplift.score()` for arbitration, when the uplift role is bound.
     let propensitySlot: Int?
     let upliftSlot: Int?
@@ -237,7 +265,15 @@ public struct RuleSet: Sendable {
         self.letCount = compiler.letCount
         self.propensitySlot = propensity
         self.upliftSlot = uplift
-        self.index = OfferIndex(offers)
+        self.index = OfferIndex(offers, symbols: &compiler.symbols)
+        self.symbols = SymbolTable(compiler.symbols.strings)
+        self.names = RuleNames(
+            currency: currency, campaigns: campaigns.map(\.id), offerCampaign: offers.map(\.campaign),
+            offerIDs: offers.map(\.id), kinds: offers.map(\.kindName), groups: groups.map(\.name),
+            maxOffers: maxOffersPerCustomer,
+            giftSkus: offers.map {
+                if case .gift(let sku, _) = $0.kind { sku } else { nil }
+            })
         self.segmentSlot = compiler.modelSlots.firstIndex {
             $0.reference.namespace == "customer" && $0.reference.function == "segment" && $0.arguments.isEmpty
         }
@@ -272,7 +308,8 @@ public struct RuleSet: Sendable {
             id: c.id, group: group, priority: c.priority, exclusive: c.exclusive, weight: c.weight,
             holdoutPPM: c.holdout?.partsPerMillion ?? 0, starts: epoch(c.schedule?.starts),
             ends: epoch(c.schedule?.ends),
-            timeZone: c.schedule?.timeZone, days: Set((c.schedule?.days ?? []).compactMap { dayNumbers[$0] }),
+            timeZone: c.schedule?.timeZone, zone: c.schedule?.timeZone.flatMap { TimeZone(identifier: $0) },
+            days: Set((c.schedule?.days ?? []).compactMap { dayNumbers[$0] }),
             hours: c.schedule?.hours, budgetTotal: c.budget?.total?.minorUnits, perCustomer: c.budget?.perCustomer)
     }
 

@@ -1,13 +1,12 @@
 /// What the engine decided for one request: the offers given with their amounts and allocation to
 /// lines, the new totals, why every other candidate was not given, and the model outputs used.
 /// Amounts are minor units of `currency`.
-public struct Decision: Sendable, Hashable, Codable {
+public struct Decision: Sendable {
     public var decisionID: String
     public var rulesDigest: String
     public var time: Int64
     public var currency: String
     public var chosen: [ChosenOffer]
-    public var rejected: [RejectedOffer]
     public var lines: [DecidedLine]
     public var subtotal: Int64
     public var discount: Int64
@@ -16,11 +15,55 @@ public struct Decision: Sendable, Hashable, Codable {
     public var total: Int64
     public var gifts: [GiftLine]
     public var nudges: [OfferNudge]
-    public var modelOutputs: [UsedOutput]
     /// Offers the index ruled out without evaluating them.
     public var offersNotConsidered: Int
     /// Set when the request was refused (outside `Engine.Limits`); nothing is given then.
     public var problem: String? = nil
+
+    /// The engine keeps why offers were not given, and the outputs it read, as data; the public
+    /// forms below are built from them when read (or replace them when set or decoded).
+    var rejections: [Rejection] = []
+    var names: RuleNames?
+    var record = ModelRecord()
+    private var setRejected: [RejectedOffer]?
+    private var setOutputs: [UsedOutput]?
+
+    init(
+        decisionID: String, rulesDigest: String, time: Int64, currency: String, chosen: [ChosenOffer],
+        lines: [DecidedLine], subtotal: Int64, discount: Int64, shipping: Int64, shippingDiscount: Int64, total: Int64,
+        gifts: [GiftLine], nudges: [OfferNudge], offersNotConsidered: Int
+    ) {
+        self.decisionID = decisionID
+        self.rulesDigest = rulesDigest
+        self.time = time
+        self.currency = currency
+        self.chosen = chosen
+        self.lines = lines
+        self.subtotal = subtotal
+        self.discount = discount
+        self.shipping = shipping
+        self.shippingDiscount = shippingDiscount
+        self.total = total
+        self.gifts = gifts
+        self.nudges = nudges
+        self.offersNotConsidered = offersNotConsidered
+    }
+
+    /// Why every other candidate was not given, by campaign and offer id.
+    public var rejected: [RejectedOffer] {
+        get {
+            if let setRejected { return setRejected }
+            guard let names else { return [] }
+            return rejections.map(names.rejected)
+        }
+        set { setRejected = newValue }
+    }
+
+    /// Every model output the decision asked for, with its value and whether a rule read it missing.
+    public var modelOutputs: [UsedOutput] {
+        get { setOutputs ?? record.used }
+        set { setOutputs = newValue }
+    }
 
     /// What was given and what it comes to, without the reasons: equal for equivalent decisions.
     public var outcome: Outcome {
@@ -34,6 +77,114 @@ public struct Decision: Sendable, Hashable, Codable {
         public var lines: [String]
         public var total: Int64
         public var gifts: [GiftLine]
+    }
+}
+
+extension Decision: Codable, Hashable {
+    enum CodingKeys: String, CodingKey {
+        case decisionID, rulesDigest, time, currency, chosen, rejected, lines, subtotal, discount, shipping,
+            shippingDiscount, total, gifts, nudges, modelOutputs, offersNotConsidered, problem
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            decisionID: try c.decode(String.self, forKey: .decisionID),
+            rulesDigest: try c.decode(String.self, forKey: .rulesDigest), time: try c.decode(Int64.self, forKey: .time),
+            currency: try c.decode(String.self, forKey: .currency),
+            chosen: try c.decode([ChosenOffer].self, forKey: .chosen),
+            lines: try c.decode([DecidedLine].self, forKey: .lines),
+            subtotal: try c.decode(Int64.self, forKey: .subtotal),
+            discount: try c.decode(Int64.self, forKey: .discount),
+            shipping: try c.decode(Int64.self, forKey: .shipping),
+            shippingDiscount: try c.decode(Int64.self, forKey: .shippingDiscount),
+            total: try c.decode(Int64.self, forKey: .total), gifts: try c.decode([GiftLine].self, forKey: .gifts),
+            nudges: try c.decode([OfferNudge].self, forKey: .nudges),
+            offersNotConsidered: try c.decode(Int.self, forKey: .offersNotConsidered))
+        problem = try c.decodeIfPresent(String.self, forKey: .problem)
+        rejected = try c.decode([RejectedOffer].self, forKey: .rejected)
+        modelOutputs = try c.decode([UsedOutput].self, forKey: .modelOutputs)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(decisionID, forKey: .decisionID)
+        try c.encode(rulesDigest, forKey: .rulesDigest)
+        try c.encode(time, forKey: .time)
+        try c.encode(currency, forKey: .currency)
+        try c.encode(chosen, forKey: .chosen)
+        try c.encode(rejected, forKey: .rejected)
+        try c.encode(lines, forKey: .lines)
+        try c.encode(subtotal, forKey: .subtotal)
+        try c.encode(discount, forKey: .discount)
+        try c.encode(shipping, forKey: .shipping)
+        try c.encode(shippingDiscount, forKey: .shippingDiscount)
+        try c.encode(total, forKey: .total)
+        try c.encode(gifts, forKey: .gifts)
+        try c.encode(nudges, forKey: .nudges)
+        try c.encode(modelOutputs, forKey: .modelOutputs)
+        try c.encode(offersNotConsidered, forKey: .offersNotConsidered)
+        try c.encodeIfPresent(problem, forKey: .problem)
+    }
+
+    /// Equal when every public field is.
+    public static func == (a: Decision, b: Decision) -> Bool {
+        a.decisionID == b.decisionID && a.rulesDigest == b.rulesDigest && a.time == b.time && a.currency == b.currency
+            && a.chosen == b.chosen && a.lines == b.lines && a.subtotal == b.subtotal && a.discount == b.discount
+            && a.shipping == b.shipping && a.shippingDiscount == b.shippingDiscount && a.total == b.total
+            && a.gifts == b.gifts && a.nudges == b.nudges && a.offersNotConsidered == b.offersNotConsidered
+            && a.problem == b.problem && a.rejected == b.rejected && a.modelOutputs == b.modelOutputs
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(decisionID)
+        h.combine(rulesDigest)
+        h.combine(chosen)
+        h.combine(lines)
+        h.combine(total)
+        h.combine(rejected)
+    }
+}
+
+/// The model outputs a decision asked for, as the batches and answers themselves.
+struct ModelRecord: Sendable, Hashable {
+    var batches: [ModelBatch] = []
+    var answers: [[[Value?]]] = []
+    /// The model slot of each call of each batch.
+    var slots: [[Int]] = []
+    /// (batch, call, row) of outputs a rule read while they were missing.
+    var readMissing: [Int] = []
+
+    /// Notes which gathered outputs rules read while missing (from the frame's marks).
+    mutating func noteMissingReads(_ f: Frame) {
+        guard f.missingReads.contains(true) else { return }
+        for (b, batch) in batches.enumerated() {
+            for (c, s) in slots[b].enumerated() {
+                for row in 0..<batch.rows(c) where f.missingReads[s * f.stride + row] {
+                    readMissing.append((b << 40) | (c << 20) | row)
+                }
+            }
+        }
+    }
+
+    var used: [UsedOutput] {
+        var out: [UsedOutput] = []
+        let missing = Set(readMissing)
+        for (b, batch) in batches.enumerated() {
+            for (c, call) in batch.calls.enumerated() {
+                for row in 0..<batch.rows(c) {
+                    let column = c < answers[b].count ? answers[b][c] : []
+                    out.append(
+                        UsedOutput(
+                            plugin: call.plugin, function: call.function,
+                            customer: call.perCustomer ? batch.customerID : nil,
+                            sku: call.perItem ? batch.skus[row] : nil, arguments: call.arguments,
+                            value: row < column.count ? column[row] : nil,
+                            missingWhenRead: missing.contains((b << 40) | (c << 20) | row)))
+                }
+            }
+        }
+        return out
     }
 }
 

@@ -1,29 +1,30 @@
 import PromoDSL
 
 extension Engine {
+    /// An offer given: its candidate, its line discounts at `Frame.discounts[at...]` (after the
+    /// offers before it), and its shipping discount.
     struct Pick {
         var candidate: Candidate
-        var lines: [Int64]
+        var at: Int
         var shipping: Int64
     }
 
     struct Selection {
         var chosen: [Pick] = []
-        var rejected: [(Int, Reason, Why, Double?)] = []
+        var rejected: [Rejection] = []
     }
 
     /// Expected incremental profit of giving the offer, times the campaign's weight:
     /// P(buy | offer) x margin with it - P(buy | no offer) x margin without. P comes from the uplift
     /// model (propensity, and propensity + uplift score) when one is bound; otherwise P(no offer) is
     /// `fallbackPropensity` and the offer lifts it by `fallbackElasticity` x (value / cart subtotal).
-    func score(_ o: Int, _ v: OfferValue, _ f: Frame) -> Candidate {
+    func score(_ o: Int, _ v: OfferValue, _ f: Frame, matchesAt: Int) -> Candidate {
         let offer = rules.offers[o]
-        var margin: Int64 = 0
-        for l in f.lines { margin += (l.unitPrice - l.item.cost) * Int64(l.quantity) }
+        let margin = f.margin
         var p0 = Self.fallbackPropensity
-        if let s = rules.propensitySlot, case .number(let p)? = f.models[s].first { p0 = min(max(p, 0), 1) }
+        if let s = rules.propensitySlot, case .number(let p) = f.models[s * f.stride] { p0 = min(max(p, 0), 1) }
         var p1: Double
-        if let s = rules.upliftSlot, case .number(let u)? = f.models[s].first {
+        if let s = rules.upliftSlot, case .number(let u) = f.models[s * f.stride] {
             p1 = min(max(p0 + u, 0), 1)
         } else {
             let relative = f.subtotal > 0 ? Double(v.customerValue) / Double(f.subtotal) : 0
@@ -35,48 +36,54 @@ extension Engine {
         case .revenue: value = p1 * Double(f.subtotal - v.discount) - p0 * Double(f.subtotal)
         case .margin: value = p1 * Double(margin - v.storeCost)
         }
-        return Candidate(offer: o, value: v, score: value * rules.campaigns[offer.campaign].weight, p1: p1, p0: p0)
+        let campaign = rules.campaigns[offer.campaign]
+        return Candidate(
+            offer: o, group: campaign.group, priority: (campaign.priority, offer.priority), matchesAt: matchesAt,
+            value: v,
+            score: value * campaign.weight, p1: p1, p0: p0)
     }
 
     /// Applies stacking groups, exclusivity, budgets and the per-customer offer limit. Over the
     /// limit, the picks below the top `maxOffersPerCustomer` by score (ties by stable key) are set
     /// aside and the groups are decided again without them, until the limit holds.
     func select(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView) -> Selection {
-        var capped: Set<Int> = []
+        var capped: [Int] = []
         var pool = eligible
         while true {
             var s = selectOnce(pool, f, evaluator, budgets)
             if s.chosen.count <= rules.maxOffersPerCustomer {
                 for c in eligible where capped.contains(c.offer) {
-                    s.rejected.append(
-                        (c.offer, .outscored, .overLimit, c.score))
+                    s.rejected.append(Rejection(offer: c.offer, reason: .outscored, why: .overLimit, score: c.score))
                 }
                 return s
             }
             let ranked = s.chosen.sorted {
                 ($0.candidate.score, -$0.candidate.offer) > ($1.candidate.score, -$1.candidate.offer)
             }
-            for p in ranked.dropFirst(rules.maxOffersPerCustomer) { capped.insert(p.candidate.offer) }
+            for p in ranked.dropFirst(rules.maxOffersPerCustomer) { capped.append(p.candidate.offer) }
             pool = eligible.filter { !capped.contains($0.offer) }
         }
     }
 
+    private func isExclusive(_ c: Candidate) -> Bool { rules.campaigns[rules.offers[c.offer].campaign].exclusive }
+
     private func selectOnce(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView)
         -> Selection
     {
-        let shared = eligible.filter { !rules.campaigns[rules.offers[$0.offer].campaign].exclusive }
-        var result = stack(shared, f, evaluator, budgets)
-        let exclusives = eligible.filter { rules.campaigns[rules.offers[$0.offer].campaign].exclusive }
-            .sorted { ($0.score, -$0.offer) > ($1.score, -$1.offer) }
+        guard eligible.contains(where: isExclusive) else { return stack(eligible, f, evaluator, budgets) }
+        var result = stack(eligible.filter { !isExclusive($0) }, f, evaluator, budgets)
+        let exclusives = eligible.filter(isExclusive).sorted { ($0.score, -$0.offer) > ($1.score, -$1.offer) }
         var best: Candidate?
         for e in exclusives {
-            if let (reason, detail) = budgetProblem(e.offer, e.value.customerValue, spent: [:], counted: [], budgets) {
-                result.rejected.append((e.offer, reason, .text(detail), e.score))
-            } else if best == nil {
-                best = e
-            } else {
+            if let (reason, why) = budgetProblem(e.offer, e.value.customerValue, spent: [], budgets) {
+                result.rejected.append(Rejection(offer: e.offer, reason: reason, why: why, score: e.score))
+            } else if let b = best {
                 result.rejected.append(
-                    (e.offer, .outscored, .outscored(by: best!.offer, margin: best!.score - e.score), e.score))
+                    Rejection(
+                        offer: e.offer, reason: .outscored, why: .outscored(by: b.offer, margin: b.score - e.score),
+                        score: e.score))
+            } else {
+                best = e
             }
         }
         guard let exclusive = best else { return result }
@@ -84,68 +91,53 @@ extension Engine {
         if result.chosen.isEmpty || exclusive.score > combined {
             for p in result.chosen {
                 result.rejected.append(
-                    (p.candidate.offer, .blockedByExclusive, .exclusiveWins(exclusive.offer), p.candidate.score))
+                    Rejection(
+                        offer: p.candidate.offer, reason: .blockedByExclusive, why: .exclusiveWins(exclusive.offer),
+                        score: p.candidate.score))
             }
             result.chosen = [
-                Pick(
-                    candidate: exclusive, lines: exclusive.value.lineDiscounts,
-                    shipping: exclusive.value.shippingDiscount)
+                Pick(candidate: exclusive, at: exclusive.value.at, shipping: exclusive.value.shippingDiscount)
             ]
         } else {
             result.rejected.append(
-                (exclusive.offer, .outscored, .exclusiveLoses(margin: combined - exclusive.score), exclusive.score))
+                Rejection(
+                    offer: exclusive.offer, reason: .outscored,
+                    why: .exclusiveLoses(margin: combined - exclusive.score),
+                    score: exclusive.score))
         }
         return result
     }
 
-    /// Why an offer lost, as data: turned into text once, for the final selection only.
-    enum Why {
-        case text(String)
-        case outscored(by: Int, margin: Double)
-        case groupUsed(by: Int, group: Int)
-        case exclusiveWins(Int)
-        case exclusiveLoses(margin: Double)
-        case onDiscountedPrices(String)
-        case overLimit
-    }
-
-    func describe(_ why: Why) -> String {
-        switch why {
-        case .text(let t): t
-        case .outscored(let w, let margin):
-            "outscored by \(name(w)) by \(format(Int64(margin.rounded()))) expected profit"
-        case .groupUsed(let w, let g): "\(name(w)) comes first in group \(rules.groups[g].name)"
-        case .exclusiveWins(let e): "\(name(e)) is exclusive and scores higher"
-        case .exclusiveLoses(let margin):
-            "exclusive, but the other offers together score \(format(Int64(margin.rounded()))) more"
-        case .onDiscountedPrices(let detail): "on the discounted prices, \(detail)"
-        case .overLimit: "over the limit of \(rules.maxOffersPerCustomer) offers per customer; others score higher"
-        }
-    }
-
-    func name(_ o: Int) -> String { "\(rules.campaigns[rules.offers[o].campaign].id)/\(rules.offers[o].id)" }
-
-    private func budgetProblem(_ o: Int, _ value: Int64, spent: [Int: Int64], counted: Set<Int>, _ budgets: BudgetView)
-        -> (Reason, String)?
+    /// Whether the campaign's budget or the customer's cap stops an offer worth `value`, given
+    /// what earlier picks of this decision spent (`spent`: campaign and amount).
+    private func budgetProblem(_ o: Int, _ value: Int64, spent: [(campaign: Int, amount: Int64)], _ budgets: BudgetView)
+        -> (Reason, Why)?
     {
         let c = rules.offers[o].campaign
         let campaign = rules.campaigns[c]
+        let earlier = spent.first { $0.campaign == c }
         if let total = campaign.budgetTotal {
-            let remaining = (budgets.remaining[campaign.id] ?? total) - (spent[c] ?? 0)
-            if remaining < value {
-                return (
-                    .budgetExhausted,
-                    "the campaign budget has \(format(max(0, remaining))) left; the offer is worth \(format(value))"
-                )
-            }
+            let remaining = (budgets.remaining[campaign.id] ?? total) - (earlier?.amount ?? 0)
+            if remaining < value { return (.budgetExhausted, .budgetLeft(remaining: remaining, worth: value)) }
         }
-        if let cap = campaign.perCustomer, !counted.contains(c), (budgets.customerCounts[campaign.id] ?? 0) >= cap {
-            return (
-                .customerCap,
-                "the customer already received this campaign \(budgets.customerCounts[campaign.id] ?? 0) of \(cap) times"
-            )
+        if let cap = campaign.perCustomer, earlier == nil {
+            let used = budgets.customerCounts[campaign.id] ?? 0
+            if used >= cap { return (.customerCap, .customerCap(used: used, cap: cap)) }
         }
         return nil
+    }
+
+    /// Whether earlier picks discounted a line this offer's value depends on. Per-unit kinds and
+    /// tiers read only the lines they apply to; gifts and free shipping no price at all; bundles
+    /// and buy-X-get-Y are always computed again.
+    private func pricesChanged(for c: Candidate, _ f: Frame) -> Bool {
+        switch rules.offers[c.offer].kind {
+        case .gift, .freeShipping: return false
+        case .bundle, .buyXGetY: return true
+        case .percentOff, .amountOff, .fixedPrice, .spendThreshold:
+            for i in 0..<f.lines.count where f.applied[i] > 0 && f.matchArena[c.matchesAt + i] { return true }
+            return false
+        }
     }
 
     /// Groups in workspace order. `best`: the highest score; `first`: the first by priority;
@@ -155,76 +147,99 @@ extension Engine {
         -> Selection
     {
         var s = Selection()
-        var applied = [Int64](repeating: 0, count: f.lines.count)
+        guard !eligible.isEmpty else { return s }
+        let n = f.lines.count
+        f.applied.removeAll(keepingCapacity: true)
+        for _ in 0..<n { f.applied.append(0) }
+        var anyApplied = false
         var shippingLeft = f.request.cart.shipping
-        var spent: [Int: Int64] = [:]
-        var counted: Set<Int> = []
-        let amounts = f.lines.map { $0.unitPrice * Int64($0.quantity) }
-        for (g, group) in rules.groups.enumerated() {
-            var members = eligible.filter { rules.campaigns[rules.offers[$0.offer].campaign].group == g }
-            guard !members.isEmpty else { continue }
-            if group.mode == .best {
-                members.sort { ($0.score, -$0.offer) > ($1.score, -$1.offer) }
-            } else {
-                members.sort {
-                    let a = rules.offers[$0.offer]
-                    let b = rules.offers[$1.offer]
-                    return (rules.campaigns[a.campaign].priority, a.priority, -$0.offer) > (
-                        rules.campaigns[b.campaign].priority, b.priority, -$1.offer
+        var spent: [(campaign: Int, amount: Int64)] = []
+        // Members in group order; within a group by score (best) or by priority (stack, first).
+        var members: [Int] = []
+        swap(&members, &f.members)
+        defer { swap(&members, &f.members) }
+        members.removeAll(keepingCapacity: true)
+        members.append(contentsOf: eligible.indices)
+        let groups = rules.groups
+        members.sort { a, b in
+            let x = eligible[a]
+            let y = eligible[b]
+            if x.group != y.group { return x.group < y.group }
+            if groups[x.group].mode == .best { return (x.score, -x.offer) > (y.score, -y.offer) }
+            return (x.priority.campaign, x.priority.offer, -x.offer) > (y.priority.campaign, y.priority.offer, -y.offer)
+        }
+        var winner: Int?
+        var currentGroup = -1
+        for k in members {
+            let m = eligible[k]
+            let g = m.group
+            if g != currentGroup {
+                currentGroup = g
+                winner = nil
+            }
+            let mode = rules.groups[g].mode
+            if let w = winner, mode != .stack {
+                if mode == .best {
+                    s.rejected.append(
+                        Rejection(
+                            offer: m.offer, reason: .outscored,
+                            why: .outscored(by: w, margin: s.chosen.last!.candidate.score - m.score), score: m.score))
+                } else {
+                    s.rejected.append(
+                        Rejection(
+                            offer: m.offer, reason: .groupAlreadyUsed, why: .groupUsed(by: w, group: g), score: m.score)
                     )
                 }
+                continue
             }
-            var winner: Int?
-            for m in members {
-                if let w = winner, group.mode != .stack {
-                    if group.mode == .best {
-                        s.rejected.append(
-                            (
-                                m.offer, .outscored,
-                                .outscored(by: w, margin: s.chosen.last!.candidate.score - m.score), m.score
-                            ))
-                    } else {
-                        s.rejected.append(
-                            (m.offer, .groupAlreadyUsed, .groupUsed(by: w, group: g), m.score))
-                    }
-                    continue
+            var candidate = m
+            if rules.groups[g].base == .discounted && anyApplied && pricesChanged(for: m, f) {
+                f.discountedBase.removeAll(keepingCapacity: true)
+                for i in 0..<n {
+                    let q = f.lines[i].quantity
+                    f.discountedBase.append(q > 0 ? (f.lines[i].amount - f.applied[i]) / Int64(q) : 0)
                 }
-                var candidate = m
-                if group.base == .discounted && applied.contains(where: { $0 > 0 }) {
-                    let base = f.lines.indices.map { i in
-                        f.lines[i].quantity > 0 ? (amounts[i] - applied[i]) / Int64(f.lines[i].quantity) : 0
-                    }
-                    switch evaluator.evaluate(rules.offers[m.offer], f, base: base) {
-                    case .value(let v): candidate = score(m.offer, v, f)
-                    case .rejected(let reason, let detail, _):
-                        s.rejected.append((m.offer, reason, .onDiscountedPrices(detail), m.score))
-                        continue
-                    }
-                }
-                let lines = f.lines.indices.map { min(candidate.value.lineDiscounts[$0], amounts[$0] - applied[$0]) }
-                let shipping = min(candidate.value.shippingDiscount, shippingLeft)
-                let giftValue = candidate.value.gift.map { $0.price * Int64($0.quantity) } ?? 0
-                let value = lines.reduce(0, +) + shipping + giftValue
-                guard value > 0 else {
+                let o = rules.offers[m.offer]
+                switch evaluator.value(o, f, base: f.discountedBase, matchesAt: m.matchesAt, again: true) {
+                case .value(let v): candidate = score(m.offer, v, f, matchesAt: m.matchesAt)
+                case .rejected(let reason, let why, _):
                     s.rejected.append(
-                        (
-                            m.offer, .notEligible, .text("nothing is left to discount after the offers before it"),
-                            m.score
-                        ))
+                        Rejection(offer: m.offer, reason: reason, why: why, score: m.score, onDiscountedPrices: true))
                     continue
                 }
-                if let (reason, detail) = budgetProblem(m.offer, value, spent: spent, counted: counted, budgets) {
-                    s.rejected.append((m.offer, reason, .text(detail), m.score))
-                    continue
-                }
-                let c = rules.offers[m.offer].campaign
-                spent[c, default: 0] += value
-                counted.insert(c)
-                for i in applied.indices { applied[i] += lines[i] }
-                shippingLeft -= shipping
-                s.chosen.append(Pick(candidate: candidate, lines: lines, shipping: shipping))
-                winner = m.offer
             }
+            // What is left of each line after the offers before this one.
+            let at = f.discounts.count
+            var lineSum: Int64 = 0
+            for i in 0..<n {
+                let d = min(f.discounts[candidate.value.at + i], f.lines[i].amount - f.applied[i])
+                f.discounts.append(d)
+                lineSum += d
+            }
+            let shipping = min(candidate.value.shippingDiscount, shippingLeft)
+            let giftValue = candidate.value.gift.map { $0.price * Int64($0.quantity) } ?? 0
+            let value = lineSum + shipping + giftValue
+            guard value > 0 else {
+                f.discounts.removeLast(n)
+                s.rejected.append(Rejection(offer: m.offer, reason: .notEligible, why: .nothingLeft, score: m.score))
+                continue
+            }
+            if let (reason, why) = budgetProblem(m.offer, value, spent: spent, budgets) {
+                f.discounts.removeLast(n)
+                s.rejected.append(Rejection(offer: m.offer, reason: reason, why: why, score: m.score))
+                continue
+            }
+            let c = rules.offers[m.offer].campaign
+            if let e = spent.firstIndex(where: { $0.campaign == c }) {
+                spent[e].amount += value
+            } else {
+                spent.append((c, value))
+            }
+            for i in 0..<n { f.applied[i] += f.discounts[at + i] }
+            anyApplied = anyApplied || lineSum > 0
+            shippingLeft -= shipping
+            s.chosen.append(Pick(candidate: candidate, at: at, shipping: shipping))
+            winner = m.offer
         }
         return s
     }

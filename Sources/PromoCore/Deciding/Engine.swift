@@ -1,5 +1,6 @@
 import Foundation
 import PromoDSL
+import Synchronization
 
 /// Decides, for a customer and cart, which offers to give. Synchronous, deterministic and pure
 /// over its inputs: the same rule set, model outputs, budget view and request give the same
@@ -15,20 +16,33 @@ public struct Engine: Sendable {
     /// Evaluate only the offers the index says can apply (default). Off evaluates every offer;
     /// what is given is the same either way.
     public var useIndex: Bool
+    /// The catalog in this rule set's symbols.
+    let bound: BoundCatalog
+    /// Frames for reuse, so that a decision allocates almost nothing.
+    let frames: FramePool
 
     /// When no uplift model is bound: P(buy | no offer), and the lift per unit of discount
     /// relative to the cart (an elasticity of 2).
     public static let fallbackPropensity = 0.5
     public static let fallbackElasticity = 2.0
 
+    /// Binds the rules to the catalog (interning the catalog's categories, brands, skus and tags;
+    /// linear in the catalog, done once).
     public init(rules: RuleSet, catalog: Catalog, useIndex: Bool = true) {
         self.rules = rules
         self.catalog = catalog
         self.useIndex = useIndex
+        self.bound = BoundCatalog(catalog, rules: rules.symbols)
+        self.frames = FramePool()
     }
 
     struct Candidate {
         var offer: Int
+        /// The offer's stacking group, and its order there when the group goes by priority.
+        var group: Int
+        var priority: (campaign: Int, offer: Int)
+        /// Where the lines it applies to start in `Frame.matchArena`.
+        var matchesAt: Int
         var value: OfferValue
         var score: Double
         var p1: Double
@@ -48,7 +62,7 @@ public struct Engine: Sendable {
     )
         -> Decision
     {
-        var excluded: [Int: (Reason, String)] = [:]
+        var excluded: [Int: (Reason, Why)] = [:]
         let ids = rules.campaigns.map(\.id)
         while true {
             let view = ledger.view(
@@ -81,9 +95,9 @@ public struct Engine: Sendable {
                 else { continue }
                 switch refusal {
                 case .budgetExhausted(let remaining):
-                    excluded[index] = (.budgetExhausted, "the campaign budget has \(format(remaining)) left")
+                    excluded[index] = (.budgetExhausted, .reservationBudget(remaining: remaining))
                 case .customerCap(let used, let cap):
-                    excluded[index] = (.customerCap, "the customer already has \(used) of \(cap)")
+                    excluded[index] = (.customerCap, .reservationCap(used: used, cap: cap))
                 }
             }
             if excluded.count > rules.offers.count { return decision }
@@ -92,257 +106,229 @@ public struct Engine: Sendable {
 
     /// A decision that gives nothing because the request is out of bounds.
     func refused(_ request: DecisionRequest, _ problem: String) -> Decision {
-        Decision(
+        var d = Decision(
             decisionID: request.decisionID, rulesDigest: rules.digest, time: request.time, currency: rules.currency,
-            chosen: [], rejected: [], lines: [], subtotal: 0, discount: 0, shipping: 0, shippingDiscount: 0, total: 0,
-            gifts: [], nudges: [], modelOutputs: [], offersNotConsidered: rules.offers.count, problem: problem)
+            chosen: [], lines: [], subtotal: 0, discount: 0, shipping: 0, shippingDiscount: 0, total: 0,
+            gifts: [], nudges: [], offersNotConsidered: rules.offers.count)
+        d.problem = problem
+        return d
     }
 
-    func format(_ m: Int64) -> String { Money(minorUnits: m, currency: rules.currency).description }
-
     func decide(
-        _ request: DecisionRequest, models: any ModelOutputs, budgets: BudgetView, excluded: [Int: (Reason, String)]
+        _ request: DecisionRequest, models: any ModelOutputs, budgets: BudgetView, excluded: [Int: (Reason, Why)]
     )
         -> Decision
     {
         if let problem = Limits.problem(in: request, catalog: catalog) { return refused(request, problem) }
-        // Lines in a canonical order so that the decision does not depend on cart order.
-        let lines = request.cart.lines.sorted { ($0.id, $0.sku) < ($1.id, $1.sku) }.map { l -> ResolvedLine in
-            if let entry = catalog.entries[l.sku] {
-                return ResolvedLine(
-                    id: l.id, sku: l.sku, entry: entry, quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice))
+        let f =
+            frames.take()
+            ?? Frame(
+                bound: bound, rounding: rules.rounding, modelSlots: rules.modelSlots.count, letSlots: rules.letCount)
+        defer { frames.put(f) }
+        f.reset(request)
+        let items = catalog.storage.items
+        for (i, l) in f.lines.enumerated() where l.ordinal >= 0 {
+            let price = items[Int(l.ordinal)].price
+            if !(0...Limits.maxUnitAmount).contains(l.cost) || !(0...Limits.maxUnitAmount).contains(price) {
+                return refused(request, "catalog item \(f.lineSkus[i]): price or cost is out of range")
             }
-            return ResolvedLine(
-                id: l.id, sku: l.sku, entry: Catalog.Entry(CatalogItem(sku: l.sku, price: l.unitPrice)),
-                quantity: max(0, l.quantity), unitPrice: max(0, l.unitPrice))
         }
-        if let bad = lines.first(where: {
-            !(0...Limits.maxUnitAmount).contains($0.item.cost) || !(0...Limits.maxUnitAmount).contains($0.item.price)
-        }) {
-            return refused(request, "catalog item \(bad.sku): price or cost is out of range")
-        }
-        let frame = Frame(
-            request: request, lines: lines, rounding: rules.rounding, modelSlots: rules.modelSlots.count,
-            letSlots: rules.letCount)
-        var used: [UsedOutput] = []
-        var gatheredShape: [(slot: Int, count: Int)] = []
-        var rejected: [RejectedOffer] = []
-        func reject(_ o: Int, _ reason: Reason, _ detail: String, score: Double? = nil) {
-            let offer = rules.offers[o]
-            rejected.append(
-                RejectedOffer(
-                    campaign: rules.campaigns[offer.campaign].id, offer: offer.id, kind: offer.kindName, reason: reason,
-                    detail: detail, score: score))
-        }
+        var record = ModelRecord()
+        var rejections: [Rejection] = []
 
         // 1. Candidates: the index (with the customer's segment when offers are indexed on it).
-        var candidates: [Int]
+        var candidates: [Int32] = []
+        swap(&candidates, &f.candidates)
+        defer { swap(&candidates, &f.candidates) }
         if useIndex {
-            var segment: String?
+            var segment: Int32?
             if let s = rules.segmentSlot {
-                gather([s], frame, models, &used, &gatheredShape)
-                if case .string(let v)? = frame.models[s].first { segment = v }
+                gather([s], f, models, &record)
+                if case .symbol(let v) = f.models[s * f.stride] { segment = Int(v) < rules.symbols.count ? v : -1 }
             }
-            var scratch = OfferIndex.Scratch()
-            candidates = rules.index.candidates(
-                channel: request.channel, segment: segment, lines: lines, scratch: &scratch)
+            rules.index.candidates(segment: segment, f, into: &candidates)
         } else {
-            candidates = rules.index.all
+            rules.index.all(into: &candidates)
         }
         let notConsidered = rules.offers.count - candidates.count
 
-        // 2. Campaign-level filters: schedule and holdout.
-        var status = [(Reason, String)??](repeating: nil, count: rules.campaigns.count)
-        candidates = candidates.filter { o in
-            let c = rules.offers[o].campaign
-            if status[c] == nil { status[c] = .some(campaignStatus(rules.campaigns[c], request)) }
-            if let (reason, detail) = status[c]! {
-                reject(o, reason, detail)
-                return false
+        // 2. Campaign-level filters: schedule and holdout, once per campaign.
+        f.prepareCampaigns(rules.campaigns.count)
+        var kept = 0
+        for o in candidates {
+            let c = rules.offers[Int(o)].campaign
+            if f.campaignStamp[c] != f.stamp {
+                f.campaignStamp[c] = f.stamp
+                f.campaignStatus[c] = campaignStatus(rules.campaigns[c], request)
             }
-            return true
+            if let (reason, why) = f.campaignStatus[c] {
+                rejections.append(Rejection(offer: Int(o), reason: reason, why: why, score: nil))
+            } else {
+                candidates[kept] = o
+                kept += 1
+            }
         }
+        candidates.removeLast(candidates.count - kept)
 
         // 3. Model outputs: only those the remaining candidates read, plus arbitration's.
-        var wanted = [Bool](repeating: false, count: rules.modelSlots.count)
-        for o in candidates { for s in rules.offers[o].modelSlots { wanted[s] = true } }
-        if let p = rules.propensitySlot { wanted[p] = true }
-        if let u = rules.upliftSlot { wanted[u] = true }
-        if let s = rules.segmentSlot, useIndex { wanted[s] = false }
-        gather(wanted.indices.filter { wanted[$0] }, frame, models, &used, &gatheredShape)
+        f.wanted.removeAll(keepingCapacity: true)
+        for _ in 0..<rules.modelSlots.count { f.wanted.append(false) }
+        for o in candidates { for s in rules.offers[Int(o)].modelSlots { f.wanted[s] = true } }
+        if let p = rules.propensitySlot { f.wanted[p] = true }
+        if let u = rules.upliftSlot { f.wanted[u] = true }
+        if let s = rules.segmentSlot, useIndex { f.wanted[s] = false }
+        var slots: [Int] = []
+        for s in 0..<f.wanted.count where f.wanted[s] { slots.append(s) }
+        gather(slots, f, models, &record)
+        f.margin = 0
+        for l in f.lines { f.margin += (l.unitPrice - l.cost) * Int64(l.quantity) }
 
         // 4. Evaluate every candidate on list prices and score the eligible ones.
-        let evaluator = OfferEvaluator(catalog: catalog, currency: rules.currency)
-        let base = lines.map(\.unitPrice)
+        let evaluator = OfferEvaluator(catalog: catalog)
+        let base = f.base
         var eligible: [Candidate] = []
+        swap(&eligible, &f.eligible)
+        defer { swap(&eligible, &f.eligible) }
+        eligible.removeAll(keepingCapacity: true)
         var nudges: [OfferNudge] = []
         for o in candidates {
-            if let (reason, detail) = excluded[o] {
-                reject(o, reason, detail)
+            let o = Int(o)
+            if !excluded.isEmpty, let (reason, why) = excluded[o] {
+                rejections.append(Rejection(offer: o, reason: reason, why: why, score: nil))
                 continue
             }
-            switch evaluator.evaluate(rules.offers[o], frame, base: base) {
+            let matchesAt = f.matchArena.count
+            let filter = rules.index.lineFilters[o]
+            switch evaluator.evaluate(rules.offers[o], f, base: base, matchesAt: matchesAt, filter: filter) {
             case .value(let v):
-                if let n = v.nudge {
-                    nudges.append(
-                        OfferNudge(
-                            campaign: rules.campaigns[rules.offers[o].campaign].id, offer: rules.offers[o].id, nudge: n)
-                    )
-                }
-                eligible.append(score(o, v, frame))
-            case .rejected(let reason, let detail, let nudge):
-                if let n = nudge {
-                    nudges.append(
-                        OfferNudge(
-                            campaign: rules.campaigns[rules.offers[o].campaign].id, offer: rules.offers[o].id, nudge: n)
-                    )
-                }
-                reject(o, reason, detail)
+                if let n = v.nudge { nudges.append(nudge(o, n)) }
+                eligible.append(score(o, v, f, matchesAt: matchesAt))
+            case .rejected(let reason, let why, let n):
+                if let n { nudges.append(nudge(o, n)) }
+                rejections.append(Rejection(offer: o, reason: reason, why: why, score: nil))
             }
         }
 
         // 5. Choose under stacking groups, exclusivity, budgets and the per-customer limit.
-        let selection = select(eligible, frame, evaluator, budgets)
-        for (o, reason, why, s) in selection.rejected { reject(o, reason, describe(why), score: s) }
-        rejected.sort { ($0.campaign, $0.offer) < ($1.campaign, $1.offer) }
+        let selection = select(eligible, f, evaluator, budgets)
+        rejections += selection.rejected
+        // Offers are in (campaign id, offer id) order, so this is the order of names.
+        rejections.sort { $0.offer < $1.offer }
 
-        var lineDiscount = [Int64](repeating: 0, count: lines.count)
+        let n = f.lines.count
+        f.weights.removeAll(keepingCapacity: true)
+        for _ in 0..<n { f.weights.append(0) }
         var chosen: [ChosenOffer] = []
         var gifts: [GiftLine] = []
         var shippingDiscount: Int64 = 0
         for pick in selection.chosen {
             let offer = rules.offers[pick.candidate.offer]
             let campaign = rules.campaigns[offer.campaign].id
-            for i in lines.indices { lineDiscount[i] += pick.lines[i] }
+            var allocation: [LineAmount] = []
+            var discount: Int64 = 0
+            for i in 0..<n {
+                let d = f.discounts[pick.at + i]
+                f.weights[i] += d
+                discount += d
+                if d > 0 { allocation.append(LineAmount(line: f.lineIDs[i], amount: d)) }
+            }
             shippingDiscount += pick.shipping
-            let gift = pick.candidate.value.gift.map {
-                GiftLine(sku: $0.sku, quantity: $0.quantity, campaign: campaign, offer: offer.id)
+            var gift: GiftLine?
+            if let g = pick.candidate.value.gift, case .gift(let sku, _) = offer.kind {
+                gift = GiftLine(sku: sku, quantity: g.quantity, campaign: campaign, offer: offer.id)
             }
             if let gift { gifts.append(gift) }
             chosen.append(
                 ChosenOffer(
                     campaign: campaign, offer: offer.id, kind: offer.kindName, title: offer.title,
-                    discount: pick.lines.reduce(0, +),
-                    shippingDiscount: pick.shipping, gift: gift,
-                    allocation: lines.indices.filter { pick.lines[$0] > 0 }.map {
-                        LineAmount(line: lines[$0].id, amount: pick.lines[$0])
-                    },
+                    discount: discount, shippingDiscount: pick.shipping, gift: gift, allocation: allocation,
                     score: pick.candidate.score, pWithOffer: pick.candidate.p1, pWithout: pick.candidate.p0))
         }
-        if !frame.missingReads.isEmpty {
-            var k = 0
-            for (s, count) in gatheredShape {
-                for j in 0..<count where frame.missingReads.contains(s << 16 | j) { used[k + j].missingWhenRead = true }
-                k += count
-            }
+        record.noteMissingReads(f)
+        var decided: [DecidedLine] = []
+        decided.reserveCapacity(n)
+        var discount: Int64 = 0
+        for i in 0..<n {
+            let l = f.lines[i]
+            decided.append(
+                DecidedLine(
+                    id: f.lineIDs[i], sku: f.lineSkus[i], quantity: l.quantity, unitPrice: l.unitPrice,
+                    amount: l.amount,
+                    discount: f.weights[i], total: l.amount - f.weights[i]))
+            discount += f.weights[i]
         }
-        let decided = lines.indices.map { i -> DecidedLine in
-            let amount = lines[i].unitPrice * Int64(lines[i].quantity)
-            return DecidedLine(
-                id: lines[i].id, sku: lines[i].sku, quantity: lines[i].quantity, unitPrice: lines[i].unitPrice,
-                amount: amount,
-                discount: lineDiscount[i], total: amount - lineDiscount[i])
-        }
-        let subtotal = decided.reduce(Int64(0)) { $0 + $1.amount }
-        let discount = lineDiscount.reduce(0, +)
         let shipping = request.cart.shipping
-        return Decision(
+        if nudges.count > 1 { nudges.sort { ($0.campaign, $0.offer) < ($1.campaign, $1.offer) } }
+        var d = Decision(
             decisionID: request.decisionID, rulesDigest: rules.digest, time: request.time, currency: rules.currency,
-            chosen: chosen, rejected: rejected, lines: decided, subtotal: subtotal, discount: discount,
-            shipping: shipping,
-            shippingDiscount: shippingDiscount, total: subtotal - discount + shipping - shippingDiscount, gifts: gifts,
-            nudges: nudges.sorted { ($0.campaign, $0.offer) < ($1.campaign, $1.offer) }, modelOutputs: used,
-            offersNotConsidered: notConsidered)
+            chosen: chosen, lines: decided, subtotal: f.subtotal, discount: discount, shipping: shipping,
+            shippingDiscount: shippingDiscount, total: f.subtotal - discount + shipping - shippingDiscount,
+            gifts: gifts, nudges: nudges, offersNotConsidered: notConsidered)
+        d.rejections = rejections
+        d.names = rules.names
+        d.record = record
+        return d
     }
 
-    /// Fetches the outputs of `slots` for this request, once each, into the frame.
-    private func gather(
-        _ slots: [Int], _ f: Frame, _ models: any ModelOutputs, _ used: inout [UsedOutput],
-        _ gathered: inout [(slot: Int, count: Int)]
-    ) {
+    private func nudge(_ o: Int, _ n: Nudge) -> OfferNudge {
+        OfferNudge(campaign: rules.campaigns[rules.offers[o].campaign].id, offer: rules.offers[o].id, nudge: n)
+    }
+
+    /// Fetches the outputs of `slots` for this request in one batch into the frame.
+    private func gather(_ slots: [Int], _ f: Frame, _ models: any ModelOutputs, _ record: inout ModelRecord) {
         guard !slots.isEmpty else { return }
-        var queries: [ModelQuery] = []
-        var shape: [(slot: Int, count: Int)] = []
-        let customer = f.request.customer.id
-        for s in slots {
-            let m = rules.modelSlots[s]
-            let ref = m.reference
-            let function = m.function
-            if m.perItem {
-                for l in f.lines {
-                    queries.append(
-                        ModelQuery(
-                            plugin: ref.plugin, role: ref.role, function: function,
-                            customerID: m.perCustomer ? customer : nil, sku: l.sku, arguments: m.arguments))
-                }
-                shape.append((s, f.lines.count))
-            } else {
-                queries.append(
-                    ModelQuery(
-                        plugin: ref.plugin, role: ref.role, function: function,
-                        customerID: m.perCustomer ? customer : nil, sku: nil, arguments: m.arguments))
-                shape.append((s, 1))
+        var ordinals: [Int32] = []
+        ordinals.reserveCapacity(f.lines.count)
+        for l in f.lines { ordinals.append(l.ordinal) }
+        let batch = ModelBatch(
+            customerID: f.request.customer.id, skus: f.lineSkus, ordinals: ordinals,
+            calls: slots.map { rules.modelSlots[$0].call })
+        let answers = models.values(for: batch)
+        for (c, s) in slots.enumerated() {
+            let column = c < answers.count ? answers[c] : []
+            let rows = batch.rows(c)
+            for row in 0..<rows {
+                if row < column.count, let v = column[row] { f.models[s * f.stride + row] = f.val(v) }
             }
         }
-        let answers = models.values(for: queries)
-        var k = 0
-        used.reserveCapacity(used.count + queries.count)
-        for (s, count) in shape {
-            var column: [Value] = []
-            column.reserveCapacity(count)
-            for _ in 0..<count {
-                let v = k < answers.count ? answers[k] : nil
-                column.append(v ?? .missing)
-                let q = queries[k]
-                used.append(
-                    UsedOutput(
-                        plugin: q.plugin, function: q.function, customer: q.customerID, sku: q.sku,
-                        arguments: q.arguments, value: v, missingWhenRead: false))
-                k += 1
-            }
-            f.models[s] = column
-        }
-        gathered += shape
+        record.batches.append(batch)
+        record.answers.append(answers)
+        record.slots.append(slots)
     }
 
     /// Whether a campaign runs for this request: schedule (in its time zone) and holdout.
-    func campaignStatus(_ c: CompiledCampaign, _ r: DecisionRequest) -> (Reason, String)? {
-        if let s = c.starts, r.time < s { return (.outsideSchedule, "starts in \(Self.span(s - r.time))") }
-        if let e = c.ends, r.time > e { return (.outsideSchedule, "ended \(Self.span(r.time - e)) ago") }
+    func campaignStatus(_ c: CompiledCampaign, _ r: DecisionRequest) -> (Reason, Why)? {
+        if let s = c.starts, r.time < s { return (.outsideSchedule, .startsIn(seconds: s - r.time)) }
+        if let e = c.ends, r.time > e { return (.outsideSchedule, .endedAgo(seconds: r.time - e)) }
         if !c.days.isEmpty || c.hours != nil {
             var offset = 0
-            if let zone = c.timeZone, let tz = TimeZone(identifier: zone) {
-                offset = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(r.time)))
-            }
+            if let tz = c.zone { offset = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(r.time))) }
             let local = r.time + Int64(offset)
             let days = Int((local >= 0 ? local : local - 86_399) / 86_400)
             let weekday = ((days % 7) + 7 + 3) % 7 + 1  // 1970-01-01 was a Thursday; 1 = Monday
             if !c.days.isEmpty && !c.days.contains(weekday) {
-                return (
-                    .outsideSchedule,
-                    "runs only on \(c.days.sorted().map { ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][$0] }.joined(separator: ", "))"
-                )
+                return (.outsideSchedule, .onlyOnDays(c.days.reduce(UInt8(0)) { $0 | UInt8(1 << $1) }))
             }
             let minute = Int(((local % 86_400) + 86_400) % 86_400 / 60)
             if let h = c.hours, !h.contains(minute) {
-                return (
-                    .outsideSchedule,
-                    String(
-                        format: "runs %02d:%02d-%02d:%02d local time", h.lowerBound / 60, h.lowerBound % 60,
-                        h.upperBound / 60, h.upperBound % 60)
-                )
+                return (.outsideSchedule, .onlyHours(from: h.lowerBound, to: h.upperBound))
             }
         }
         if c.holdoutPPM > 0 && Holdout.bucket(customer: r.customer.id, campaign: c.id) < c.holdoutPPM {
-            return (.holdout, "the customer is in the campaign's control group")
+            return (.holdout, .controlGroup)
         }
         return nil
     }
+}
 
-    static func span(_ seconds: Int64) -> String {
-        if seconds >= 86_400 { return "\(seconds / 86_400) day\(seconds / 86_400 == 1 ? "" : "s")" }
-        if seconds >= 3600 { return "\(seconds / 3600) h" }
-        return "\(max(1, seconds / 60)) min"
+/// Frames kept for reuse between decisions, one per concurrent decision at most.
+final class FramePool: Sendable {
+    private let free = Mutex<[Frame]>([])
+
+    func take() -> Frame? { free.withLock { $0.popLast() } }
+
+    func put(_ f: Frame) {
+        free.withLock { if $0.count < 64 { $0.append(f) } }
     }
 }
 

@@ -4,25 +4,54 @@
 /// when the total does not exceed the weights' sum.
 public enum Allocation {
     public static func largestRemainder(_ total: Int64, weights: [Int64], ids: [String]) -> [Int64] {
-        let sum = weights.reduce(Int128(0)) { $0 + Int128(max(0, $1)) }
-        guard total > 0, sum > 0 else { return Array(repeating: 0, count: weights.count) }
+        // Positions in (id, position) order, so that ties by position below are ties by id.
+        let order = weights.indices.sorted { (ids[$0], $0) < (ids[$1], $1) }
+        var scratch: [(Int128, Int)] = []
         var parts = [Int64](repeating: 0, count: weights.count)
-        var remainders: [(remainder: Int128, id: String, index: Int)] = []
-        var given: Int64 = 0
-        for (i, w) in weights.enumerated() where w > 0 {
-            let exact = Int128(total) * Int128(w)
-            parts[i] = Int64(exact / sum)
-            given += parts[i]
-            remainders.append((exact % sum, ids[i], i))
+        largestRemainder(total, weights: order.map { weights[$0] }, scratch: &scratch) { k, part in
+            parts[order[k]] = part
         }
-        remainders.sort { ($0.remainder, $1.id, $1.index) > ($1.remainder, $0.id, $0.index) }
+        return parts
+    }
+
+    /// The same split with ties broken by position; writes every part (zero where the weight is
+    /// not positive) through `write`. Allocates nothing once `scratch` has grown.
+    static func largestRemainder(
+        _ total: Int64, weights: [Int64], scratch: inout [(Int128, Int)], write: (Int, Int64) -> Void
+    ) {
+        var sum: Int128 = 0
+        for w in weights where w > 0 { sum += Int128(w) }
+        guard total > 0, sum > 0 else {
+            for i in weights.indices { write(i, 0) }
+            return
+        }
+        scratch.removeAll(keepingCapacity: true)
+        var given: Int64 = 0
+        for (i, w) in weights.enumerated() {
+            guard w > 0 else {
+                write(i, 0)
+                continue
+            }
+            let exact = Int128(total) * Int128(w)
+            let part = Int64(exact / sum)
+            given += part
+            scratch.append((exact % sum, i))
+        }
         var left = total - given
+        if left > 0 {
+            scratch.sort { ($0.0, $1.1) > ($1.0, $0.1) }
+        }
+        // Each remainder is under one unit, so fewer units are left than parts: each of the
+        // first `left` parts gets one, marked by a negative remainder.
         var k = 0
-        while left > 0 && !remainders.isEmpty {
-            parts[remainders[k % remainders.count].index] += 1
+        while left > 0 {
+            scratch[k].0 = -1 - scratch[k].0
             left -= 1
             k += 1
         }
-        return parts
+        for (r, i) in scratch {
+            let exact = Int128(total) * Int128(weights[i])
+            write(i, Int64(exact / sum) + (r < 0 ? 1 : 0))
+        }
     }
 }

@@ -1,58 +1,398 @@
 import PromoDSL
 
-/// A cart line with its catalog item resolved.
-struct ResolvedLine: Sendable {
-    var id: String
-    var sku: String
-    var entry: Catalog.Entry
-    var item: CatalogItem { entry.item }
+/// A value while rules run. Unlike the public `Value` it holds no reference: text is a symbol,
+/// a list is a range of the frame's list arena. Copying one costs nothing, so closure trees pass
+/// them around without reference counting.
+enum Val: Sendable {
+    case bool(Bool)
+    case number(Double)
+    case money(Int64)
+    case percent(Int64)
+    case symbol(Int32)
+    case dateTime(Int64)
+    case duration(Int64)
+    case list(start: Int32, count: Int32)
+    /// A model output that was not available (or an overflow): conditions over it are unknown.
+    case missing
+
+    var isMissing: Bool {
+        if case .missing = self { return true }
+        return false
+    }
+}
+
+/// The catalog as one engine sees it: per item ordinal, the symbols of its sku, category and
+/// brand in the engine's symbol table, and its tags.
+final class BoundCatalog: Sendable {
+    let catalog: Catalog
+    let symbols: SymbolTable
+    let sku: [Int32]
+    let category: [Int32]
+    let brand: [Int32]
+    /// Tags of item k are `tags[tagStart[k]..<tagStart[k + 1]]`.
+    let tagStart: [Int32]
+    let tags: [Int32]
+
+    init(_ catalog: Catalog, rules: SymbolTable) {
+        let items = catalog.items
+        var extra: [String] = []
+        for item in items {
+            extra.append(item.category)
+            extra.append(item.brand)
+            extra.append(item.sku)
+            extra += item.tags
+        }
+        let symbols = rules.extended(with: extra)
+        self.catalog = catalog
+        self.symbols = symbols
+        sku = items.map { symbols.ids[$0.sku]! }
+        category = items.map { symbols.ids[$0.category]! }
+        brand = items.map { symbols.ids[$0.brand]! }
+        var tagStart: [Int32] = [0]
+        var tags: [Int32] = []
+        for item in items {
+            tags += item.tags.map { symbols.ids[$0]! }
+            tagStart.append(Int32(tags.count))
+        }
+        self.tagStart = tagStart
+        self.tags = tags
+    }
+}
+
+/// A cart line resolved against the catalog, in the canonical order (by line id, then sku).
+struct Line: Sendable {
+    /// Position in the catalog, or -1 for a sku the catalog does not have.
+    var ordinal: Int32
+    var sku: Int32
+    var category: Int32
+    var brand: Int32
     var quantity: Int
     var unitPrice: Int64
+    var cost: Int64
+    var stock: Int
+    /// unitPrice x quantity.
+    var amount: Int64
 }
 
 /// The state of one decision's evaluation: the request, resolved lines, cart aggregates, the
-/// gathered model outputs, and caches. Lives for one decision on one thread.
-final class Frame {
-    let request: DecisionRequest
-    let lines: [ResolvedLine]
-    let subtotal: Int64
-    let quantity: Int
-    let lineIDs: [String]
-    lazy var skus: [Value] = lines.map { .string($0.sku) }
-    lazy var categories: [Value] = {
-        var seen: [Value] = []
-        for l in lines where !seen.contains(.string(l.item.category)) { seen.append(.string(l.item.category)) }
-        return seen
-    }()
+/// gathered model outputs, caches and scratch buffers. One thread uses it at a time; it is reset
+/// and reused for the next decision, so a decision allocates almost nothing. (Sendable only so
+/// that the engine's pool can hand it from one decision to the next; never shared by two.)
+final class Frame: @unchecked Sendable {
+    let bound: BoundCatalog
+    let symbols: SymbolTable
     let rounding: RoundingMode
-    /// The line in scope for `item`.
-    var line = 0
-    /// Model outputs by slot; per-item slots hold one value per line, others one value.
-    var models: [[Value]]
-    /// Values of `let` bindings that do not read the item, by let slot.
-    var lets: [Value?]
-    /// The current offer's `on_missing` value, if it declares one.
-    var fallback: Value?
-    /// Model slots read as missing while evaluating the current offer.
-    var missingSlots: [Int] = []
-    /// Every (slot, line) read as missing during the decision, for the report.
-    var missingReads: Set<Int> = []
-    var overflow = false
+    let modelSlots: Int
+    let letSlots: Int
 
-    init(request: DecisionRequest, lines: [ResolvedLine], rounding: RoundingMode, modelSlots: Int, letSlots: Int) {
-        self.request = request
-        self.lines = lines
-        var subtotal: Int64 = 0
-        var quantity = 0
-        for l in lines {
-            subtotal += l.unitPrice * Int64(l.quantity)
-            quantity += l.quantity
-        }
-        self.subtotal = subtotal
-        self.quantity = quantity
-        self.lineIDs = lines.map(\.id)
+    @exclusivity(unchecked) var request: DecisionRequest
+    @exclusivity(unchecked) var lines: [Line] = []
+    /// Line ids and skus in the canonical order.
+    @exclusivity(unchecked) var lineIDs: [String] = []
+    @exclusivity(unchecked) var lineSkus: [String] = []
+    @exclusivity(unchecked) var subtotal: Int64 = 0
+    @exclusivity(unchecked) var quantity = 0
+    @exclusivity(unchecked) var channel: Int32 = 0
+    /// The line in scope for `item`.
+    @exclusivity(unchecked) var line = 0
+    /// Model outputs: slot s for line l at `s * stride + l` (l = 0 for outputs not per item).
+    @exclusivity(unchecked) var models: [Val] = []
+    @exclusivity(unchecked) var stride = 1
+    /// Model output positions read while missing, during the whole decision.
+    @exclusivity(unchecked) var missingReads: [Bool] = []
+    /// Missing outputs read while evaluating the current offer.
+    @exclusivity(unchecked) var missingInOffer = 0
+    /// The current offer's `on_missing` value, if it declares one.
+    @exclusivity(unchecked) var fallback: Val = .missing
+    @exclusivity(unchecked) var hasFallback = false
+    @exclusivity(unchecked) var overflow = false
+    /// Values of `let` bindings that do not read the item; valid when the stamp is this decision's.
+    @exclusivity(unchecked) var lets: [Val]
+    @exclusivity(unchecked) var letStamps: [UInt32]
+    @exclusivity(unchecked) var stamp: UInt32 = 0
+    /// Lists built while evaluating, addressed by `Val.list`.
+    @exclusivity(unchecked) var arena: [Val] = []
+    /// Cached lists: cart.skus, cart.categories, customer.tags (count -1: not built yet).
+    @exclusivity(unchecked) var cartSkus: Val = .missing
+    @exclusivity(unchecked) var cartCategories: Val = .missing
+    @exclusivity(unchecked) var customerTags: Val = .missing
+    /// Symbols of request strings read lazily (Int32.min: not read yet).
+    @exclusivity(unchecked) var customerID = Int32.min
+    @exclusivity(unchecked) var customerTier = Int32.min
+    @exclusivity(unchecked) var customerCountry = Int32.min
+    /// Strings this decision met that the symbol table does not have.
+    @exclusivity(unchecked) var overflowIDs: [String: Int32] = [:]
+    @exclusivity(unchecked) var overflowStrings: [String] = []
+
+    // Scratch space of the evaluator and the selection, reused across decisions.
+    @exclusivity(unchecked) var matches: [Bool] = []
+    /// Which lines each evaluated offer applies to: `Engine.Candidate.matchesAt ..< + lines`.
+    @exclusivity(unchecked) var matchArena: [Bool] = []
+    @exclusivity(unchecked) var base: [Int64] = []
+    /// Line discounts of evaluated offers: `OfferValue.at ..< at + lines.count`.
+    @exclusivity(unchecked) var discounts: [Int64] = []
+    @exclusivity(unchecked) var weights: [Int64] = []
+    @exclusivity(unchecked) var order: [Int] = []
+    @exclusivity(unchecked) var remainders: [(Int128, Int)] = []
+    @exclusivity(unchecked) var candidates: [Int32] = []
+    @exclusivity(unchecked) var eligible: [Engine.Candidate] = []
+    @exclusivity(unchecked) var wanted: [Bool] = []
+    /// The cart's margin on list prices: sum of (price - cost) x quantity.
+    @exclusivity(unchecked) var margin: Int64 = 0
+    /// Per campaign: whether it runs for this request, valid when the stamp is this decision's.
+    @exclusivity(unchecked) var campaignStamp: [UInt32] = []
+    @exclusivity(unchecked) var campaignStatus: [(Reason, Why)?] = []
+    /// Selection scratch: per line, discount applied by earlier picks; base prices after them.
+    @exclusivity(unchecked) var applied: [Int64] = []
+    @exclusivity(unchecked) var discountedBase: [Int64] = []
+    @exclusivity(unchecked) var members: [Int] = []
+    /// Per offer: the decision stamp when the index last met it.
+    @exclusivity(unchecked) var indexStamps: [UInt32] = []
+
+    init(bound: BoundCatalog, rounding: RoundingMode, modelSlots: Int, letSlots: Int) {
+        self.bound = bound
+        self.symbols = bound.symbols
         self.rounding = rounding
-        self.models = Array(repeating: [], count: modelSlots)
-        self.lets = Array(repeating: nil, count: letSlots)
+        self.modelSlots = modelSlots
+        self.letSlots = letSlots
+        self.request = DecisionRequest(
+            decisionID: "", customer: Customer(id: ""), cart: Cart(lines: []), channel: "", time: 0)
+        self.lets = Array(repeating: .missing, count: letSlots)
+        self.letStamps = Array(repeating: 0, count: letSlots)
+    }
+
+    func prepareCampaigns(_ count: Int) {
+        if campaignStamp.count != count {
+            campaignStamp = Array(repeating: 0, count: count)
+            campaignStatus = Array(repeating: nil, count: count)
+        }
+    }
+
+    /// Prepares the frame for a request: lines resolved and in canonical order, aggregates,
+    /// model outputs all missing, caches cleared.
+    func reset(_ request: DecisionRequest) {
+        self.request = request
+        stamp &+= 1
+        if stamp == 0 {
+            for i in letStamps.indices { letStamps[i] = 0 }
+            for i in campaignStamp.indices { campaignStamp[i] = 0 }
+            for i in indexStamps.indices { indexStamps[i] = 0 }
+            stamp = 1
+        }
+        var cartLines = request.cart.lines
+        if !Self.isCanonical(cartLines) { cartLines.sort { ($0.id, $0.sku) < ($1.id, $1.sku) } }
+        lines.removeAll(keepingCapacity: true)
+        lineIDs.removeAll(keepingCapacity: true)
+        lineSkus.removeAll(keepingCapacity: true)
+        subtotal = 0
+        quantity = 0
+        let catalog = bound.catalog.storage
+        for l in cartLines {
+            let q = max(0, l.quantity)
+            let price = max(0, l.unitPrice)
+            if let k = catalog.ordinals[l.sku] {
+                let i = Int(k)
+                let item = catalog.items[i]
+                lines.append(
+                    Line(
+                        ordinal: k, sku: bound.sku[i], category: bound.category[i], brand: bound.brand[i],
+                        quantity: q, unitPrice: price, cost: item.cost, stock: item.stock, amount: price * Int64(q)))
+            } else {
+                lines.append(
+                    Line(
+                        ordinal: -1, sku: symbol(l.sku), category: 0, brand: 0, quantity: q, unitPrice: price,
+                        cost: 0, stock: 0, amount: price * Int64(q)))
+            }
+            lineIDs.append(l.id)
+            lineSkus.append(l.sku)
+            subtotal += price * Int64(q)
+            quantity += q
+        }
+        channel = symbol(request.channel)
+        stride = max(1, lines.count)
+        let size = modelSlots * stride
+        if models.count != size {
+            models = Array(repeating: .missing, count: size)
+            missingReads = Array(repeating: false, count: size)
+        } else {
+            for i in 0..<size {
+                models[i] = .missing
+                missingReads[i] = false
+            }
+        }
+        line = 0
+        arena.removeAll(keepingCapacity: true)
+        discounts.removeAll(keepingCapacity: true)
+        matchArena.removeAll(keepingCapacity: true)
+        cartSkus = .missing
+        cartCategories = .missing
+        customerTags = .missing
+        customerID = Int32.min
+        customerTier = Int32.min
+        customerCountry = Int32.min
+        if !overflowStrings.isEmpty {
+            overflowIDs.removeAll(keepingCapacity: true)
+            overflowStrings.removeAll(keepingCapacity: true)
+        }
+        base.removeAll(keepingCapacity: true)
+        for l in lines { base.append(l.unitPrice) }
+    }
+
+    private static func isCanonical(_ lines: [CartLine]) -> Bool {
+        guard lines.count > 1 else { return true }
+        for i in 1..<lines.count where (lines[i].id, lines[i].sku) < (lines[i - 1].id, lines[i - 1].sku) {
+            return false
+        }
+        return true
+    }
+
+    /// The symbol of a string: from the table, or from this decision's overflow.
+    func symbol(_ s: String) -> Int32 {
+        if let id = symbols.ids[s] { return id }
+        if let id = overflowIDs[s] { return id }
+        let id = Int32(symbols.count + overflowStrings.count)
+        overflowIDs[s] = id
+        overflowStrings.append(s)
+        return id
+    }
+
+    func string(_ symbol: Int32) -> String {
+        let i = Int(symbol)
+        return i < symbols.count ? symbols.strings[i] : overflowStrings[i - symbols.count]
+    }
+
+    /// Appends a list to the arena.
+    func list(_ values: some Sequence<Val>) -> Val {
+        let start = arena.count
+        arena.append(contentsOf: values)
+        return .list(start: Int32(start), count: Int32(arena.count - start))
+    }
+
+    func item(_ line: Int) -> CatalogItem? {
+        let k = lines[line].ordinal
+        return k >= 0 ? bound.catalog.storage.items[Int(k)] : nil
+    }
+
+    /// A model output for the line in scope; a missing one is noted and replaced by the fallback.
+    @inline(__always)
+    func model(_ slot: Int, perItem: Bool) -> Val {
+        let i = slot &* stride &+ (perItem ? line : 0)
+        let v = models[i]
+        if case .missing = v {
+            missingInOffer += 1
+            missingReads[i] = true
+            return hasFallback ? fallback : .missing
+        }
+        return v
+    }
+
+    /// Equality of two values of one type; nil when either is missing.
+    func equal(_ x: Val, _ y: Val) -> Bool? {
+        switch (x, y) {
+        case (.missing, _), (_, .missing): return nil
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.number(let a), .number(let b)): return a == b
+        case (.money(let a), .money(let b)), (.percent(let a), .percent(let b)), (.dateTime(let a), .dateTime(let b)),
+            (.duration(let a), .duration(let b)):
+            return a == b
+        case (.symbol(let a), .symbol(let b)): return a == b
+        case (.list(let s1, let c1), .list(let s2, let c2)):
+            guard c1 == c2 else { return false }
+            for k in 0..<Int(c1) {
+                guard let e = equal(arena[Int(s1) + k], arena[Int(s2) + k]) else { return nil }
+                if !e { return false }
+            }
+            return true
+        default: return false
+        }
+    }
+
+    /// Ordering within one kind; nil across kinds or for missing.
+    func compare(_ a: Val, _ b: Val) -> Int? {
+        switch (a, b) {
+        case (.number(let x), .number(let y)): x < y ? -1 : x > y ? 1 : 0
+        case (.money(let x), .money(let y)), (.percent(let x), .percent(let y)), (.dateTime(let x), .dateTime(let y)),
+            (.duration(let x), .duration(let y)):
+            x < y ? -1 : x > y ? 1 : 0
+        case (.symbol(let x), .symbol(let y)):
+            x == y ? 0 : (string(x) < string(y) ? -1 : 1)
+        case (.bool(let x), .bool(let y)): x == y ? 0 : (x ? 1 : -1)
+        default: nil
+        }
+    }
+
+    /// The public form of a value (strings spelled out, lists expanded).
+    func value(_ v: Val) -> Value {
+        switch v {
+        case .bool(let b): .bool(b)
+        case .number(let n): .number(n)
+        case .money(let m): .money(m)
+        case .percent(let p): .percent(p)
+        case .symbol(let s): .string(string(s))
+        case .dateTime(let t): .dateTime(t)
+        case .duration(let d): .duration(d)
+        case .list(let start, let count): .list((0..<Int(count)).map { value(arena[Int(start) + $0]) })
+        case .missing: .missing
+        }
+    }
+
+    /// The evaluation form of a public value (strings interned, lists into the arena).
+    func val(_ v: Value) -> Val {
+        switch v {
+        case .bool(let b): .bool(b)
+        case .number(let n): .number(n)
+        case .money(let m): .money(m)
+        case .percent(let p): .percent(p)
+        case .string(let s): .symbol(symbol(s))
+        case .dateTime(let t): .dateTime(t)
+        case .duration(let d): .duration(d)
+        case .list(let items): list(items.map { val($0) })
+        case .missing: .missing
+        }
+    }
+}
+
+// Request fields read as symbols or lists, computed on first use in a decision.
+extension Frame {
+    func customerIDSymbol() -> Int32 {
+        if customerID == Int32.min { customerID = symbol(request.customer.id) }
+        return customerID
+    }
+
+    func customerTierSymbol() -> Int32 {
+        if customerTier == Int32.min { customerTier = symbol(request.customer.tier) }
+        return customerTier
+    }
+
+    func customerCountrySymbol() -> Int32 {
+        if customerCountry == Int32.min { customerCountry = symbol(request.customer.country) }
+        return customerCountry
+    }
+
+    func customerTagList() -> Val {
+        if case .missing = customerTags { customerTags = list(request.customer.tags.map { .symbol(symbol($0)) }) }
+        return customerTags
+    }
+
+    func cartSkuList() -> Val {
+        if case .missing = cartSkus { cartSkus = list(lines.map { .symbol($0.sku) }) }
+        return cartSkus
+    }
+
+    func cartCategoryList() -> Val {
+        if case .missing = cartCategories {
+            var seen: [Int32] = []
+            for l in lines where !seen.contains(l.category) { seen.append(l.category) }
+            cartCategories = list(seen.map { .symbol($0) })
+        }
+        return cartCategories
+    }
+
+    func itemTagList() -> Val {
+        let k = Int(lines[line].ordinal)
+        guard k >= 0 else { return .list(start: 0, count: 0) }
+        let from = Int(bound.tagStart[k])
+        let to = Int(bound.tagStart[k + 1])
+        return list(bound.tags[from..<to].map { .symbol($0) })
     }
 }

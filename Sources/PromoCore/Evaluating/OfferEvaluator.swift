@@ -31,22 +31,25 @@ public struct Nudge: Sendable, Hashable, Codable {
     }
 }
 
-/// What an offer gives against the current prices.
+/// What an offer gives against the current prices. Its line discounts live in the frame's
+/// arena (`Frame.discounts[at ..< at + lines]`), so evaluating an offer allocates nothing.
 struct OfferValue: Sendable {
-    /// Discount on each line, all units together, minor units.
-    var lineDiscounts: [Int64]
+    /// Where the discount on each line (all units together, minor units) starts in `Frame.discounts`.
+    var at: Int
+    /// The sum of the line discounts.
+    var lineTotal: Int64
     var shippingDiscount: Int64 = 0
     var gift: Gift?
     var nudge: Nudge?
 
+    /// The gift (its sku is the offer's).
     struct Gift: Sendable, Hashable {
-        var sku: String
         var quantity: Int
         var price: Int64
         var cost: Int64
     }
 
-    var discount: Int64 { lineDiscounts.reduce(0, +) + shippingDiscount }
+    var discount: Int64 { lineTotal + shippingDiscount }
     /// What the customer gets: discounts plus the gift's price.
     var customerValue: Int64 { discount + (gift.map { $0.price * Int64($0.quantity) } ?? 0) }
     /// What it costs the store: discounts plus the gift's cost.
@@ -55,16 +58,13 @@ struct OfferValue: Sendable {
 
 enum Evaluation: Sendable {
     case value(OfferValue)
-    case rejected(Reason, String, Nudge?)
+    case rejected(Reason, Why, Nudge?)
 }
 
 /// The semantics of every offer kind, evaluated against base unit prices (list prices, or prices
 /// already discounted by earlier offers when a group stacks on the discounted base).
 struct OfferEvaluator {
     let catalog: Catalog
-    let currency: String
-
-    func money(_ m: Int64) -> String { Money(minorUnits: m, currency: currency).description }
 
     /// Lowest unit price that keeps `floor` margin over `cost`.
     static func minimumPrice(cost: Int64, floorPPM: Int64?) -> Int64 {
@@ -75,143 +75,208 @@ struct OfferEvaluator {
         return Int64(clamping: (n + d - 1) / d)
     }
 
-    func evaluate(_ o: CompiledOffer, _ f: Frame, base: [Int64]) -> Evaluation {
-        f.missingSlots.removeAll(keepingCapacity: true)
-        f.fallback = nil
-        f.fallback = o.fallback?(f)
-        f.overflow = false
+    /// Reserves room for one offer's line discounts, zeroed.
+    private func newValue(_ f: Frame) -> OfferValue {
+        let at = f.discounts.count
+        for _ in 0..<f.lines.count { f.discounts.append(0) }
+        return OfferValue(at: at, lineTotal: 0)
+    }
+
+    /// Evaluates an offer on list prices: its conditions, which lines it applies to (kept in
+    /// `f.matchArena` from `matchesAt`), and what it gives.
+    func evaluate(_ o: CompiledOffer, _ f: Frame, base: [Int64], matchesAt: Int, filter: LineFilter?) -> Evaluation {
+        setFallback(o, f)
         if let when = o.when {
             switch when(f) {
             case .bool(true): break
-            case .bool(false): return .rejected(.notEligible, "its when condition is false", nil)
-            default: return missing(f, "its when condition")
+            case .bool(false): return .rejected(.notEligible, .whenFalse, nil)
+            default: return missing(f, conditions: false)
             }
         }
-        var matches = [Bool](repeating: o.appliesTo == nil, count: f.lines.count)
+        let n = f.lines.count
         if let appliesTo = o.appliesTo {
-            for i in f.lines.indices {
+            for i in 0..<n {
+                if let filter, !filter.admits(f.lines[i]) {
+                    f.matchArena.append(false)
+                    continue
+                }
                 f.line = i
-                if case .bool(true) = appliesTo(f) { matches[i] = true }
+                if case .bool(true) = appliesTo(f) {
+                    f.matchArena.append(true)
+                } else {
+                    f.matchArena.append(false)
+                }
             }
+        } else {
+            for _ in 0..<n { f.matchArena.append(true) }
         }
+        return value(o, f, base: base, matchesAt: matchesAt)
+    }
+
+    private func setFallback(_ o: CompiledOffer, _ f: Frame) {
+        f.missingInOffer = 0
+        f.hasFallback = false
+        if let fallback = o.fallback {
+            let v = fallback(f)
+            f.fallback = v
+            f.hasFallback = true
+        }
+        f.overflow = false
+    }
+
+    /// What an offer whose conditions hold gives against `base` prices; the lines it applies to
+    /// are `f.matchArena[matchesAt ..< matchesAt + lines]` (conditions do not read the base, so
+    /// a group stacking on discounted prices computes only this part again).
+    func value(_ o: CompiledOffer, _ f: Frame, base: [Int64], matchesAt: Int, again: Bool = false) -> Evaluation {
+        if again { setFallback(o, f) }
+        let n = f.lines.count
+        var anyMatch = false
+        for i in 0..<n where f.matchArena[matchesAt + i] {
+            anyMatch = true
+            break
+        }
+        f.matches.removeAll(keepingCapacity: true)
+        f.matches.append(contentsOf: f.matchArena[matchesAt..<matchesAt + n])
         let result: Evaluation
         switch o.kind {
         case .percentOff(let e, let maxItems):
-            result = perUnit(o, f, base, matches, maxItems) { f, i in
+            guard anyMatch else { result = .rejected(.notEligible, .noMatchingItem, nil); break }
+            result = perUnit(o, f, base, maxItems) { f, i in
                 guard case .percent(let p) = e(f) else { return nil }
                 return Rounding.apply(min(max(p, 0), 1_000_000), to: base[i], f.rounding)
             }
         case .amountOff(let e, let maxItems):
-            result = perUnit(o, f, base, matches, maxItems) { f, i in
+            guard anyMatch else { result = .rejected(.notEligible, .noMatchingItem, nil); break }
+            result = perUnit(o, f, base, maxItems) { f, i in
                 guard case .money(let m) = e(f) else { return nil }
                 return min(max(m, 0), base[i])
             }
         case .fixedPrice(let e, let maxItems):
-            result = perUnit(o, f, base, matches, maxItems) { f, i in
+            guard anyMatch else { result = .rejected(.notEligible, .noMatchingItem, nil); break }
+            result = perUnit(o, f, base, maxItems) { f, i in
                 guard case .money(let m) = e(f) else { return nil }
                 return max(0, base[i] - max(m, 0))
             }
         case .spendThreshold(let tiers, let nudgeWithin):
-            result = spendThreshold(o, f, base, matches, tiers, nudgeWithin)
+            result = spendThreshold(o, f, base, tiers, nudgeWithin)
         case .bundle(let items, let price, let percent, let maxBundles):
             result = bundle(o, f, base, items, price, percent, maxBundles)
         case .buyXGetY(let buy, let buyQ, let get, let getQ, let pct, let cheapest, let maxApps):
             result = buyXGetY(o, f, base, buy, buyQ, get, getQ, pct, cheapest, maxApps)
         case .gift(let sku, let quantity):
-            guard o.appliesTo == nil || matches.contains(true) else {
-                return .rejected(.notEligible, "no item in the cart matches applies_to", nil)
-            }
-            guard let item = catalog[sku] else {
-                return .rejected(.notEligible, "gift \(sku) is not in the catalog", nil)
-            }
+            guard o.appliesTo == nil || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
+            guard let item = catalog[sku] else { return .rejected(.notEligible, .giftNotInCatalog, nil) }
             guard item.stock >= quantity else {
-                return .rejected(
-                    .notEligible, "gift \(sku) is out of stock (\(item.stock) left, \(quantity) needed)", nil)
+                return .rejected(.notEligible, .giftOutOfStock(stock: item.stock, needed: quantity), nil)
             }
-            var v = OfferValue(lineDiscounts: Array(repeating: 0, count: f.lines.count))
-            v.gift = .init(sku: sku, quantity: quantity, price: item.price, cost: item.cost)
+            var v = newValue(f)
+            v.gift = .init(quantity: quantity, price: item.price, cost: item.cost)
             result = .value(v)
         case .freeShipping(let maxShipping):
-            guard o.appliesTo == nil || matches.contains(true) else {
-                return .rejected(.notEligible, "no item in the cart matches applies_to", nil)
-            }
+            guard o.appliesTo == nil || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
             let fee = f.request.cart.shipping
-            guard fee > 0 else { return .rejected(.notEligible, "the cart has no shipping fee", nil) }
-            var v = OfferValue(lineDiscounts: Array(repeating: 0, count: f.lines.count))
+            guard fee > 0 else { return .rejected(.notEligible, .noShippingFee, nil) }
+            var v = newValue(f)
             v.shippingDiscount = min(fee, maxShipping ?? fee)
             result = .value(v)
         }
-        if f.overflow { return .rejected(.notEligible, "an amount overflowed", nil) }
+        if f.overflow { return .rejected(.notEligible, .overflowed, nil) }
         guard case .value(var v) = result else {
             // Not eligible because an output was missing is reported as such.
-            if case .rejected(.notEligible, _, _) = result, !f.missingSlots.isEmpty {
-                return missing(f, "its conditions")
-            }
+            if case .rejected(.notEligible, _, _) = result, f.missingInOffer > 0 { return missing(f, conditions: true) }
             return result
         }
         if let cap = o.maxDiscount, v.discount > cap {
             let lineCap = max(0, cap - v.shippingDiscount)
             v.shippingDiscount = min(v.shippingDiscount, cap)
-            v.lineDiscounts = Allocation.largestRemainder(
-                min(lineCap, v.lineDiscounts.reduce(0, +)), weights: v.lineDiscounts, ids: f.lineIDs)
+            f.weights.removeAll(keepingCapacity: true)
+            for i in 0..<n { f.weights.append(f.discounts[v.at + i]) }
+            v.lineTotal = min(lineCap, v.lineTotal)
+            allocate(v.lineTotal, f, into: v.at)
         }
-        guard v.customerValue > 0 else {
-            return .rejected(.notEligible, "it gives nothing on this cart", v.nudge)
-        }
+        guard v.customerValue > 0 else { return .rejected(.notEligible, .givesNothing, v.nudge) }
         return .value(v)
     }
 
-    private func missing(_ f: Frame, _ what: String) -> Evaluation {
-        if f.missingSlots.isEmpty { return .rejected(.notEligible, "\(what) could not be decided", nil) }
-        return .rejected(.modelOutputMissing, "\(what) needs a model output that is missing", nil)
+    private func missing(_ f: Frame, conditions: Bool) -> Evaluation {
+        if f.missingInOffer == 0 { return .rejected(.notEligible, .undecided(conditions: conditions), nil) }
+        return .rejected(.modelOutputMissing, .missingOutput(conditions: conditions), nil)
+    }
+
+    /// Splits `total` over the lines in proportion to `f.weights` (largest remainder, ties by line
+    /// order, which is line id order) into the discounts at `at`.
+    private func allocate(_ total: Int64, _ f: Frame, into at: Int) {
+        var remainders: [(Int128, Int)] = []
+        swap(&remainders, &f.remainders)
+        Allocation.largestRemainder(total, weights: f.weights, scratch: &remainders) { i, part in
+            f.discounts[at + i] = part
+        }
+        swap(&remainders, &f.remainders)
     }
 
     /// percent_off, amount_off, fixed_price: a discount per matching unit, the largest first when
     /// `max_items` caps the units, never below the margin floor.
     private func perUnit(
-        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ matches: [Bool], _ maxItems: Int?,
-        _ unitDiscount: (Frame, Int) -> Int64?
+        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ maxItems: Int?, _ unitDiscount: (Frame, Int) -> Int64?
     ) -> Evaluation {
-        var candidates: [(line: Int, unit: Int64)] = []
+        var v = newValue(f)
         var flooredOut = false
-        for i in f.lines.indices where matches[i] {
+        var any = false
+        f.order.removeAll(keepingCapacity: true)
+        for i in 0..<f.lines.count where f.matches[i] {
             f.line = i
             guard var d = unitDiscount(f, i) else { continue }
-            let minimum = Self.minimumPrice(cost: f.lines[i].item.cost, floorPPM: o.marginFloorPPM)
-            if base[i] - d < minimum {
-                d = max(0, base[i] - minimum)
-                if d == 0 { flooredOut = true }
+            if o.marginFloorPPM != nil {
+                let minimum = Self.minimumPrice(cost: f.lines[i].cost, floorPPM: o.marginFloorPPM)
+                if base[i] - d < minimum {
+                    d = max(0, base[i] - minimum)
+                    if d == 0 { flooredOut = true }
+                }
             }
-            if d > 0 { candidates.append((i, d)) }
+            if d > 0 {
+                any = true
+                // The unit discount first; units are assigned below.
+                f.discounts[v.at + i] = d
+                f.order.append(i)
+            }
         }
-        guard !candidates.isEmpty else {
-            if flooredOut { return .rejected(.marginFloor, "every matching item is at its margin floor", nil) }
-            if !matches.contains(true) { return .rejected(.notEligible, "no item in the cart matches applies_to", nil) }
-            return .rejected(.notEligible, "it gives nothing on this cart", nil)
+        guard any else {
+            f.discounts.removeLast(f.lines.count)
+            if flooredOut { return .rejected(.marginFloor, .atMarginFloor, nil) }
+            return .rejected(.notEligible, .givesNothing, nil)
         }
-        candidates.sort { ($0.unit, f.lines[$1.line].id) > ($1.unit, f.lines[$0.line].id) }
-        var unitsLeft = maxItems ?? Int.max
-        var discounts = [Int64](repeating: 0, count: f.lines.count)
-        for c in candidates where unitsLeft > 0 {
-            let units = min(unitsLeft, f.lines[c.line].quantity)
-            discounts[c.line] = c.unit * Int64(units)
-            unitsLeft -= units
+        if let maxItems {
+            // The largest unit discounts first, ties by line order.
+            f.order.sort { (f.discounts[v.at + $0], -$0) > (f.discounts[v.at + $1], -$1) }
+            var unitsLeft = maxItems
+            for i in f.order {
+                let units = min(unitsLeft, f.lines[i].quantity)
+                f.discounts[v.at + i] *= Int64(units)
+                unitsLeft -= units
+            }
+        } else {
+            for i in f.order { f.discounts[v.at + i] *= Int64(f.lines[i].quantity) }
         }
-        return .value(OfferValue(lineDiscounts: discounts))
+        for i in f.order { v.lineTotal += f.discounts[v.at + i] }
+        return .value(v)
     }
 
     /// 满减: the highest tier reached on the matching subtotal, allocated over the matching lines.
     private func spendThreshold(
-        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ matches: [Bool], _ tiers: [CompiledTier],
-        _ nudgeWithin: Int64?
+        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ tiers: [CompiledTier], _ nudgeWithin: Int64?
     ) -> Evaluation {
-        var weights = [Int64](repeating: 0, count: f.lines.count)
+        f.weights.removeAll(keepingCapacity: true)
         var subtotal: Int64 = 0
         var cost: Int64 = 0
-        for i in f.lines.indices where matches[i] {
-            weights[i] = base[i] * Int64(f.lines[i].quantity)
-            subtotal += weights[i]
-            cost += f.lines[i].item.cost * Int64(f.lines[i].quantity)
+        for i in 0..<f.lines.count {
+            if f.matches[i] {
+                let w = base[i] * Int64(f.lines[i].quantity)
+                f.weights.append(w)
+                subtotal += w
+                cost += f.lines[i].cost * Int64(f.lines[i].quantity)
+            } else {
+                f.weights.append(0)
+            }
         }
         let reached = tiers.last { $0.spend <= subtotal }
         var nudge: Nudge?
@@ -222,21 +287,19 @@ struct OfferEvaluator {
                 needed: next.spend - subtotal, tierSpend: next.spend, tierOff: next.off, tierPercent: next.percent)
         }
         guard let tier = reached else {
-            let first = tiers.first?.spend ?? 0
-            return .rejected(
-                .notEligible, "the matching subtotal \(money(subtotal)) is below the first tier, \(money(first))", nudge
-            )
+            return .rejected(.notEligible, .belowFirstTier(subtotal: subtotal, first: tiers.first?.spend ?? 0), nudge)
         }
         var off = tier.off ?? Rounding.apply(tier.percent ?? 0, to: subtotal, f.rounding) ?? 0
         off = min(off, subtotal)
         if let floor = o.marginFloorPPM, floor > 0 {
             let after = subtotal - off
             if after <= 0 || Int128(after - cost) * 1_000_000 < Int128(floor) * Int128(after) {
-                return .rejected(
-                    .marginFloor, "the basket's margin after \(money(off)) off would be below the floor", nudge)
+                return .rejected(.marginFloor, .basketBelowFloor(off: off), nudge)
             }
         }
-        var v = OfferValue(lineDiscounts: Allocation.largestRemainder(off, weights: weights, ids: f.lineIDs))
+        var v = newValue(f)
+        allocate(off, f, into: v.at)
+        v.lineTotal = off > 0 ? off : 0
         v.nudge = nudge
         return .value(v)
     }
@@ -258,8 +321,18 @@ struct OfferEvaluator {
     private func orderLevelFloor(_ o: CompiledOffer, _ f: Frame, _ used: [Unit], discount: Int64) -> Bool {
         guard let floor = o.marginFloorPPM, floor > 0 else { return true }
         let revenue = used.reduce(Int64(0)) { $0 + $1.price } - discount
-        let cost = used.reduce(Int64(0)) { $0 + f.lines[$1.line].item.cost }
+        let cost = used.reduce(Int64(0)) { $0 + f.lines[$1.line].cost }
         return revenue > 0 && Int128(revenue - cost) * 1_000_000 >= Int128(floor) * Int128(revenue)
+    }
+
+    /// Writes per-line discounts into a new value.
+    private func value(_ f: Frame, _ discounts: [Int64]) -> OfferValue {
+        var v = newValue(f)
+        for (i, d) in discounts.enumerated() {
+            f.discounts[v.at + i] = d
+            v.lineTotal += d
+        }
+        return v
     }
 
     /// Bundles: greedy, most constrained component first (sku components, then conditions in
@@ -279,7 +352,7 @@ struct OfferEvaluator {
             var m = [Bool](repeating: false, count: f.lines.count)
             for i in f.lines.indices {
                 if let sku = c.sku {
-                    m[i] = f.lines[i].sku == sku
+                    m[i] = f.lineSkus[i] == sku
                 } else if let match = c.match {
                     f.line = i
                     if case .bool(true) = match(f) { m[i] = true }
@@ -288,7 +361,7 @@ struct OfferEvaluator {
             componentMatches.append(m)
         }
         var available = units(f, base) { _ in true }
-        available.sort { ($0.price, f.lines[$1.line].id) > ($1.price, f.lines[$0.line].id) }
+        available.sort { ($0.price, -$0.line) > ($1.price, -$1.line) }
         var taken = [Bool](repeating: false, count: available.count)
         var discounts = [Int64](repeating: 0, count: f.lines.count)
         var bundles = 0
@@ -319,18 +392,21 @@ struct OfferEvaluator {
             }
             guard saving > 0 else { break }
             for k in chosen { taken[k] = true }
-            let parts = Allocation.largestRemainder(
-                saving, weights: chosen.map { available[$0].price }, ids: chosen.map { f.lines[available[$0].line].id })
-            for (k, part) in zip(chosen, parts) { discounts[available[k].line] += part }
+            // Ties by line order, then by position in the bundle.
+            let byLine = chosen.sorted { (available[$0].line, $0) < (available[$1].line, $1) }
+            var scratch: [(Int128, Int)] = []
+            Allocation.largestRemainder(saving, weights: byLine.map { available[$0].price }, scratch: &scratch) {
+                discounts[available[byLine[$0]].line] += $1
+            }
             allUsed += chosen.map { available[$0] }
             total += saving
             bundles += 1
         }
-        guard bundles > 0 else { return .rejected(.notEligible, "the cart does not hold a complete bundle", nil) }
+        guard bundles > 0 else { return .rejected(.notEligible, .noCompleteBundle, nil) }
         guard orderLevelFloor(o, f, allUsed, discount: total) else {
-            return .rejected(.marginFloor, "the bundle's margin would be below the floor", nil)
+            return .rejected(.marginFloor, .bundleBelowFloor, nil)
         }
-        return .value(OfferValue(lineDiscounts: discounts))
+        return .value(value(f, discounts))
     }
 
     /// Buy X get Y: per application, the Y cheapest (or dearest) get-set units left are discounted
@@ -351,7 +427,7 @@ struct OfferEvaluator {
         let inBuy = matching(buy)
         let inGet = matching(get)
         var all = units(f, base) { inBuy[$0] || inGet[$0] }
-        all.sort { ($0.price, f.lines[$1.line].id) > ($1.price, f.lines[$0.line].id) }  // dearest first
+        all.sort { ($0.price, -$0.line) > ($1.price, -$1.line) }  // dearest first
         let getOrder = (cheapestFirst ? Array(all.indices.reversed()) : Array(all.indices)).filter {
             inGet[all[$0].line]
         }
@@ -385,12 +461,11 @@ struct OfferEvaluator {
         }
         guard applications > 0, total > 0 else {
             let have = all.filter { inBuy[$0.line] }.count
-            return .rejected(
-                .notEligible, "needs \(buyQuantity + getQuantity) matching items; the cart has \(have)", nil)
+            return .rejected(.notEligible, .needsItems(needed: buyQuantity + getQuantity, have: have), nil)
         }
         guard orderLevelFloor(o, f, used, discount: total) else {
-            return .rejected(.marginFloor, "the margin on the items would be below the floor", nil)
+            return .rejected(.marginFloor, .itemsBelowFloor, nil)
         }
-        return .value(OfferValue(lineDiscounts: discounts))
+        return .value(value(f, discounts))
     }
 }

@@ -1,7 +1,7 @@
 import PromoDSL
 
-/// One model output the engine needs for a decision: a plugin's function for a customer and/or
-/// an item, with its literal arguments.
+/// One model output the engine needs for a decision, one row of a `ModelBatch`: a plugin's
+/// function for a customer and/or an item, with its literal arguments.
 public struct ModelQuery: Sendable, Hashable {
     public var plugin: String
     public var role: String
@@ -27,17 +27,80 @@ public struct ModelQuery: Sendable, Hashable {
     }
 }
 
-/// Where the engine gets model outputs. Called once per decision, with every output the candidate
-/// offers need, before any rule runs; the engine memoizes the answers for that decision.
+/// A model function the rules call, with its literal arguments: fixed for a rule set.
+public struct ModelCall: Sendable, Hashable {
+    public var plugin: String
+    public var role: String
+    /// `forecast.days_of_cover`, `customer.segment`, ...
+    public var function: String
+    /// Literal arguments other than the item.
+    public var arguments: [Value]
+    public var perCustomer: Bool
+    public var perItem: Bool
+
+    public init(plugin: String, role: String, function: String, arguments: [Value], perCustomer: Bool, perItem: Bool) {
+        self.plugin = plugin
+        self.role = role
+        self.function = function
+        self.arguments = arguments
+        self.perCustomer = perCustomer
+        self.perItem = perItem
+    }
+
+    /// The fixture key: the function, with arguments when it has any: `forecast.demand(7d)`.
+    public var key: String {
+        arguments.isEmpty ? function : function + "(" + arguments.map(Value.literalText).joined(separator: ", ") + ")"
+    }
+}
+
+/// Everything one decision asks of the models, in one columnar batch: each call for the
+/// customer and, when the call is per item, for each of the decision's items.
+public struct ModelBatch: Sendable, Hashable {
+    public var customerID: String
+    /// The items (cart lines in canonical order).
+    public var skus: [String]
+    /// Each item's position in the engine's catalog (`Catalog.ordinal(of:)`), -1 when the catalog
+    /// does not have it: outputs precomputed over the same catalog read their tables by it.
+    public var ordinals: [Int32]
+    public var calls: [ModelCall]
+
+    public init(customerID: String, skus: [String], ordinals: [Int32], calls: [ModelCall]) {
+        self.customerID = customerID
+        self.skus = skus
+        self.ordinals = ordinals
+        self.calls = calls
+    }
+
+    /// How many values call `c` needs: one per item, or one.
+    public func rows(_ c: Int) -> Int { calls[c].perItem ? skus.count : 1 }
+
+    /// The batch as one query per value, call by call.
+    public var queries: [ModelQuery] {
+        calls.flatMap { call -> [ModelQuery] in
+            let customer = call.perCustomer ? customerID : nil
+            let items: [String?] = call.perItem ? skus.map { $0 } : [nil]
+            return items.map {
+                ModelQuery(
+                    plugin: call.plugin, role: call.role, function: call.function, customerID: customer, sku: $0,
+                    arguments: call.arguments)
+            }
+        }
+    }
+}
+
+/// Where the engine gets model outputs. Asked once or twice per decision (the customer's segment
+/// first when offers are indexed on it, then the rest), with every output the candidate offers
+/// need, before any rule runs; the engine memoizes the answers for that decision.
 ///
-/// Contract: answer `values(for:)` with one entry per query, in order; `nil` where no value exists
-/// (the offer's `on_missing` fallback then applies). Must be deterministic for a given snapshot.
+/// Contract: answer `values(for:)` with one column per call, in order, of `batch.rows(c)` values;
+/// `nil` where no value exists (the offer's `on_missing` fallback then applies). Must be
+/// deterministic for a given snapshot.
 public protocol ModelOutputs: Sendable {
-    func values(for queries: [ModelQuery]) -> [Value?]
+    func values(for batch: ModelBatch) -> [[Value?]]
 }
 
 /// Model outputs from a fixture: values per customer, per item, and per customer and item, keyed
-/// by `ModelQuery.key`. Used by `promo decide --models FILE`, tests and benchmarks.
+/// by `ModelCall.key`. Used by `promo decide --models FILE`, tests and benchmarks.
 public struct FixtureModelOutputs: ModelOutputs {
     public var customers: [String: [String: Value]]
     public var items: [String: [String: Value]]
@@ -52,13 +115,16 @@ public struct FixtureModelOutputs: ModelOutputs {
         self.customerItems = customerItems
     }
 
-    public func values(for queries: [ModelQuery]) -> [Value?] {
-        queries.map { q in
-            let key = q.key
-            if let c = q.customerID, let s = q.sku { return customerItems[c]?[s]?[key] }
-            if let s = q.sku { return items[s]?[key] }
-            if let c = q.customerID { return customers[c]?[key] }
-            return customers["*"]?[key]
+    public func values(for batch: ModelBatch) -> [[Value?]] {
+        batch.calls.map { call in
+            let key = call.key
+            let c = batch.customerID
+            switch (call.perCustomer, call.perItem) {
+            case (true, true): return batch.skus.map { customerItems[c]?[$0]?[key] }
+            case (false, true): return batch.skus.map { items[$0]?[key] }
+            case (true, false): return [customers[c]?[key]]
+            case (false, false): return [customers["*"]?[key]]
+            }
         }
     }
 }

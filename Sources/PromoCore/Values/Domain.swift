@@ -28,24 +28,46 @@ public struct CatalogItem: Sendable, Hashable, Codable {
     }
 }
 
-/// The catalog, by sku. Items are held by reference so that a decision resolves a cart line with
-/// one retain rather than a copy of every field.
+/// The catalog, by sku. Each item also has an ordinal, its position in `items`, which the engine
+/// and table-backed model outputs use instead of hashing the sku again.
 public struct Catalog: Sendable {
-    final class Entry: Sendable {
-        let item: CatalogItem
-        init(_ item: CatalogItem) { self.item = item }
+    final class Storage: Sendable {
+        let items: [CatalogItem]
+        let ordinals: [String: Int32]
+
+        init(_ items: [CatalogItem]) {
+            var kept: [CatalogItem] = []
+            var ordinals: [String: Int32] = [:]
+            kept.reserveCapacity(items.count)
+            ordinals.reserveCapacity(items.count)
+            for item in items where ordinals[item.sku] == nil {
+                ordinals[item.sku] = Int32(kept.count)
+                kept.append(item)
+            }
+            self.items = kept
+            self.ordinals = ordinals
+        }
     }
 
-    let entries: [String: Entry]
+    let storage: Storage
 
     /// Builds the catalog; of two items with one sku the first is kept.
     public init(_ items: [CatalogItem]) {
-        entries = Dictionary(items.map { ($0.sku, Entry($0)) }, uniquingKeysWith: { a, _ in a })
+        storage = Storage(items)
     }
 
-    public subscript(sku: String) -> CatalogItem? { entries[sku]?.item }
+    public subscript(sku: String) -> CatalogItem? {
+        guard let i = storage.ordinals[sku] else { return nil }
+        return storage.items[Int(i)]
+    }
 
-    public var count: Int { entries.count }
+    /// The item's position in `items`, or nil when the sku is not in the catalog.
+    public func ordinal(of sku: String) -> Int? { storage.ordinals[sku].map(Int.init) }
+
+    /// Every item, in ordinal order (the order given, duplicates left out).
+    public var items: [CatalogItem] { storage.items }
+
+    public var count: Int { storage.items.count }
 }
 
 /// A customer and the attributes rules may read (`customer.*`).
