@@ -115,6 +115,7 @@ extension Engine {
     {
         let c = rules.offers[o].campaign
         let campaign = rules.campaigns[c]
+        if campaign.budgetTotal == nil && campaign.perCustomer == nil { return nil }
         let earlier = spent.first { $0.campaign == c }
         if let total = campaign.budgetTotal {
             let remaining = (budgets.remaining[campaign.id] ?? total) - (earlier?.amount ?? 0)
@@ -148,12 +149,15 @@ extension Engine {
     {
         var s = Selection()
         guard !eligible.isEmpty else { return s }
+        s.chosen.reserveCapacity(eligible.count)
+        s.rejected.reserveCapacity(eligible.count)
         let n = f.lines.count
         f.applied.removeAll(keepingCapacity: true)
         for _ in 0..<n { f.applied.append(0) }
         var anyApplied = false
         var shippingLeft = f.request.cart.shipping
         var spent: [(campaign: Int, amount: Int64)] = []
+        spent.reserveCapacity(eligible.count)
         // Members in group order; within a group by score (best) or by priority (stack, first).
         var members: [Int] = []
         swap(&members, &f.members)
@@ -199,8 +203,21 @@ extension Engine {
                     let q = f.lines[i].quantity
                     f.discountedBase.append(q > 0 ? (f.lines[i].amount - f.applied[i]) / Int64(q) : 0)
                 }
-                let o = rules.offers[m.offer]
-                switch evaluator.value(o, f, base: f.discountedBase, matchesAt: m.matchesAt, again: true) {
+                // The per-customer cap decides the groups again: an offer met on the same prices
+                // as before gives what it gave then.
+                var signature: UInt64 = 0xcbf2_9ce4_8422_2325
+                for i in 0..<n { signature = (signature ^ UInt64(bitPattern: f.discountedBase[i])) &* 0x100_0000_01B3 }
+                let evaluation: Evaluation
+                if f.memoStamp[m.offer] == f.stamp && f.memoSignature[m.offer] == signature {
+                    evaluation = f.memo[m.offer]
+                } else {
+                    let o = rules.offers[m.offer]
+                    evaluation = evaluator.value(o, f, base: f.discountedBase, matchesAt: m.matchesAt, again: true)
+                    f.memoStamp[m.offer] = f.stamp
+                    f.memoSignature[m.offer] = signature
+                    f.memo[m.offer] = evaluation
+                }
+                switch evaluation {
                 case .value(let v): candidate = score(m.offer, v, f, matchesAt: m.matchesAt)
                 case .rejected(let reason, let why, _):
                     s.rejected.append(

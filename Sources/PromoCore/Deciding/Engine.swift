@@ -135,6 +135,7 @@ public struct Engine: Sendable {
         }
         var record = ModelRecord()
         var rejections: [Rejection] = []
+        rejections.reserveCapacity(16)
 
         // 1. Candidates: the index (with the customer's segment when offers are indexed on it).
         var candidates: [Int32] = []
@@ -154,6 +155,7 @@ public struct Engine: Sendable {
 
         // 2. Campaign-level filters: schedule and holdout, once per campaign.
         f.prepareCampaigns(rules.campaigns.count)
+        f.prepareOffers(rules.offers.count)
         var kept = 0
         for o in candidates {
             let c = rules.offers[Int(o)].campaign
@@ -277,12 +279,22 @@ public struct Engine: Sendable {
     /// Fetches the outputs of `slots` for this request in one batch into the frame.
     private func gather(_ slots: [Int], _ f: Frame, _ models: any ModelOutputs, _ record: inout ModelRecord) {
         guard !slots.isEmpty else { return }
-        var ordinals: [Int32] = []
-        ordinals.reserveCapacity(f.lines.count)
-        for l in f.lines { ordinals.append(l.ordinal) }
+        if record.batches.isEmpty {
+            record.batches.reserveCapacity(2)
+            record.answers.reserveCapacity(2)
+            record.slots.reserveCapacity(2)
+        }
+        var ordinals: [Int32]
+        if let first = record.batches.first {
+            ordinals = first.ordinals
+        } else {
+            ordinals = []
+            ordinals.reserveCapacity(f.lines.count)
+            for l in f.lines { ordinals.append(l.ordinal) }
+        }
         let batch = ModelBatch(
-            customerID: f.request.customer.id, skus: f.lineSkus, ordinals: ordinals,
-            calls: slots.map { rules.modelSlots[$0].call })
+            customerID: f.request.customer.id, skus: record.batches.first?.skus ?? Array(f.lineSkus),
+            ordinals: ordinals, calls: slots.map { rules.modelSlots[$0].call })
         let answers = models.values(for: batch)
         for (c, s) in slots.enumerated() {
             let column = c < answers.count ? answers[c] : []

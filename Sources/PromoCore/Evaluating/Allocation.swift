@@ -8,7 +8,10 @@ public enum Allocation {
         let order = weights.indices.sorted { (ids[$0], $0) < (ids[$1], $1) }
         var scratch: [(Int128, Int)] = []
         var parts = [Int64](repeating: 0, count: weights.count)
-        largestRemainder(total, weights: order.map { weights[$0] }, scratch: &scratch) { k, part in
+        var ordered = Scratch<Int64>(capacity: weights.count)
+        defer { ordered.free() }
+        for i in order { ordered.append(weights[i]) }
+        largestRemainder(total, weights: ordered, scratch: &scratch) { k, part in
             parts[order[k]] = part
         }
         return parts
@@ -17,12 +20,17 @@ public enum Allocation {
     /// The same split with ties broken by position; writes every part (zero where the weight is
     /// not positive) through `write`. Allocates nothing once `scratch` has grown.
     static func largestRemainder(
-        _ total: Int64, weights: [Int64], scratch: inout [(Int128, Int)], write: (Int, Int64) -> Void
+        _ total: Int64, weights: Scratch<Int64>, scratch: inout [(Int128, Int)], write: (Int, Int64) -> Void
     ) {
         var sum: Int128 = 0
         for w in weights where w > 0 { sum += Int128(w) }
         guard total > 0, sum > 0 else {
             for i in weights.indices { write(i, 0) }
+            return
+        }
+        // Amounts of real carts fit 64 bits: no 128-bit division then.
+        if sum < 1 << 31 && total < 1 << 31 {
+            largestRemainder64(total, weights: weights, sum: Int64(sum), scratch: &scratch, write: write)
             return
         }
         scratch.removeAll(keepingCapacity: true)
@@ -53,5 +61,31 @@ public enum Allocation {
             let exact = Int128(total) * Int128(weights[i])
             write(i, Int64(exact / sum) + (r < 0 ? 1 : 0))
         }
+    }
+
+    private static func largestRemainder64(
+        _ total: Int64, weights: Scratch<Int64>, sum: Int64, scratch: inout [(Int128, Int)],
+        write: (Int, Int64) -> Void
+    ) {
+        scratch.removeAll(keepingCapacity: true)
+        var given: Int64 = 0
+        for (i, w) in weights.enumerated() {
+            guard w > 0 else {
+                write(i, 0)
+                continue
+            }
+            let exact = total * w
+            given += exact / sum
+            scratch.append((Int128(exact % sum), i))
+        }
+        var left = total - given
+        if left > 0 { scratch.sort { ($0.0, $1.1) > ($1.0, $0.1) } }
+        var k = 0
+        while left > 0 {
+            scratch[k].0 = -1 - scratch[k].0
+            left -= 1
+            k += 1
+        }
+        for (r, i) in scratch { write(i, total * weights[i] / sum + (r < 0 ? 1 : 0)) }
     }
 }

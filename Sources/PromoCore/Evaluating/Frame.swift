@@ -125,14 +125,15 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var overflowStrings: [String] = []
 
     // Scratch space of the evaluator and the selection, reused across decisions.
-    @exclusivity(unchecked) var matches: [Bool] = []
+    /// Where the lines of the offer being valued start in `matchArena`.
+    @exclusivity(unchecked) var matchesAt = 0
     /// Which lines each evaluated offer applies to: `Engine.Candidate.matchesAt ..< + lines`.
-    @exclusivity(unchecked) var matchArena: [Bool] = []
-    @exclusivity(unchecked) var base: [Int64] = []
+    @exclusivity(unchecked) var matchArena = Scratch<Bool>()
+    @exclusivity(unchecked) var base = Scratch<Int64>()
     /// Line discounts of evaluated offers: `OfferValue.at ..< at + lines.count`.
-    @exclusivity(unchecked) var discounts: [Int64] = []
-    @exclusivity(unchecked) var weights: [Int64] = []
-    @exclusivity(unchecked) var order: [Int] = []
+    @exclusivity(unchecked) var discounts = Scratch<Int64>()
+    @exclusivity(unchecked) var weights = Scratch<Int64>()
+    @exclusivity(unchecked) var order = Scratch<Int>()
     @exclusivity(unchecked) var remainders: [(Int128, Int)] = []
     @exclusivity(unchecked) var candidates: [Int32] = []
     @exclusivity(unchecked) var eligible: [Engine.Candidate] = []
@@ -143,11 +144,22 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var campaignStamp: [UInt32] = []
     @exclusivity(unchecked) var campaignStatus: [(Reason, Why)?] = []
     /// Selection scratch: per line, discount applied by earlier picks; base prices after them.
-    @exclusivity(unchecked) var applied: [Int64] = []
-    @exclusivity(unchecked) var discountedBase: [Int64] = []
+    @exclusivity(unchecked) var applied = Scratch<Int64>()
+    @exclusivity(unchecked) var discountedBase = Scratch<Int64>()
     @exclusivity(unchecked) var members: [Int] = []
+    /// Per offer: its last evaluation on discounted prices, valid for this decision's stamp and
+    /// the prices' signature.
+    @exclusivity(unchecked) var memoStamp: [UInt32] = []
+    @exclusivity(unchecked) var memoSignature: [UInt64] = []
+    @exclusivity(unchecked) var memo: [Evaluation] = []
     /// Per offer: the decision stamp when the index last met it.
     @exclusivity(unchecked) var indexStamps: [UInt32] = []
+
+    deinit {
+        matchArena.free()
+        for b in [base, discounts, weights, applied, discountedBase] { b.free() }
+        order.free()
+    }
 
     init(bound: BoundCatalog, rounding: RoundingMode, modelSlots: Int, letSlots: Int) {
         self.bound = bound
@@ -159,6 +171,14 @@ final class Frame: @unchecked Sendable {
             decisionID: "", customer: Customer(id: ""), cart: Cart(lines: []), channel: "", time: 0)
         self.lets = Array(repeating: .missing, count: letSlots)
         self.letStamps = Array(repeating: 0, count: letSlots)
+    }
+
+    func prepareOffers(_ count: Int) {
+        if memoStamp.count != count {
+            memoStamp = Array(repeating: 0, count: count)
+            memoSignature = Array(repeating: 0, count: count)
+            memo = Array(repeating: .rejected(.notEligible, .givesNothing, nil), count: count)
+        }
     }
 
     func prepareCampaigns(_ count: Int) {
@@ -177,6 +197,7 @@ final class Frame: @unchecked Sendable {
             for i in letStamps.indices { letStamps[i] = 0 }
             for i in campaignStamp.indices { campaignStamp[i] = 0 }
             for i in indexStamps.indices { indexStamps[i] = 0 }
+            for i in memoStamp.indices { memoStamp[i] = 0 }
             stamp = 1
         }
         var cartLines = request.cart.lines

@@ -77,14 +77,12 @@ struct OfferEvaluator {
 
     /// Reserves room for one offer's line discounts, zeroed.
     private func newValue(_ f: Frame) -> OfferValue {
-        let at = f.discounts.count
-        for _ in 0..<f.lines.count { f.discounts.append(0) }
-        return OfferValue(at: at, lineTotal: 0)
+        OfferValue(at: f.discounts.append(0, times: f.lines.count), lineTotal: 0)
     }
 
     /// Evaluates an offer on list prices: its conditions, which lines it applies to (kept in
     /// `f.matchArena` from `matchesAt`), and what it gives.
-    func evaluate(_ o: CompiledOffer, _ f: Frame, base: [Int64], matchesAt: Int, filter: LineFilter?) -> Evaluation {
+    func evaluate(_ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, filter: LineFilter?) -> Evaluation {
         setFallback(o, f)
         if let when = o.when {
             switch when(f) {
@@ -127,7 +125,7 @@ struct OfferEvaluator {
     /// What an offer whose conditions hold gives against `base` prices; the lines it applies to
     /// are `f.matchArena[matchesAt ..< matchesAt + lines]` (conditions do not read the base, so
     /// a group stacking on discounted prices computes only this part again).
-    func value(_ o: CompiledOffer, _ f: Frame, base: [Int64], matchesAt: Int, again: Bool = false) -> Evaluation {
+    func value(_ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, again: Bool = false) -> Evaluation {
         if again { setFallback(o, f) }
         let n = f.lines.count
         var anyMatch = false
@@ -135,8 +133,7 @@ struct OfferEvaluator {
             anyMatch = true
             break
         }
-        f.matches.removeAll(keepingCapacity: true)
-        f.matches.append(contentsOf: f.matchArena[matchesAt..<matchesAt + n])
+        f.matchesAt = matchesAt
         let result: Evaluation
         switch o.kind {
         case .percentOff(let e, let maxItems):
@@ -208,8 +205,9 @@ struct OfferEvaluator {
     private func allocate(_ total: Int64, _ f: Frame, into at: Int) {
         var remainders: [(Int128, Int)] = []
         swap(&remainders, &f.remainders)
+        let discounts = f.discounts
         Allocation.largestRemainder(total, weights: f.weights, scratch: &remainders) { i, part in
-            f.discounts[at + i] = part
+            discounts[at + i] = part
         }
         swap(&remainders, &f.remainders)
     }
@@ -217,13 +215,13 @@ struct OfferEvaluator {
     /// percent_off, amount_off, fixed_price: a discount per matching unit, the largest first when
     /// `max_items` caps the units, never below the margin floor.
     private func perUnit(
-        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ maxItems: Int?, _ unitDiscount: (Frame, Int) -> Int64?
+        _ o: CompiledOffer, _ f: Frame, _ base: Scratch<Int64>, _ maxItems: Int?, _ unitDiscount: (Frame, Int) -> Int64?
     ) -> Evaluation {
         var v = newValue(f)
         var flooredOut = false
         var any = false
         f.order.removeAll(keepingCapacity: true)
-        for i in 0..<f.lines.count where f.matches[i] {
+        for i in 0..<f.lines.count where f.matchArena[f.matchesAt + i] {
             f.line = i
             guard var d = unitDiscount(f, i) else { continue }
             if o.marginFloorPPM != nil {
@@ -247,7 +245,8 @@ struct OfferEvaluator {
         }
         if let maxItems {
             // The largest unit discounts first, ties by line order.
-            f.order.sort { (f.discounts[v.at + $0], -$0) > (f.discounts[v.at + $1], -$1) }
+            let d = f.discounts
+            f.order.sort { (d[v.at + $0], -$0) > (d[v.at + $1], -$1) }
             var unitsLeft = maxItems
             for i in f.order {
                 let units = min(unitsLeft, f.lines[i].quantity)
@@ -263,13 +262,13 @@ struct OfferEvaluator {
 
     /// 满减: the highest tier reached on the matching subtotal, allocated over the matching lines.
     private func spendThreshold(
-        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ tiers: [CompiledTier], _ nudgeWithin: Int64?
+        _ o: CompiledOffer, _ f: Frame, _ base: Scratch<Int64>, _ tiers: [CompiledTier], _ nudgeWithin: Int64?
     ) -> Evaluation {
         f.weights.removeAll(keepingCapacity: true)
         var subtotal: Int64 = 0
         var cost: Int64 = 0
         for i in 0..<f.lines.count {
-            if f.matches[i] {
+            if f.matchArena[f.matchesAt + i] {
                 let w = base[i] * Int64(f.lines[i].quantity)
                 f.weights.append(w)
                 subtotal += w
@@ -310,7 +309,7 @@ struct OfferEvaluator {
         var price: Int64
     }
 
-    private func units(_ f: Frame, _ base: [Int64], where include: (Int) -> Bool) -> [Unit] {
+    private func units(_ f: Frame, _ base: Scratch<Int64>, where include: (Int) -> Bool) -> [Unit] {
         var result: [Unit] = []
         for i in f.lines.indices where include(i) {
             for _ in 0..<min(f.lines[i].quantity, 1_000) { result.append(Unit(line: i, price: base[i])) }
@@ -340,7 +339,7 @@ struct OfferEvaluator {
     /// saves money. Optimal when components do not share items; O(B x C x U log U) for B bundles,
     /// C components and U units.
     private func bundle(
-        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ items: [CompiledBundleItem], _ price: Int64?,
+        _ o: CompiledOffer, _ f: Frame, _ base: Scratch<Int64>, _ items: [CompiledBundleItem], _ price: Int64?,
         _ percent: Int64?,
         _ maxBundles: Int?
     ) -> Evaluation {
@@ -395,7 +394,10 @@ struct OfferEvaluator {
             // Ties by line order, then by position in the bundle.
             let byLine = chosen.sorted { (available[$0].line, $0) < (available[$1].line, $1) }
             var scratch: [(Int128, Int)] = []
-            Allocation.largestRemainder(saving, weights: byLine.map { available[$0].price }, scratch: &scratch) {
+            var weights = Scratch<Int64>(capacity: byLine.count)
+            defer { weights.free() }
+            for k in byLine { weights.append(available[k].price) }
+            Allocation.largestRemainder(saving, weights: weights, scratch: &scratch) {
                 discounts[available[byLine[$0]].line] += $1
             }
             allUsed += chosen.map { available[$0] }
@@ -412,7 +414,7 @@ struct OfferEvaluator {
     /// Buy X get Y: per application, the Y cheapest (or dearest) get-set units left are discounted
     /// and X buy-set units are paid for, taken from units outside the get set first, dearest first.
     private func buyXGetY(
-        _ o: CompiledOffer, _ f: Frame, _ base: [Int64], _ buy: Eval?, _ buyQuantity: Int, _ get: Eval?,
+        _ o: CompiledOffer, _ f: Frame, _ base: Scratch<Int64>, _ buy: Eval?, _ buyQuantity: Int, _ get: Eval?,
         _ getQuantity: Int,
         _ percent: Int64, _ cheapestFirst: Bool, _ maxApplications: Int?
     ) -> Evaluation {

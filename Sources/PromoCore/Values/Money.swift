@@ -60,9 +60,28 @@ public enum Rounding {
         return q
     }
 
+    /// `divide` for a non-negative numerator that fits 64 bits (no 128-bit division).
+    static func divide64(_ numerator: Int64, by denominator: Int64, _ mode: RoundingMode) -> Int64 {
+        let q = numerator / denominator
+        let r = numerator % denominator
+        if r == 0 { return q }
+        let twice = r * 2
+        let up: Bool
+        switch mode {
+        case .up: up = true
+        case .down: up = false
+        case .halfUp: up = twice >= denominator
+        case .halfDown: up = twice > denominator
+        case .halfEven: up = twice > denominator || (twice == denominator && q % 2 != 0)
+        }
+        return up ? q + 1 : q
+    }
+
     /// `amount x percent`, rounded; nil when the result does not fit 64 bits.
     public static func apply(_ percent: Int64, to minorUnits: Int64, _ mode: RoundingMode) -> Int64? {
-        Int64(exactly: divide(Int128(minorUnits) * Int128(percent), by: 1_000_000, mode))
+        let (product, overflow) = minorUnits.multipliedReportingOverflow(by: percent)
+        if !overflow && product >= 0 { return divide64(product, by: 1_000_000, mode) }
+        return Int64(exactly: divide(Int128(minorUnits) * Int128(percent), by: 1_000_000, mode))
     }
 
     /// `amount x number`, rounded; nil when it does not fit or is not finite.

@@ -1,0 +1,62 @@
+/// A growable buffer of plain values owned by a `Frame`, reused from one decision to the next:
+/// appends and reads do no uniqueness check and no reference counting. A copy shares the
+/// memory, so a copy is only valid until the owner grows it; the owner frees it (`free()`).
+struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollection {
+    private(set) var base: UnsafeMutablePointer<Element>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 16) {
+        self.capacity = Swift.max(1, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    func free() { base.deallocate() }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+
+    @inline(__always)
+    subscript(i: Int) -> Element {
+        get {
+            assert(i >= 0 && i < count, "scratch index out of range")
+            return base[i]
+        }
+        nonmutating set {
+            assert(i >= 0 && i < count, "scratch index out of range")
+            base[i] = newValue
+        }
+    }
+
+    @inline(__always)
+    mutating func append(_ v: Element) {
+        if count == capacity { grow(to: capacity * 2) }
+        base[count] = v
+        count += 1
+    }
+
+    /// Appends `n` copies of `v`; returns where they start.
+    @discardableResult
+    mutating func append(_ v: Element, times n: Int) -> Int {
+        let at = count
+        if count + n > capacity { grow(to: Swift.max(capacity * 2, count + n)) }
+        (base + count).initialize(repeating: v, count: n)
+        count += n
+        return at
+    }
+
+    mutating func removeAll(keepingCapacity: Bool = true) { count = 0 }
+
+    mutating func removeLast(_ n: Int) {
+        precondition(n <= count)
+        count -= n
+    }
+
+    private mutating func grow(to n: Int) {
+        let p = UnsafeMutablePointer<Element>.allocate(capacity: n)
+        p.update(from: base, count: count)
+        base.deallocate()
+        base = p
+        capacity = n
+    }
+}
