@@ -46,7 +46,17 @@ extension Engine {
     /// Applies stacking groups, exclusivity, budgets and the per-customer offer limit. Over the
     /// limit, the picks below the top `maxOffersPerCustomer` by score (ties by stable key) are set
     /// aside and the groups are decided again without them, until the limit holds.
-    func select(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView) -> Selection {
+    func select(_ eligible: inout [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView)
+        -> Selection
+    {
+        // Members in group order; within a group by score (best) or by priority (stack, first).
+        // The groups are decided in this order, however many times the limit makes them.
+        let groups = rules.groups
+        eligible.sort { x, y in
+            if x.group != y.group { return x.group < y.group }
+            if groups[x.group].mode == .best { return (x.score, -x.offer) > (y.score, -y.offer) }
+            return (x.priority.campaign, x.priority.offer, -x.offer) > (y.priority.campaign, y.priority.offer, -y.offer)
+        }
         var capped: [Int] = []
         var pool = eligible
         while true {
@@ -141,7 +151,7 @@ extension Engine {
         }
     }
 
-    /// Groups in workspace order. `best`: the highest score; `first`: the first by priority;
+    /// Groups in workspace order (`eligible` comes sorted by `select`). `best`: the highest score; `first`: the first by priority;
     /// `stack`: all by priority, each on list prices (`original`) or on the prices left by the
     /// offers before it (`discounted`). No line is ever discounted below zero.
     private func stack(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView)
@@ -158,24 +168,9 @@ extension Engine {
         var shippingLeft = f.request.cart.shipping
         var spent: [(campaign: Int, amount: Int64)] = []
         spent.reserveCapacity(eligible.count)
-        // Members in group order; within a group by score (best) or by priority (stack, first).
-        var members: [Int] = []
-        swap(&members, &f.members)
-        defer { swap(&members, &f.members) }
-        members.removeAll(keepingCapacity: true)
-        members.append(contentsOf: eligible.indices)
-        let groups = rules.groups
-        members.sort { a, b in
-            let x = eligible[a]
-            let y = eligible[b]
-            if x.group != y.group { return x.group < y.group }
-            if groups[x.group].mode == .best { return (x.score, -x.offer) > (y.score, -y.offer) }
-            return (x.priority.campaign, x.priority.offer, -x.offer) > (y.priority.campaign, y.priority.offer, -y.offer)
-        }
         var winner: Int?
         var currentGroup = -1
-        for k in members {
-            let m = eligible[k]
+        for m in eligible {
             let g = m.group
             if g != currentGroup {
                 currentGroup = g

@@ -212,7 +212,7 @@ public struct Engine: Sendable {
         }
 
         // 5. Choose under stacking groups, exclusivity, budgets and the per-customer limit.
-        let selection = select(eligible, f, evaluator, budgets)
+        let selection = select(&eligible, f, evaluator, budgets)
         rejections += selection.rejected
         // Offers are in (campaign id, offer id) order, so this is the order of names.
         rejections.sort { $0.offer < $1.offer }

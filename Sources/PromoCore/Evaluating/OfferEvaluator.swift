@@ -82,7 +82,9 @@ struct OfferEvaluator {
 
     /// Evaluates an offer on list prices: its conditions, which lines it applies to (kept in
     /// `f.matchArena` from `matchesAt`), and what it gives.
-    func evaluate(_ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, filter: LineFilter?) -> Evaluation {
+    func evaluate(_ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, filter: LineFilter?)
+        -> Evaluation
+    {
         setFallback(o, f)
         if let when = o.when {
             switch when(f) {
@@ -125,7 +127,8 @@ struct OfferEvaluator {
     /// What an offer whose conditions hold gives against `base` prices; the lines it applies to
     /// are `f.matchArena[matchesAt ..< matchesAt + lines]` (conditions do not read the base, so
     /// a group stacking on discounted prices computes only this part again).
-    func value(_ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, again: Bool = false) -> Evaluation {
+    func value(_ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, again: Bool = false) -> Evaluation
+    {
         if again { setFallback(o, f) }
         let n = f.lines.count
         var anyMatch = false
