@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PromoDSL", targets: ["PromoDSL"]),
         .library(name: "PromoYAML", targets: ["PromoYAML"]),
         .library(name: "PromoCore", targets: ["PromoCore"]),
+        .library(name: "PromoExplain", targets: ["PromoExplain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,11 +35,12 @@ let package = Package(
             dependencies: ["PromoDSL", "PromoYAML", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: upcoming
         ),
+        .target(name: "PromoExplain", dependencies: ["PromoCore", "PromoDSL"], swiftSettings: upcoming),
         .target(name: "PromoTesting", dependencies: ["PromoCore", "PromoDSL", "PromoYAML"], swiftSettings: upcoming),
         .executableTarget(
             name: "promo",
             dependencies: [
-                "PromoDSL", "PromoCore",
+                "PromoDSL", "PromoCore", "PromoExplain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
@@ -72,6 +74,15 @@ let package = Package(
             name: "promo-bench-decide",
             dependencies: ["PromoCore", "PromoDSL", "PromoTesting"],
             path: "Benchmarks/DecideBenchmark",
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "PromoExplainTests",
+            dependencies: [
+                "PromoExplain", "PromoCore", "PromoTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Golden")],
             swiftSettings: upcoming
         ),
         .testTarget(

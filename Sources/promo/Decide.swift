@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PromoCore
 import PromoDSL
+import PromoExplain
 
 struct Decide: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,6 +50,12 @@ struct Decide: ParsableCommand {
 
     @Option(help: "Colour: auto, always or never. auto honours NO_COLOR.")
     var color: ColorChoice = .auto
+
+    @Flag(help: "Print the full trace after the decision: every offer's conditions with their values.")
+    var explain = false
+
+    @Option(help: "Write the decision's trace (JSON, docs/trace-schema.json) to this file.")
+    var traceOut: String?
 
     func run() throws {
         let loaded: LoadedRules
@@ -104,10 +111,31 @@ struct Decide: ParsableCommand {
                 + cart.lines.map { "\($0.id):\($0.sku)x\($0.quantity)@\($0.unitPrice)" }.joined(separator: ",")
             let id = decisionID ?? "d-" + String(Holdout.fnv1a64(Array(inputs.utf8)), radix: 16)
             let request = DecisionRequest(decisionID: id, customer: person, cart: cart, channel: channel, time: time)
-            let decision = Engine(rules: ruleSet, catalog: catalog).decide(
-                request, models: outputs, ledger: InMemoryBudgetLedger())
+            let engine = Engine(rules: ruleSet, catalog: catalog)
             let renderer = DecisionRenderer(color: format == .text && color.enabled(for: 1))
+            guard explain || traceOut != nil else {
+                let decision = engine.decide(request, models: outputs, ledger: InMemoryBudgetLedger())
+                print(format == .json ? renderer.json(decision) : renderer.text(decision), terminator: "")
+                return
+            }
+            let (decision, trace) = engine.decideTraced(
+                request, models: outputs, masking: TraceMasking(ruleSet.traceSettings))
+            if let traceOut {
+                do {
+                    try DecisionTrace.encoder().encode(trace).write(to: URL(fileURLWithPath: traceOut))
+                } catch {
+                    writeError("promo decide: cannot write \(traceOut): \(error.localizedDescription)\n")
+                    throw ExitCode(2)
+                }
+            }
+            if format == .json && explain {
+                print(String(decoding: try DecisionTrace.encoder().encode(trace), as: UTF8.self))
+                return
+            }
             print(format == .json ? renderer.json(decision) : renderer.text(decision), terminator: "")
+            if explain {
+                print("\n" + TraceTextRenderer(color: color.enabled(for: 1)).render(trace), terminator: "")
+            }
         } catch let error as InputError {
             writeError("promo decide: \(error)\n")
             throw ExitCode(2)

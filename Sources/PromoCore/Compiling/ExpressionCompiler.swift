@@ -1,4 +1,5 @@
 import PromoDSL
+import PromoYAML
 
 /// A compiled expression: a closure tree with every path resolved to a property or slot and
 /// every text literal to a symbol.
@@ -36,6 +37,9 @@ struct ExpressionCompiler {
     var usedSlots: Set<Int> = []
     /// Text literals as symbols.
     var symbols = SymbolBuilder()
+    /// Condition nodes for traces, and where each expression's node is.
+    var nodes: [ConditionNode] = []
+    var nodeBySpan: [SourceSpan: Int] = [:]
 
     mutating func slot(for reference: ModelReference, arguments: [Value]) -> Int {
         let key = ModelSlot(reference: reference, arguments: arguments)
@@ -118,14 +122,8 @@ struct ExpressionCompiler {
             if modelSlots[s].perItem { return { f in f.model(s, perItem: true) } }
             return { f in f.model(s, perItem: false) }
         case .builtin(let function, let arguments): return builtin(function, arguments)
-        case .unary(.not, let operand):
-            let a = compile(operand)
-            return { f in
-                switch a(f) {
-                case .bool(let b): .bool(!b)
-                default: .missing
-                }
-            }
+        case .unary(.not, _):
+            return condition(e).eval
         case .unary(.negate, let operand):
             let a = compile(operand)
             return { f in
@@ -138,7 +136,7 @@ struct ExpressionCompiler {
                 }
             }
         case .binary(let op, let lhs, let rhs):
-            if let fast = textComparison(op, lhs, rhs) { return fast }
+            if op == .and || op == .or || Self.isComparison(op) { return condition(e).eval }
             return binary(op, compile(lhs), compile(rhs))
         default:
             return { _ in .missing }
@@ -161,32 +159,33 @@ struct ExpressionCompiler {
         }
     }
 
-    mutating func textComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) -> Eval? {
+    mutating func textComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, id: Int) -> Eval? {
         guard case .field(let field) = lhs.kind, let read = Self.textField(field) else {
-            return textValueComparison(op, lhs, rhs)
+            return textValueComparison(op, lhs, rhs, id: id)
         }
+        var values: [Int32] = []
         switch (op, rhs.kind) {
-        case (.equal, .string(let s)):
-            let symbol = symbols.intern(s)
-            return { f in .bool(read(f) == symbol) }
-        case (.notEqual, .string(let s)):
-            let symbol = symbols.intern(s)
-            return { f in .bool(read(f) != symbol) }
+        case (.equal, .string(let s)), (.notEqual, .string(let s)): values = [symbols.intern(s)]
         case (.in, .list(let items)):
-            var values: [Int32] = []
             for item in items {
                 guard case .string(let s) = item.kind else { return nil }
                 values.append(symbols.intern(s))
             }
-            let symbols = values
-            return { f in .bool(symbols.contains(read(f))) }
         default: return nil
+        }
+        let symbols = values
+        let negate = op == .notEqual
+        return { f in
+            let s = read(f)
+            let r = symbols.contains(s) != negate
+            if f.tracing { f.record(id, .bool(r), [.symbol(s)]) }
+            return .bool(r)
         }
     }
 
     /// `x == "a"`, `x != "a"` and `x in ["a", "b"]` for any text expression (a model output, a
     /// let): integer comparisons, unknown when `x` is.
-    mutating func textValueComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) -> Eval? {
+    mutating func textValueComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, id: Int) -> Eval? {
         guard lhs.type == .string else { return nil }
         var values: [Int32] = []
         switch (op, rhs.kind) {
@@ -202,8 +201,123 @@ struct ExpressionCompiler {
         let symbols = values
         let negate = op == .notEqual
         return { f in
-            guard case .symbol(let s) = read(f) else { return .missing }
-            return .bool(symbols.contains(s) != negate)
+            let v = read(f)
+            guard case .symbol(let s) = v else {
+                if f.tracing { f.record(id, .missing, [v]) }
+                return .missing
+            }
+            let r = symbols.contains(s) != negate
+            if f.tracing { f.record(id, .bool(r), [v]) }
+            return .bool(r)
+        }
+    }
+
+    static func isComparison(_ op: BinaryOperator) -> Bool {
+        switch op {
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .in: true
+        default: false
+        }
+    }
+
+    /// Registers a condition node for traces: its text, place, operator, operands and parts.
+    mutating func register(_ e: Expr, op: String, operands: [Expr], children: [Int]) -> Int {
+        nodes.append(
+            ConditionNode(
+                text: ExprText.text(e), file: e.span.file, line: e.span.start.line, column: e.span.start.column, op: op,
+                operands: operands.map(ExprText.text), children: children))
+        nodeBySpan[e.span] = nodes.count - 1
+        return nodes.count - 1
+    }
+
+    /// Compiles a condition so that, when the frame is tracing, it records its result and the
+    /// values its operands had (`and`, `or` and `not` record their parts as a tree). The same
+    /// closures decide whether tracing is on or off.
+    mutating func condition(_ e: Expr) -> (eval: Eval, node: Int) {
+        switch e.kind {
+        case .binary(let op, let lhs, let rhs) where op == .and || op == .or:
+            let (a, ia) = condition(lhs)
+            let (b, ib) = condition(rhs)
+            let id = register(e, op: op.rawValue, operands: [], children: [ia, ib])
+            if op == .and {
+                return (
+                    { f in
+                        if f.tracing { f.tracer!.open(id) }
+                        let r: Val
+                        let x = a(f)
+                        if case .bool(false) = x {
+                            r = .bool(false)
+                        } else {
+                            let y = b(f)
+                            if case .bool(false) = y {
+                                r = .bool(false)
+                            } else if case .bool(true) = x, case .bool(true) = y {
+                                r = .bool(true)
+                            } else {
+                                r = .missing
+                            }
+                        }
+                        if f.tracing { f.tracer!.close(r) }
+                        return r
+                    }, id
+                )
+            }
+            return (
+                { f in
+                    if f.tracing { f.tracer!.open(id) }
+                    let r: Val
+                    let x = a(f)
+                    if case .bool(true) = x {
+                        r = .bool(true)
+                    } else {
+                        let y = b(f)
+                        if case .bool(true) = y {
+                            r = .bool(true)
+                        } else if case .bool(false) = x, case .bool(false) = y {
+                            r = .bool(false)
+                        } else {
+                            r = .missing
+                        }
+                    }
+                    if f.tracing { f.tracer!.close(r) }
+                    return r
+                }, id
+            )
+        case .unary(.not, let operand):
+            let (a, ia) = condition(operand)
+            let id = register(e, op: "not", operands: [], children: [ia])
+            return (
+                { f in
+                    if f.tracing { f.tracer!.open(id) }
+                    let r: Val
+                    if case .bool(let b) = a(f) { r = .bool(!b) } else { r = .missing }
+                    if f.tracing { f.tracer!.close(r) }
+                    return r
+                }, id
+            )
+        case .binary(let op, let lhs, let rhs) where Self.isComparison(op):
+            let id = register(e, op: op.rawValue, operands: [lhs, rhs], children: [])
+            if let fast = textComparison(op, lhs, rhs, id: id) { return (fast, id) }
+            let a = compile(lhs)
+            let b = compile(rhs)
+            return (
+                { f in
+                    let x = a(f)
+                    let y = b(f)
+                    let r = Self.comparison(op, x, y, f)
+                    if f.tracing { f.record(id, r, [x, y]) }
+                    return r
+                }, id
+            )
+        default:
+            let inner = compile(e)
+            let id = register(e, op: "value", operands: [e], children: [])
+            return (
+                { f in
+                    let v = inner(f)
+                    if f.tracing { f.record(id, v, [v]) }
+                    return v
+                }, id
+            )
         }
     }
 
@@ -271,8 +385,14 @@ struct ExpressionCompiler {
         case .count, .sum, .any, .all:
             let predicate = arguments.count > 1 ? compile(arguments[1]) : nil
             return { f in
+                // The predicate runs once per line; a trace shows the total, not each run.
                 let saved = f.line
-                defer { f.line = saved }
+                let tracing = f.tracing
+                f.tracing = false
+                defer {
+                    f.line = saved
+                    f.tracing = tracing
+                }
                 var units = 0.0
                 var money: Int64 = 0
                 var isMoney = false
@@ -328,38 +448,38 @@ struct ExpressionCompiler {
                 if case .bool(false) = x, case .bool(false) = y { return .bool(false) }
                 return .missing
             }
-        case .equal, .notEqual:
-            let negate = op == .notEqual
-            return { f in
-                guard let e = f.equal(a(f), b(f)) else { return .missing }
-                return .bool(e != negate)
-            }
-        case .less, .lessEqual, .greater, .greaterEqual:
-            return { f in
-                guard let c = f.compare(a(f), b(f)) else { return .missing }
-                switch op {
-                case .less: return .bool(c < 0)
-                case .lessEqual: return .bool(c <= 0)
-                case .greater: return .bool(c > 0)
-                default: return .bool(c >= 0)
-                }
-            }
-        case .in:
-            return { f in
-                let x = a(f)
-                guard !x.isMissing, case .list(let start, let count) = b(f) else { return .missing }
-                var sawMissing = false
-                for k in Int(start)..<Int(start + count) {
-                    switch f.equal(x, f.arena[k]) {
-                    case true?: return .bool(true)
-                    case nil: sawMissing = true
-                    default: break
-                    }
-                }
-                return sawMissing ? .missing : .bool(false)
-            }
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .in:
+            return { f in Self.comparison(op, a(f), b(f), f) }
         case .add, .subtract, .multiply, .divide:
             return { f in Self.arithmetic(op, a(f), b(f), f) }
+        }
+    }
+
+    /// A comparison of two values: `==`, `!=`, ordering, `in`; unknown when an operand is.
+    static func comparison(_ op: BinaryOperator, _ x: Val, _ y: Val, _ f: Frame) -> Val {
+        switch op {
+        case .equal, .notEqual:
+            guard let e = f.equal(x, y) else { return .missing }
+            return .bool(e != (op == .notEqual))
+        case .in:
+            guard !x.isMissing, case .list(let start, let count) = y else { return .missing }
+            var sawMissing = false
+            for k in Int(start)..<Int(start + count) {
+                switch f.equal(x, f.arena[k]) {
+                case true?: return .bool(true)
+                case nil: sawMissing = true
+                default: break
+                }
+            }
+            return sawMissing ? .missing : .bool(false)
+        default:
+            guard let c = f.compare(x, y) else { return .missing }
+            switch op {
+            case .less: return .bool(c < 0)
+            case .lessEqual: return .bool(c <= 0)
+            case .greater: return .bool(c > 0)
+            default: return .bool(c >= 0)
+            }
         }
     }
 

@@ -9,6 +9,9 @@ struct IndexKeys: Sendable, Hashable {
     }
 
     var constraints: [Dimension: [String]] = [:]
+    /// Where each constraint is written, and its text.
+    var spans: [Dimension: SourceSpan] = [:]
+    var texts: [Dimension: String] = [:]
 
     init(when: Expr?, appliesTo: Expr?) {
         for c in when.map(Self.conjuncts) ?? [] { add(c, dimensions: [.channel, .segment]) }
@@ -46,6 +49,10 @@ struct IndexKeys: Sendable, Hashable {
             let values = items.compactMap { if case .string(let s) = $0.kind { s } else { nil } }
             if values.count == items.count { constraints[d] = values }
         default: break
+        }
+        if constraints[d] != nil {
+            spans[d] = e.span
+            texts[d] = ExprText.text(e)
         }
     }
 }
@@ -91,7 +98,8 @@ struct OfferIndex: Sendable {
             }
             lineFilters.append(
                 d == .segment || d == .channel
-                    ? nil : LineFilter(dimension: d, values: Array(Set(values.map { symbols.intern($0) })).sorted()))
+                    ? nil : LineFilter(
+                        dimension: d, values: Array(Set(values.map { symbols.intern($0) })).sorted(), span: o.keys.spans[d]))
             for v in Set(values) { lists[d.rawValue][symbols.intern(v), default: []].append(Int32(i)) }
         }
         let symbolCount = symbols.strings.count
@@ -162,6 +170,8 @@ struct OfferIndex: Sendable {
 struct LineFilter: Sendable {
     var dimension: IndexKeys.Dimension
     var values: [Int32]
+    /// The conjunct it comes from.
+    var span: SourceSpan?
 
     @inline(__always)
     func admits(_ l: Line) -> Bool {

@@ -93,10 +93,15 @@ final class CompiledOffer: Sendable {
     let fallback: Eval?
     let modelSlots: [Int]
     let keys: IndexKeys
+    /// Condition nodes of `when` and `applies_to`, and where the offer is written (for traces).
+    let whenNode: Int?
+    let appliesToNode: Int?
+    let file: String
+    let line: Int
 
     init(
         campaign: Int, id: String, title: String, kindName: String, kind: CompiledKind, appliesTo: Eval?, when: Eval?,
-        marginFloorPPM: Int64?, maxDiscount: Int64?, priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys
+        whenNode: Int?, appliesToNode: Int?, file: String, line: Int, marginFloorPPM: Int64?, maxDiscount: Int64?, priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys
     ) {
         self.campaign = campaign
         self.id = id
@@ -105,6 +110,10 @@ final class CompiledOffer: Sendable {
         self.kind = kind
         self.appliesTo = appliesTo
         self.when = when
+        self.whenNode = whenNode
+        self.appliesToNode = appliesToNode
+        self.file = file
+        self.line = line
         self.marginFloorPPM = marginFloorPPM
         self.maxDiscount = maxDiscount
         self.priority = priority
@@ -128,6 +137,8 @@ public final class RuleSet: Sendable {
     public let rounding: RoundingMode
     public let objective: Arbitration.Objective
     public let maxOffersPerCustomer: Int
+    /// What traces may hold, from the workspace.
+    public let traceSettings: TraceSettings
     let campaigns: [CompiledCampaign]
     let groups: [CompiledGroup]
     /// Offers in stable order: by campaign id, then offer id.
@@ -139,6 +150,11 @@ public final class RuleSet: Sendable {
     let symbols: SymbolTable
     /// Names for rendering reasons, shared by decisions.
     let names: RuleNames
+    /// Every condition node, for traces; and where each expression's node is.
+    let conditionNodes: [ConditionNode]
+    let nodeBySpan: [SourceSpan: Int]
+    /// The rules files as loaded: path and text.
+    public let sources: [(path: String, text: String)]
     /// Slots of `uplift.propensity()` and `uplift.score()` for arbitration, when the uplift role is bound.
     let propensitySlot: Int?
     let upliftSlot: Int?
@@ -164,6 +180,7 @@ public final class RuleSet: Sendable {
         rounding = workspace.rounding
         objective = workspace.arbitration.objective
         maxOffersPerCustomer = workspace.arbitration.maxOffersPerCustomer
+        traceSettings = workspace.trace
 
         var groups = workspace.groups.map { CompiledGroup(name: $0.name, mode: $0.mode, base: $0.base) }
         var compiler = ExpressionCompiler()
@@ -189,8 +206,8 @@ public final class RuleSet: Sendable {
             for o in c.offers.sorted(by: { $0.id < $1.id }) {
                 compiler.usedSlots = []
                 var exprs: [Expr] = [o.appliesTo, o.when].compactMap { $0 }
-                let appliesTo = o.appliesTo.map { compiler.compile($0) }
-                let when = o.when.map { compiler.compile($0) }
+                let appliesTo = o.appliesTo.map { compiler.condition($0) }
+                let when = o.when.map { compiler.condition($0) }
                 let kind: CompiledKind
                 switch o.kind {
                 case .percentOff(let e, let m):
@@ -237,7 +254,8 @@ public final class RuleSet: Sendable {
                     CompiledOffer(
                         campaign: campaigns.count - 1, id: o.id, title: o.title ?? o.id, kindName: o.kind.name,
                         kind: kind,
-                        appliesTo: appliesTo, when: when, marginFloorPPM: o.marginFloor?.partsPerMillion,
+                        appliesTo: appliesTo?.eval, when: when?.eval, whenNode: when?.node,
+                        appliesToNode: appliesTo?.node, file: o.span.file, line: o.span.start.line, marginFloorPPM: o.marginFloor?.partsPerMillion,
                         maxDiscount: o.maxDiscount?.minorUnits, priority: o.priority, fallback: fallback,
                         modelSlots: slots.sorted(), keys: IndexKeys(when: o.when, appliesTo: o.appliesTo)))
             }
@@ -267,6 +285,11 @@ public final class RuleSet: Sendable {
         self.upliftSlot = uplift
         self.index = OfferIndex(offers, symbols: &compiler.symbols)
         self.symbols = SymbolTable(compiler.symbols.strings)
+        self.conditionNodes = compiler.nodes
+        self.nodeBySpan = compiler.nodeBySpan
+        self.sources = rules.files.compactMap { path in
+            rules.sources[path].map { (path, String(String.UnicodeScalarView($0.scalars))) }
+        }
         self.names = RuleNames(
             currency: currency, campaigns: campaigns.map(\.id), offerCampaign: offers.map(\.campaign),
             offerIDs: offers.map(\.id), kinds: offers.map(\.kindName), groups: groups.map(\.name),

@@ -115,7 +115,8 @@ public struct Engine: Sendable {
     }
 
     func decide(
-        _ request: DecisionRequest, models: any ModelOutputs, budgets: BudgetView, excluded: [Int: (Reason, Why)]
+        _ request: DecisionRequest, models: any ModelOutputs, budgets: BudgetView, excluded: [Int: (Reason, Why)],
+        recording: TraceRecording? = nil
     )
         -> Decision
     {
@@ -126,6 +127,17 @@ public struct Engine: Sendable {
                 bound: bound, rounding: rules.rounding, modelSlots: rules.modelSlots.count, letSlots: rules.letCount)
         defer { frames.put(f) }
         f.reset(request)
+        if let recording {
+            f.tracer = recording.builder
+            f.tracing = true
+            f.nodeBySpan = rules.nodeBySpan
+            f.holdoutOverride = recording.holdoutOverride
+        }
+        defer {
+            f.tracer = nil
+            f.tracing = false
+            f.holdoutOverride = nil
+        }
         let items = catalog.storage.items
         for (i, l) in f.lines.enumerated() where l.ordinal >= 0 {
             let price = items[Int(l.ordinal)].price
@@ -161,7 +173,10 @@ public struct Engine: Sendable {
             let c = rules.offers[Int(o)].campaign
             if f.campaignStamp[c] != f.stamp {
                 f.campaignStamp[c] = f.stamp
-                f.campaignStatus[c] = campaignStatus(rules.campaigns[c], request)
+                f.campaignStatus[c] = campaignStatus(rules.campaigns[c], request, override: f.holdoutOverride)
+                if let recording, rules.campaigns[c].holdoutPPM > 0 {
+                    recording.holdouts[rules.campaigns[c].id] = f.campaignStatus[c].map { $0.0 == .holdout } ?? false
+                }
             }
             if let (reason, why) = f.campaignStatus[c] {
                 rejections.append(Rejection(offer: Int(o), reason: reason, why: why, score: nil))
@@ -201,7 +216,10 @@ public struct Engine: Sendable {
             }
             let matchesAt = f.matchArena.count
             let filter = rules.index.lineFilters[o]
-            switch evaluator.evaluate(rules.offers[o], f, base: base, matchesAt: matchesAt, filter: filter) {
+            f.tracer?.beginOffer()
+            let evaluation = evaluator.evaluate(rules.offers[o], f, base: base, matchesAt: matchesAt, filter: filter)
+            recording?.evaluated(o, evaluation)
+            switch evaluation {
             case .value(let v):
                 if let n = v.nudge { nudges.append(nudge(o, n)) }
                 eligible.append(score(o, v, f, matchesAt: matchesAt))
@@ -209,6 +227,11 @@ public struct Engine: Sendable {
                 if let n { nudges.append(nudge(o, n)) }
                 rejections.append(Rejection(offer: o, reason: reason, why: why, score: nil))
             }
+        }
+        if let recording {
+            recording.eligible = eligible
+            recording.considered = candidates.map(Int.init)
+            recording.margin = f.margin
         }
 
         // 5. Choose under stacking groups, exclusivity, budgets and the per-customer limit.
@@ -269,6 +292,11 @@ public struct Engine: Sendable {
         d.rejections = rejections
         d.names = rules.names
         d.record = record
+        if let recording {
+            recording.picks = selection.chosen.map { p in
+                (p.candidate.offer, (0..<n).map { f.discounts[p.at + $0] })
+            }
+        }
         return d
     }
 
@@ -309,7 +337,7 @@ public struct Engine: Sendable {
     }
 
     /// Whether a campaign runs for this request: schedule (in its time zone) and holdout.
-    func campaignStatus(_ c: CompiledCampaign, _ r: DecisionRequest) -> (Reason, Why)? {
+    func campaignStatus(_ c: CompiledCampaign, _ r: DecisionRequest, override: [String: Bool]? = nil) -> (Reason, Why)? {
         if let s = c.starts, r.time < s { return (.outsideSchedule, .startsIn(seconds: s - r.time)) }
         if let e = c.ends, r.time > e { return (.outsideSchedule, .endedAgo(seconds: r.time - e)) }
         if !c.days.isEmpty || c.hours != nil {
@@ -326,7 +354,9 @@ public struct Engine: Sendable {
                 return (.outsideSchedule, .onlyHours(from: h.lowerBound, to: h.upperBound))
             }
         }
-        if c.holdoutPPM > 0 && Holdout.bucket(customer: r.customer.id, campaign: c.id) < c.holdoutPPM {
+        if c.holdoutPPM > 0,
+            override?[c.id] ?? (Holdout.bucket(customer: r.customer.id, campaign: c.id) < c.holdoutPPM)
+        {
             return (.holdout, .controlGroup)
         }
         return nil

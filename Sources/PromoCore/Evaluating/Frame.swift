@@ -106,6 +106,9 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var fallback: Val = .missing
     @exclusivity(unchecked) var hasFallback = false
     @exclusivity(unchecked) var overflow = false
+    /// Set while a traced decision evaluates conditions; they then record into `tracer`.
+    @exclusivity(unchecked) var tracing = false
+    @exclusivity(unchecked) var tracer: TraceBuilder?
     /// Values of `let` bindings that do not read the item; valid when the stamp is this decision's.
     @exclusivity(unchecked) var lets: [Val]
     @exclusivity(unchecked) var letStamps: [UInt32]
@@ -160,6 +163,11 @@ final class Frame: @unchecked Sendable {
         for b in [base, discounts, weights, applied, discountedBase] { b.free() }
         order.free()
     }
+
+    /// A replay's recorded control-group membership per campaign (ids may be masked in a trace).
+    @exclusivity(unchecked) var holdoutOverride: [String: Bool]?
+    /// Where each condition's node is (for traces of filtered lines).
+    @exclusivity(unchecked) var nodeBySpan: [SourceSpan: Int] = [:]
 
     init(bound: BoundCatalog, rounding: RoundingMode, modelSlots: Int, letSlots: Int) {
         self.bound = bound
@@ -280,6 +288,11 @@ final class Frame: @unchecked Sendable {
     func string(_ symbol: Int32) -> String {
         let i = Int(symbol)
         return i < symbols.count ? symbols.strings[i] : overflowStrings[i - symbols.count]
+    }
+
+    /// Records a condition's result and operand values (tracing only).
+    func record(_ node: Int, _ result: Val, _ operands: [Val]) {
+        tracer?.leaf(node, result, operands.map { value($0) })
     }
 
     /// Appends a list to the arena.

@@ -87,7 +87,10 @@ struct OfferEvaluator {
     {
         setFallback(o, f)
         if let when = o.when {
-            switch when(f) {
+            f.tracer?.begin()
+            let result = when(f)
+            if let t = f.tracer, let node = o.whenNode { t.when = t.tree(node) }
+            switch result {
             case .bool(true): break
             case .bool(false): return .rejected(.notEligible, .whenFalse, nil)
             default: return missing(f, conditions: false)
@@ -96,21 +99,39 @@ struct OfferEvaluator {
         let n = f.lines.count
         if let appliesTo = o.appliesTo {
             for i in 0..<n {
+                f.tracer?.begin()
                 if let filter, !filter.admits(f.lines[i]) {
                     f.matchArena.append(false)
+                    if let t = f.tracer { traceFiltered(o, filter, i, t, f) }
                     continue
                 }
                 f.line = i
+                let matched: Bool
                 if case .bool(true) = appliesTo(f) {
                     f.matchArena.append(true)
+                    matched = true
                 } else {
                     f.matchArena.append(false)
+                    matched = false
+                }
+                if let t = f.tracer, let node = o.appliesToNode {
+                    t.lines.append(
+                        LineConditions(line: f.lineIDs[i], sku: f.lineSkus[i], matched: matched, condition: t.tree(node)))
                 }
             }
         } else {
             for _ in 0..<n { f.matchArena.append(true) }
         }
         return value(o, f, base: base, matchesAt: matchesAt)
+    }
+
+    /// The trace of a line the filter ruled out: its anchor conjunct, false, with the line's value.
+    private func traceFiltered(_ o: CompiledOffer, _ filter: LineFilter, _ i: Int, _ t: TraceBuilder, _ f: Frame) {
+        guard let root = o.appliesToNode, let span = filter.span, let anchor = f.nodeBySpan[span] else { return }
+        let l = f.lines[i]
+        let symbol = filter.dimension == .sku ? l.sku : filter.dimension == .category ? l.category : l.brand
+        t.filtered(root: root, anchor: anchor, value: .string(f.string(symbol)))
+        t.lines.append(LineConditions(line: f.lineIDs[i], sku: f.lineSkus[i], matched: false, condition: t.tree(root)))
     }
 
     private func setFallback(_ o: CompiledOffer, _ f: Frame) {
@@ -193,6 +214,7 @@ struct OfferEvaluator {
             for i in 0..<n { f.weights.append(f.discounts[v.at + i]) }
             v.lineTotal = min(lineCap, v.lineTotal)
             allocate(v.lineTotal, f, into: v.at)
+            f.tracer?.notes.append("max_discount caps the discount at \(cap) minor units")
         }
         guard v.customerValue > 0 else { return .rejected(.notEligible, .givesNothing, v.nudge) }
         return .value(v)
@@ -246,6 +268,7 @@ struct OfferEvaluator {
             if flooredOut { return .rejected(.marginFloor, .atMarginFloor, nil) }
             return .rejected(.notEligible, .givesNothing, nil)
         }
+        let unitDiscounts = f.tracer == nil ? [] : f.order.map { f.discounts[v.at + $0] }
         if let maxItems {
             // The largest unit discounts first, ties by line order.
             let d = f.discounts
@@ -260,6 +283,19 @@ struct OfferEvaluator {
             for i in f.order { f.discounts[v.at + i] *= Int64(f.lines[i].quantity) }
         }
         for i in f.order { v.lineTotal += f.discounts[v.at + i] }
+        if let t = f.tracer {
+            for (k, i) in f.order.enumerated() {
+                let units = unitDiscounts[k] > 0 ? Int(f.discounts[v.at + i] / unitDiscounts[k]) : 0
+                t.valueLines.append(
+                    .init(
+                        line: f.lineIDs[i], base: base[i], unitDiscount: unitDiscounts[k], units: units,
+                        discount: f.discounts[v.at + i]))
+            }
+            if let maxItems { t.notes.append("max_items \(maxItems): the largest unit discounts first") }
+            if flooredOut || o.marginFloorPPM != nil {
+                t.notes.append("margin floor \(PercentValue(partsPerMillion: o.marginFloorPPM ?? 0)) checked per unit")
+            }
+        }
         return .value(v)
     }
 
@@ -288,6 +324,10 @@ struct OfferEvaluator {
             nudge = Nudge(
                 needed: next.spend - subtotal, tierSpend: next.spend, tierOff: next.off, tierPercent: next.percent)
         }
+        if let t = f.tracer {
+            t.matchingSubtotal = subtotal
+            t.tierSpend = tiers.first?.spend
+        }
         guard let tier = reached else {
             return .rejected(.notEligible, .belowFirstTier(subtotal: subtotal, first: tiers.first?.spend ?? 0), nudge)
         }
@@ -303,6 +343,17 @@ struct OfferEvaluator {
         allocate(off, f, into: v.at)
         v.lineTotal = off > 0 ? off : 0
         v.nudge = nudge
+        if let t = f.tracer {
+            t.matchingSubtotal = subtotal
+            t.tierSpend = tier.spend
+            for i in 0..<f.lines.count where f.discounts[v.at + i] > 0 {
+                t.valueLines.append(
+                    .init(
+                        line: f.lineIDs[i], base: base[i], unitDiscount: 0, units: f.lines[i].quantity,
+                        discount: f.discounts[v.at + i]))
+            }
+            t.notes.append("tier \(Money(minorUnits: tier.spend, currency: "")) reached; allocated by largest remainder")
+        }
         return .value(v)
     }
 

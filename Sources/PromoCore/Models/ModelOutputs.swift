@@ -97,6 +97,12 @@ public struct ModelBatch: Sendable, Hashable {
 /// deterministic for a given snapshot.
 public protocol ModelOutputs: Sendable {
     func values(for batch: ModelBatch) -> [[Value?]]
+    /// The version of the model behind a plugin's outputs, for traces (nil: unknown).
+    func modelVersion(plugin: String) -> String?
+}
+
+extension ModelOutputs {
+    public func modelVersion(plugin: String) -> String? { nil }
 }
 
 /// Model outputs from a fixture: values per customer, per item, and per customer and item, keyed

@@ -18,6 +18,26 @@ public struct Workspace: Sendable, Hashable {
     public var arbitration: Arbitration
     /// Role → plugin name, with where it was written.
     public var models: [ModelBinding]
+    /// What decision traces may hold.
+    public var trace = TraceSettings()
+}
+
+/// `trace:` in promo.yaml: traces hash the customer id with `salt` and erase every other customer
+/// field not in `keep`.
+public struct TraceSettings: Sendable, Hashable {
+    public var salt = ""
+    public var keep: [String] = []
+
+    public init(salt: String = "", keep: [String] = []) {
+        self.salt = salt
+        self.keep = keep
+    }
+
+    /// The customer fields a request carries; none leaves the engine raw unless kept.
+    public static let personalFields = [
+        "customer.id", "customer.is_employee", "customer.tier", "customer.country", "customer.tags",
+        "customer.orders", "customer.lifetime_value", "customer.first_order_at", "customer.last_order_at",
+    ]
 }
 
 /// How amounts are rounded to the minor unit.

@@ -52,6 +52,13 @@ public enum Vocabulary {
             KeySpec("stacking", .dictionary(.object("group")), "stacking groups by name"),
             KeySpec("arbitration", .object("arbitration"), "how eligible offers are ranked"),
             KeySpec("models", .dictionary(.identifier), "which plugin serves each model role"),
+            KeySpec("trace", .object("trace"), "what decision traces may hold"),
+        ],
+        "trace": [
+            KeySpec("salt", .text, "salt of the hashed customer id in traces; set one per workspace"),
+            KeySpec(
+                "keep", .list(.enumeration(TraceSettings.personalFields)),
+                "customer fields traces keep as they are; every other is erased (the id hashed)"),
         ],
         "group": [
             KeySpec(
