@@ -82,7 +82,7 @@ let package = Package(
                 "PromoExplain", "PromoCore", "PromoTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
-            resources: [.copy("Golden")],
+            resources: [.copy("Golden"), .copy("Scripts")],
             swiftSettings: upcoming
         ),
         .testTarget(

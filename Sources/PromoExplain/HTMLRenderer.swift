@@ -60,7 +60,8 @@ public struct TraceHTMLRenderer: Sendable {
             <tr><th>offers given</th><td>\(d.chosen.map { e($0.title) }.joined(separator: ", "))</td></tr></table>
 
             """
-        h += "<h2>Cart</h2><table><tr><th>line</th><th>sku</th><th>qty</th><th>unit</th><th>discount</th><th>total</th></tr>"
+        h +=
+            "<h2>Cart</h2><table><tr><th>line</th><th>sku</th><th>qty</th><th>unit</th><th>discount</th><th>total</th></tr>"
         for l in d.lines {
             h += "<tr><td>\(e(l.id))</td><td>\(e(l.sku))</td><td>\(l.quantity)</td><td>\(e(f.money(l.unitPrice)))</td>"
             h += "<td>\(e(f.money(l.discount)))</td><td>\(e(f.money(l.total)))</td></tr>"
@@ -78,7 +79,8 @@ public struct TraceHTMLRenderer: Sendable {
             h += " <span class=\"toggle\" data-toggle>details</span><div class=\"details\">"
             if let w = o.when { h += "<div>when</div>" + tree(w, f, &referenced) }
             for l in o.appliesTo {
-                h += "<div>applies_to, line \(e(l.line)) (\(e(l.sku))): \(l.matched ? "matches" : "does not match")</div>"
+                h +=
+                    "<div>applies_to, line \(e(l.line)) (\(e(l.sku))): \(l.matched ? "matches" : "does not match")</div>"
                 h += tree(l.condition, f, &referenced)
             }
             if let v = o.value {
@@ -93,17 +95,21 @@ public struct TraceHTMLRenderer: Sendable {
                 h += String(
                     format: "<div>arbitration: P(buy | offer) %.3f, P(buy | none) %.3f, weight %.2f, ", a.pWithOffer,
                     a.pWithout, a.weight)
-                h += "expected incremental profit \(e(f.money(Int64(a.expectedIncrementalProfit.rounded())))), rank \(a.rank)</div>"
+                h +=
+                    "expected incremental profit \(e(f.money(Int64(a.expectedIncrementalProfit.rounded())))), rank \(a.rank)</div>"
             }
             for r in o.determining { h += "<div class=\"n\">because \(e(r))</div>" }
             h += "</div></div>\n"
         }
         if !t.notConsidered.isEmpty {
             h += "<h2>Not considered by the index (\(t.notConsidered.count))</h2><ul>"
-            for n in t.notConsidered { h += "<li>\(e(n.campaign))/\(e(n.offer)): needs <code>\(e(n.needs))</code></li>" }
+            for n in t.notConsidered {
+                h += "<li>\(e(n.campaign))/\(e(n.offer)): needs <code>\(e(n.needs))</code></li>"
+            }
             h += "</ul>\n"
         }
-        h += "<h2>Model outputs</h2><table><tr><th>output</th><th>customer</th><th>sku</th><th>value</th><th>plugin</th></tr>"
+        h +=
+            "<h2>Model outputs</h2><table><tr><th>output</th><th>customer</th><th>sku</th><th>value</th><th>plugin</th></tr>"
         for m in t.modelOutputs {
             h += "<tr><td><code>\(e(m.key))</code></td><td>\(e(m.customer ?? ""))</td><td>\(e(m.sku ?? ""))</td>"
             h += "<td>\(e(f.value(m.value)))\(m.missingWhenRead ? " (missing when read)" : "")</td>"
@@ -112,11 +118,15 @@ public struct TraceHTMLRenderer: Sendable {
         h += "</table>\n<h2>Rules source</h2>\n"
         for file in t.files {
             let lines = file.text.split(separator: "\n", omittingEmptySubsequences: false)
-            guard lines.indices.contains(where: { referenced.contains(Self.anchor(file.path, $0 + 1)) }) else { continue }
-            h += "<h3><code>\(e(file.path))</code> <span class=\"n\">sha256 \(e(String(file.sha256.prefix(12))))</span></h3><pre class=\"src\">"
+            guard lines.indices.contains(where: { referenced.contains(Self.anchor(file.path, $0 + 1)) }) else {
+                continue
+            }
+            h +=
+                "<h3><code>\(e(file.path))</code> <span class=\"n\">sha256 \(e(String(file.sha256.prefix(12))))</span></h3><pre class=\"src\">"
             for (i, line) in lines.enumerated() {
                 let id = Self.anchor(file.path, i + 1)
-                h += "<span id=\"\(id)\"\(referenced.contains(id) ? " class=\"hit\"" : "")><span class=\"ln\">\(i + 1)</span>\(e(String(line)))</span>"
+                h +=
+                    "<span id=\"\(id)\"\(referenced.contains(id) ? " class=\"hit\"" : "")><span class=\"ln\">\(i + 1)</span>\(e(String(line)))</span>"
             }
             h += "</pre>\n"
         }
@@ -163,18 +173,22 @@ public struct TraceHTMLRenderer: Sendable {
         let zero = label + (bars.contains { $0.1 < 0 } ? (width - label) / 2 : 0)
         let scale = (width - zero - 60) / peak
         var s = "<h2>Expected incremental profit by candidate</h2>"
-        s += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(row * Double(bars.count) + 10))\" role=\"img\" aria-label=\"expected incremental profit by candidate\">"
+        s +=
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(row * Double(bars.count) + 10))\" role=\"img\" aria-label=\"expected incremental profit by candidate\">"
         for (i, (o, v)) in bars.enumerated() {
             let y = Double(i) * row + 4
             let w = abs(v) * scale
             let x = v < 0 ? zero - w : zero
             let color = o.outcome == "chosen" ? "#2a8a4a" : "#9aa5b8"
             s += "<text x=\"0\" y=\"\(y + 14)\" font-size=\"12\">\(Self.escape("\(o.campaign)/\(o.offer)"))</text>"
-            s += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"16\" fill=\"%@\"/>", x, y, max(w, 1), color)
+            s += String(
+                format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"16\" fill=\"%@\"/>", x, y, max(w, 1), color
+            )
             s += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">", (v < 0 ? zero : x + w) + 4, y + 13)
             s += Self.escape(f.money(Int64(v.rounded()))) + "</text>"
         }
-        s += "<line x1=\"\(zero)\" y1=\"0\" x2=\"\(zero)\" y2=\"\(row * Double(bars.count) + 6)\" stroke=\"#333\"/></svg>\n"
+        s +=
+            "<line x1=\"\(zero)\" y1=\"0\" x2=\"\(zero)\" y2=\"\(row * Double(bars.count) + 6)\" stroke=\"#333\"/></svg>\n"
         return s
     }
 }

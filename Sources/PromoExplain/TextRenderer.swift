@@ -1,5 +1,5 @@
-public import PromoCore
 import Foundation
+public import PromoCore
 
 /// A trace as text for terminals: what was given first, then every other offer grouped by reason,
 /// each with its conditions, the values they saw and where they are written; then the offers the
@@ -24,7 +24,8 @@ public struct TraceTextRenderer: Sendable {
     public func render(_ t: DecisionTrace) -> String {
         let fmt = Formatting(currency: t.currency)
         let d = t.decision
-        var out = bold("Decision \(t.decisionID)") + " at \(Formatting.time(t.time)) for customer \(t.request.customer.id)"
+        var out =
+            bold("Decision \(t.decisionID)") + " at \(Formatting.time(t.time)) for customer \(t.request.customer.id)"
         out += " on \(t.request.channel)\n"
         out += dim("rules \(t.rulesDigest.prefix(12)), \(t.engineVersion), trace v\(t.traceVersion)") + "\n"
         out += "cart: \(d.lines.count) line\(d.lines.count == 1 ? "" : "s"), subtotal \(fmt.money(d.subtotal))"
@@ -86,13 +87,15 @@ public struct TraceTextRenderer: Sendable {
             for n in v.notes { out += dim("      note: \(n)") + "\n" }
         }
         if let n = o.nudge {
-            out += "      nudge: add \(fmt.money(n.needed)) of eligible items to reach the \(fmt.money(n.tierSpend)) tier\n"
+            out +=
+                "      nudge: add \(fmt.money(n.needed)) of eligible items to reach the \(fmt.money(n.tierSpend)) tier\n"
         }
         if let a = o.arbitration {
             out += String(
                 format: "      arbitration: P(buy | offer) %.3f, P(buy | none) %.3f, margin %@, cost %@, weight %.2f",
                 a.pWithOffer, a.pWithout, fmt.money(a.margin), fmt.money(a.storeCost), a.weight)
-            out += "; expected incremental profit \(fmt.money(Int64(a.expectedIncrementalProfit.rounded()))), rank \(a.rank)\n"
+            out +=
+                "; expected incremental profit \(fmt.money(Int64(a.expectedIncrementalProfit.rounded()))), rank \(a.rank)\n"
         }
         for r in o.determining { out += dim("      because \(r)") + "\n" }
         return out

@@ -1,5 +1,5 @@
-public import PromoCore
 import Foundation
+public import PromoCore
 
 /// Why an offer was not given, and the smallest change to the request that would give it, where
 /// one exists: "add 12.80 CNY of eligible items to reach the 300 CNY tier", "needs 1 more item
@@ -42,7 +42,8 @@ public struct WhyNot: Sendable, Hashable {
                 nearestMiss: "needs \(n.needs)", change: nil)
             if let (field, values) = Self.itemConstraint(n.needs) {
                 w.change = .addItems(1, field: field, values: values)
-                w.nearestMiss = "needs 1 more item with \(field) \(values.count == 1 ? "== \"\(values[0])\"" : "in [\(values.map { "\"\($0)\"" }.joined(separator: ", "))]")"
+                w.nearestMiss =
+                    "needs 1 more item with \(field) \(values.count == 1 ? "== \"\(values[0])\"" : "in [\(values.map { "\"\($0)\"" }.joined(separator: ", "))]")"
             }
             return w
         }
@@ -116,7 +117,9 @@ public struct WhyNot: Sendable, Hashable {
         case (">=", "cart.subtotal"?), (">", "cart.subtotal"?):
             if case .money(let have)? = lhs?.value, case .money(let need)? = rhs?.value {
                 let needed = need - have + (c.op == ">" ? 1 : 0)
-                return ("add \(f.money(needed)) to the cart to reach \(f.money(need))", .addSpend(needed, condition: nil))
+                return (
+                    "add \(f.money(needed)) to the cart to reach \(f.money(need))", .addSpend(needed, condition: nil)
+                )
             }
         case (">=", "cart.quantity"?), (">", "cart.quantity"?):
             if case .number(let have)? = lhs?.value, case .number(let need)? = rhs?.value {
@@ -134,7 +137,10 @@ public struct WhyNot: Sendable, Hashable {
             )
         case ("in", "channel"?), ("==", "channel"?):
             let needs = rhs.map { Self.strings($0.text) } ?? []
-            return ("only on channel \(needs.joined(separator: " or ")); this request came by \(t.request.channel)", .channel(needs))
+            return (
+                "only on channel \(needs.joined(separator: " or ")); this request came by \(t.request.channel)",
+                .channel(needs)
+            )
         default: break
         }
         let values = f.operands(c)
@@ -144,7 +150,8 @@ public struct WhyNot: Sendable, Hashable {
     /// For an `applies_to` no line met: the item condition to meet.
     static func itemMiss(_ c: ConditionTrace) -> (String, Change?)? {
         if let (field, values) = itemConstraint(c.text) {
-            let which = values.count == 1 ? "\(field) \"\(values[0])\"" : "\(field) in \(values.joined(separator: ", "))"
+            let which =
+                values.count == 1 ? "\(field) \"\(values[0])\"" : "\(field) in \(values.joined(separator: ", "))"
             return ("needs 1 more item with \(which)", .addItems(1, field: field, values: values))
         }
         return ("no item in the cart meets \(c.text)", nil)

@@ -124,7 +124,9 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let result = Replay.run(t, rules: ruleSet)
-        let against = result.sameRules ? "the recorded rules" : "rules \(ruleSet.digest.prefix(12)) (recorded with \(t.rulesDigest.prefix(12)))"
+        let against =
+            result.sameRules
+            ? "the recorded rules" : "rules \(ruleSet.digest.prefix(12)) (recorded with \(t.rulesDigest.prefix(12)))"
         if result.identical {
             print("identical: replaying \(t.decisionID) against \(against) gives the recorded decision")
             return

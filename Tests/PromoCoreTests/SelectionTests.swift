@@ -280,3 +280,20 @@ import Testing
         #expect(BudgetLedgerConformance.failures { Lax() }.count >= 5)
     }
 }
+
+/// Strings the rules do not mention get symbols per decision; a reused frame must not let two
+/// different strings of one decision share a symbol.
+@Suite struct SymbolTests {
+    @Test func stringsUnknownToTheRulesStayDistinctAcrossDecisions() throws {
+        let campaign = F.campaign(
+            "odd", offers: "  - { id: same, kind: amount_off, amount: 1 CNY, when: 'customer.tier == channel' }")
+        let engine = Engine(rules: try F.ruleSet([campaign]), catalog: Catalog([CatalogItem(sku: "TEE", price: 30_00)]))
+        for n in 0..<3 {
+            var r = F.request([F.line("1", "TEE", 1, 30_00)], channel: "pos", id: "d\(n)")
+            r.customer.tier = "vip"
+            #expect(engine.decide(r, models: FixtureModelOutputs()).chosen.isEmpty, "decision \(n)")
+            r.customer.tier = "pos"
+            #expect(engine.decide(r, models: FixtureModelOutputs()).chosen.map(\.offer) == ["same"], "decision \(n)")
+        }
+    }
+}

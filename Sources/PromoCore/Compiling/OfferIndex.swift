@@ -98,8 +98,10 @@ struct OfferIndex: Sendable {
             }
             lineFilters.append(
                 d == .segment || d == .channel
-                    ? nil : LineFilter(
-                        dimension: d, values: Array(Set(values.map { symbols.intern($0) })).sorted(), span: o.keys.spans[d]))
+                    ? nil
+                    : LineFilter(
+                        dimension: d, values: Array(Set(values.map { symbols.intern($0) })).sorted(),
+                        span: o.keys.spans[d]))
             for v in Set(values) { lists[d.rawValue][symbols.intern(v), default: []].append(Int32(i)) }
         }
         let symbolCount = symbols.strings.count

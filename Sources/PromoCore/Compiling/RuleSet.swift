@@ -101,7 +101,8 @@ final class CompiledOffer: Sendable {
 
     init(
         campaign: Int, id: String, title: String, kindName: String, kind: CompiledKind, appliesTo: Eval?, when: Eval?,
-        whenNode: Int?, appliesToNode: Int?, file: String, line: Int, marginFloorPPM: Int64?, maxDiscount: Int64?, priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys
+        whenNode: Int?, appliesToNode: Int?, file: String, line: Int, marginFloorPPM: Int64?, maxDiscount: Int64?,
+        priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys
     ) {
         self.campaign = campaign
         self.id = id
@@ -255,7 +256,8 @@ public final class RuleSet: Sendable {
                         campaign: campaigns.count - 1, id: o.id, title: o.title ?? o.id, kindName: o.kind.name,
                         kind: kind,
                         appliesTo: appliesTo?.eval, when: when?.eval, whenNode: when?.node,
-                        appliesToNode: appliesTo?.node, file: o.span.file, line: o.span.start.line, marginFloorPPM: o.marginFloor?.partsPerMillion,
+                        appliesToNode: appliesTo?.node, file: o.span.file, line: o.span.start.line,
+                        marginFloorPPM: o.marginFloor?.partsPerMillion,
                         maxDiscount: o.maxDiscount?.minorUnits, priority: o.priority, fallback: fallback,
                         modelSlots: slots.sorted(), keys: IndexKeys(when: o.when, appliesTo: o.appliesTo)))
             }

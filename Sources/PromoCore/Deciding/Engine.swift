@@ -164,6 +164,7 @@ public struct Engine: Sendable {
             rules.index.all(into: &candidates)
         }
         let notConsidered = rules.offers.count - candidates.count
+        recording?.considered = candidates.map(Int.init)
 
         // 2. Campaign-level filters: schedule and holdout, once per campaign.
         f.prepareCampaigns(rules.campaigns.count)
@@ -230,7 +231,6 @@ public struct Engine: Sendable {
         }
         if let recording {
             recording.eligible = eligible
-            recording.considered = candidates.map(Int.init)
             recording.margin = f.margin
         }
 
@@ -337,7 +337,8 @@ public struct Engine: Sendable {
     }
 
     /// Whether a campaign runs for this request: schedule (in its time zone) and holdout.
-    func campaignStatus(_ c: CompiledCampaign, _ r: DecisionRequest, override: [String: Bool]? = nil) -> (Reason, Why)? {
+    func campaignStatus(_ c: CompiledCampaign, _ r: DecisionRequest, override: [String: Bool]? = nil) -> (Reason, Why)?
+    {
         if let s = c.starts, r.time < s { return (.outsideSchedule, .startsIn(seconds: s - r.time)) }
         if let e = c.ends, r.time > e { return (.outsideSchedule, .endedAgo(seconds: r.time - e)) }
         if !c.days.isEmpty || c.hours != nil {

@@ -103,7 +103,9 @@ final class RuleNames: Sendable {
         case .undecided(let conditions):
             return "\(conditions ? "its conditions" : "its when condition") could not be decided"
         case .missingOutput(let conditions):
-            return "\(conditions ? "its conditions" : "its when condition") needs a model output that is missing"
+            return conditions
+                ? "its conditions need a model output that is missing"
+                : "its when condition needs a model output that is missing"
         case .noMatchingItem: return "no item in the cart matches applies_to"
         case .giftNotInCatalog: return "gift \(giftSkus[offer] ?? "") is not in the catalog"
         case .giftOutOfStock(let stock, let needed):

@@ -200,6 +200,11 @@ final class Frame: @unchecked Sendable {
     /// model outputs all missing, caches cleared.
     func reset(_ request: DecisionRequest) {
         self.request = request
+        // Strings of the previous decision go before this one interns its own.
+        if !overflowStrings.isEmpty {
+            overflowIDs.removeAll(keepingCapacity: true)
+            overflowStrings.removeAll(keepingCapacity: true)
+        }
         stamp &+= 1
         if stamp == 0 {
             for i in letStamps.indices { letStamps[i] = 0 }
@@ -259,10 +264,6 @@ final class Frame: @unchecked Sendable {
         customerID = Int32.min
         customerTier = Int32.min
         customerCountry = Int32.min
-        if !overflowStrings.isEmpty {
-            overflowIDs.removeAll(keepingCapacity: true)
-            overflowStrings.removeAll(keepingCapacity: true)
-        }
         base.removeAll(keepingCapacity: true)
         for l in lines { base.append(l.unitPrice) }
     }

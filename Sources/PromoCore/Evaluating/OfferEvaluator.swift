@@ -116,7 +116,8 @@ struct OfferEvaluator {
                 }
                 if let t = f.tracer, let node = o.appliesToNode {
                     t.lines.append(
-                        LineConditions(line: f.lineIDs[i], sku: f.lineSkus[i], matched: matched, condition: t.tree(node)))
+                        LineConditions(
+                            line: f.lineIDs[i], sku: f.lineSkus[i], matched: matched, condition: t.tree(node)))
                 }
             }
         } else {
@@ -352,7 +353,8 @@ struct OfferEvaluator {
                         line: f.lineIDs[i], base: base[i], unitDiscount: 0, units: f.lines[i].quantity,
                         discount: f.discounts[v.at + i]))
             }
-            t.notes.append("tier \(Money(minorUnits: tier.spend, currency: "")) reached; allocated by largest remainder")
+            t.notes.append(
+                "tier \(Money(minorUnits: tier.spend, currency: "")) reached; allocated by largest remainder")
         }
         return .value(v)
     }

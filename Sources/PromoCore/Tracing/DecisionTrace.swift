@@ -84,6 +84,11 @@ public struct MaskedField: Sendable, Codable, Hashable {
     public var path: String
     /// `hash` or `erase`.
     public var how: String
+
+    public init(path: String, how: String) {
+        self.path = path
+        self.how = how
+    }
 }
 
 public struct TracedOutput: Sendable, Codable, Hashable {

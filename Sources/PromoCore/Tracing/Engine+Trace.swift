@@ -28,7 +28,8 @@ final class TraceRecording {
     func evaluated(_ o: Int, _ e: Evaluation) {
         let b = builder
         evaluated[o] = Evaluated(
-            when: b.when, lines: b.lines, valueLines: b.valueLines, notes: b.notes, matchingSubtotal: b.matchingSubtotal,
+            when: b.when, lines: b.lines, valueLines: b.valueLines, notes: b.notes,
+            matchingSubtotal: b.matchingSubtotal,
             tierSpend: b.tierSpend, evaluation: e)
     }
 }
@@ -152,7 +153,8 @@ extension Engine {
                 if let a = e?.lines.first(where: \.matched)?.condition {
                     determining.append("\(a.file):\(a.line): applies_to \(a.text)")
                 }
-                determining.append("group \(rules.groups[campaign.group].name) (\(rules.groups[campaign.group].mode.rawValue))")
+                determining.append(
+                    "group \(rules.groups[campaign.group].name) (\(rules.groups[campaign.group].mode.rawValue))")
             }
             return OfferTrace(
                 campaign: campaign.id, offer: offer.id, kind: offer.kindName, title: offer.title,

@@ -69,7 +69,9 @@ extension NodeReader {
         if let n = f("trace"), let t = fields(n, as: "trace", what: "trace") {
             if let s = t("salt"), let v = text(s, what: "a salt") { ws.trace.salt = v }
             if let k = t("keep"), let items = list(k, what: "keep") {
-                ws.trace.keep = items.compactMap { enumeration($0, what: "customer field", TraceSettings.personalFields) }
+                ws.trace.keep = items.compactMap {
+                    enumeration($0, what: "customer field", TraceSettings.personalFields)
+                }
             }
         }
         return ws

@@ -1,13 +1,13 @@
 import Foundation
-import PromoCore
+public import PromoCore
 import PromoDSL
 import PromoTesting
 
 /// A deterministic random generator (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: Int) { state = UInt64(bitPattern: Int64(seed)) }
-    mutating func next() -> UInt64 {
+public struct SplitMix: RandomNumberGenerator {
+    public var state: UInt64
+    public init(seed: Int) { state = UInt64(bitPattern: Int64(seed)) }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -17,22 +17,23 @@ struct SplitMix: RandomNumberGenerator {
 }
 
 /// A random but reproducible world: catalog, campaigns (as YAML texts), cart, channel, model outputs.
-struct Scenario {
-    static let categories = ["coats", "tops", "socks", "juice", "coffee", "snacks"]
-    static let brands = ["north", "fold", "sunny"]
-    static let segments = ["loyal", "new", "lapsed", "bargain"]
+/// Property tests of the engine and the explain module generate their cases with it.
+public struct Scenario: Sendable {
+    public static let categories = ["coats", "tops", "socks", "juice", "coffee", "snacks"]
+    public static let brands = ["north", "fold", "sunny"]
+    public static let segments = ["loyal", "new", "lapsed", "bargain"]
 
-    var catalog: Catalog
-    var skus: [CatalogItem]
-    var campaigns: [String]
+    public var catalog: Catalog
+    public var skus: [CatalogItem]
+    public var campaigns: [String]
     /// The same campaigns with their offers listed in another order.
-    var campaignsReordered: [String]
-    var lines: [CartLine]
-    var channel: String
-    var models: FixtureModelOutputs
-    var shipping: Int64
+    public var campaignsReordered: [String]
+    public var lines: [CartLine]
+    public var channel: String
+    public var models: FixtureModelOutputs
+    public var shipping: Int64
 
-    init(seed: Int) {
+    public init(seed: Int) {
         var g = SplitMix(seed: seed)
         var items: [CatalogItem] = []
         for i in 0..<40 {
@@ -157,7 +158,7 @@ struct Scenario {
         return "  - " + fields.joined(separator: "\n    ")
     }
 
-    func request(lines: [CartLine]? = nil, id: String = "d-1", customer: String = "c-1") -> DecisionRequest {
+    public func request(lines: [CartLine]? = nil, id: String = "d-1", customer: String = "c-1") -> DecisionRequest {
         RulesFixture.request(lines ?? self.lines, customer: customer, channel: channel, shipping: shipping, id: id)
     }
 }

@@ -1,0 +1,120 @@
+import Foundation
+import PromoCore
+import PromoDSL
+import PromoExplain
+import PromoTesting
+import Testing
+
+typealias F = RulesFixture
+
+/// The decisions the golden tests render: the example workspace's carts, and a workspace built so
+/// that every reason an offer can be refused for occurs.
+enum GoldenCases {
+    static let catalog = Catalog([
+        CatalogItem(sku: "TEE", category: "tops", brand: "fold", price: 30_00, cost: 12_00, stock: 50),
+        CatalogItem(sku: "COAT", category: "coats", brand: "north", price: 400_00, cost: 380_00, stock: 5),
+        CatalogItem(sku: "SOCK", category: "socks", brand: "fold", price: 8_00, cost: 2_00, stock: 100),
+        CatalogItem(sku: "TOTE", category: "bags", brand: "fold", price: 25_00, cost: 6_00, stock: 0),
+    ])
+
+    /// Campaigns whose offers are refused for every reason there is.
+    static let reasonCampaigns = [
+        F.campaign(
+            "later", extra: "schedule: { starts: 2027-01-01T00:00+08:00 }\n",
+            offers: "  - { id: next-year, kind: percent_off, percent: 10% }"),
+        F.campaign("control", offers: "  - { id: held-out, kind: amount_off, amount: 5 CNY }")
+            .replacingOccurrences(of: "holdout: 0%", with: "holdout: 100%"),
+        F.campaign(
+            "tight", group: "flat", extra: "budget: { total: 1 CNY }\n",
+            offers: "  - { id: over-budget, kind: amount_off, amount: 3 CNY, applies_to: 'item.category == \"tops\"' }"),
+        F.campaign(
+            "capped", group: "flat", extra: "budget: { per_customer: 1 }\n",
+            offers: "  - { id: once-only, kind: amount_off, amount: 2 CNY, applies_to: 'item.category == \"socks\"' }"),
+        F.campaign(
+            "seasonal", group: "seasonal",
+            offers: """
+                  - { id: tops-20, kind: percent_off, percent: 20%, applies_to: 'item.category == "tops"' }
+                  - { id: tops-5, kind: percent_off, percent: 5%, applies_to: 'item.category == "tops"' }
+                  - { id: coat-floor, kind: percent_off, percent: 30%, margin_floor: 10%, applies_to: 'item.category == "coats"' }
+                  - { id: needs-forecast, kind: percent_off, percent: 15%, applies_to: 'item.category == "socks" and forecast.days_of_cover(item) > 30' }
+                """),
+        F.campaign(
+            "perks", group: "perks",
+            offers: """
+                  - { id: tote-gift, kind: gift, sku: TOTE }
+                  - { id: ship-free, kind: free_shipping, priority: 2 }
+                  - { id: ship-half, kind: free_shipping, max_shipping: 4 CNY, priority: 1 }
+                """),
+        F.campaign(
+            "vip", extra: "exclusive: true\n",
+            offers: "  - { id: vip-only, kind: amount_off, amount: 1 CNY, when: 'channel == \"app\"' }"),
+        F.campaign(
+            "members", extra: "exclusive: true\nweight: 50\n",
+            offers: "  - { id: members-50, kind: percent_off, percent: 50%, when: 'customer.segment == \"loyal\"' }"),
+    ]
+
+    struct Case {
+        var name: String
+        var trace: DecisionTrace
+    }
+
+    static func all() throws -> [Case] {
+        var cases: [Case] = []
+        let engine = try Examples.engine()
+        let models = try Examples.models()
+        let masking = TraceMasking(engine.rules.traceSettings)
+        for (name, customer, cart) in [
+            ("winter", "c-1001", "cart-winter.yaml"), ("near-tier", "c-2002", "cart-near-tier.yaml"),
+            ("breakfast", "c-3003", "cart-breakfast.yaml"),
+        ] {
+            let r = try Examples.request(customer: customer, cart: cart, at: F.noon, id: "golden-\(name)")
+            cases.append(Case(name: name, trace: engine.decideTraced(r, models: models, masking: masking).1))
+        }
+        let reasons = Engine(rules: try F.ruleSet(reasonCampaigns), catalog: catalog)
+        let lines = [F.line("1", "TEE", 2, 30_00), F.line("2", "COAT", 1, 400_00), F.line("3", "SOCK", 3, 8_00)]
+        let fixture = FixtureModelOutputs(customers: ["c-1": ["customer.segment": .string("loyal")]])
+        let budgets = BudgetView(remaining: ["tight": 1_00], customerCounts: ["capped": 1])
+        for (name, channel) in [("reasons-web", "web"), ("reasons-app", "app")] {
+            let r = F.request(lines, channel: channel, shipping: 10_00, id: "golden-\(name)")
+            cases.append(
+                Case(name: name, trace: reasons.decideTraced(r, models: fixture, budgets: budgets).1))
+        }
+        return cases
+    }
+}
+
+@Suite struct GoldenTextTests {
+    @Test func textRenderingMatchesTheGoldenFiles() throws {
+        let dir = PromoTesting.repositoryRoot.appendingPathComponent("Tests/PromoExplainTests/Golden")
+        for c in try GoldenCases.all() {
+            let text = TraceTextRenderer(color: false).render(c.trace)
+            let url = dir.appendingPathComponent("\(c.name).txt")
+            if PromoTesting.recording {
+                try text.write(to: url, atomically: true, encoding: .utf8)
+                continue
+            }
+            let expected = try String(contentsOf: url, encoding: .utf8)
+            #expect(
+                text == expected, "\(c.name): rendering differs from Golden/\(c.name).txt (PROMO_RECORD=1 to update)")
+        }
+    }
+
+    /// The golden decisions between them show every reason and every offer kind.
+    @Test func theGoldenCasesCoverEveryReasonAndKind() throws {
+        let traces = try GoldenCases.all().map(\.trace)
+        let outcomes = Set(traces.flatMap { $0.offers.map(\.outcome) })
+        #expect(outcomes == Set(Reason.allCases.map(\.rawValue) + ["chosen"]))
+        let kinds = Set(traces.flatMap { $0.offers.map(\.kind) })
+        #expect(kinds == Set(OfferKind.names))
+    }
+
+    @Test func goldenTracesValidateAgainstTheSchema() throws {
+        try validateAgainstSchema(try GoldenCases.all().map(\.trace))
+    }
+
+    @Test func colourOnlyWhenAsked() throws {
+        let t = try GoldenCases.all()[0].trace
+        #expect(!TraceTextRenderer(color: false).render(t).contains("\u{1B}["))
+        #expect(TraceTextRenderer(color: true).render(t).contains("\u{1B}[32m"))
+    }
+}

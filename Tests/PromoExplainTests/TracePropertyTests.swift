@@ -1,0 +1,105 @@
+import Foundation
+import PromoCore
+import PromoDSL
+import PromoExplain
+import PromoTesting
+import PropertyBased
+import Testing
+
+/// Over generated rule sets, carts and model outputs: recording a trace changes nothing in the
+/// decision; a trace survives JSON; replaying it gives the recorded decision; it fits the schema.
+@Suite struct TracePropertyTests {
+    static let seeds = Gen.int(in: 0...Int(Int32.max))
+
+    func engine(_ s: Scenario) throws -> Engine {
+        Engine(rules: try RulesFixture.ruleSet(s.campaigns), catalog: s.catalog)
+    }
+
+    /// Budgets of the generated campaigns, part spent, so that budget reasons occur too.
+    func budgets(_ s: Scenario, seed: Int) -> BudgetView {
+        var view = BudgetView()
+        for c in 0..<s.campaigns.count where seed % (c + 2) == 0 {
+            view.remaining["camp\(c)"] = Int64(seed % 50) * 100
+            view.customerCounts["camp\(c)"] = seed % 3
+        }
+        return view
+    }
+
+    @Test func tracingChangesNothingAndReplayGivesTheSameDecision() async throws {
+        await propertyCheck(count: 120, input: Self.seeds) { seed in
+            let s = Scenario(seed: seed)
+            let e = try engine(s)
+            let view = budgets(s, seed: seed)
+            let plain = e.decide(s.request(), models: s.models, budgets: view)
+            let (traced, trace) = e.decideTraced(s.request(), models: s.models, budgets: view)
+            #expect(plain == traced, "tracing changed the decision, seed \(seed)")
+            let json = try DecisionTrace.encoder().encode(trace)
+            let decoded = try DecisionTrace.decoder().decode(DecisionTrace.self, from: json)
+            #expect(decoded == trace, "JSON round trip, seed \(seed)")
+            let replay = Replay.run(decoded, rules: e.rules)
+            #expect(replay.sameRules)
+            #expect(replay.identical, "seed \(seed): \(replay.differences)")
+            #expect(replay.decision.outcome == plain.outcome, "seed \(seed)")
+        }
+    }
+
+    /// With the index off every offer is evaluated: the traced decision is still the same.
+    @Test func tracingWithTheIndexOffChangesNothing() async throws {
+        await propertyCheck(count: 60, input: Self.seeds) { seed in
+            let s = Scenario(seed: seed)
+            var e = try engine(s)
+            e.useIndex = false
+            #expect(e.decideTraced(s.request(), models: s.models).0 == e.decide(s.request(), models: s.models))
+        }
+    }
+
+    @Test func generatedTracesValidateAgainstTheSchema() throws {
+        var traces: [DecisionTrace] = []
+        for seed in 0..<60 {
+            let s = Scenario(seed: seed * 7_919 + 1)
+            traces.append(try engine(s).decideTraced(s.request(), models: s.models, budgets: budgets(s, seed: seed)).1)
+        }
+        try validateAgainstSchema(traces)
+    }
+
+    /// A replay against changed rules reports what changed.
+    @Test func replayAgainstOtherRulesShowsTheDifference() throws {
+        let campaign = RulesFixture.campaign(
+            "c", offers: "  - { id: tops, kind: percent_off, percent: 10%, applies_to: 'item.category == \"tops\"' }")
+        let catalog = Catalog([CatalogItem(sku: "TEE", category: "tops", price: 30_00, cost: 10_00)])
+        let e = Engine(rules: try RulesFixture.ruleSet([campaign]), catalog: catalog)
+        let (_, trace) = e.decideTraced(
+            RulesFixture.request([RulesFixture.line("1", "TEE", 1, 30_00)]), models: FixtureModelOutputs())
+        let newer = try RulesFixture.ruleSet([campaign.replacingOccurrences(of: "10%", with: "20%")])
+        let r = Replay.run(trace, rules: newer)
+        #expect(!r.sameRules)
+        #expect(r.differences.contains("c/tops: 3.00 CNY off, now 6.00 CNY"))
+        #expect(r.differences.contains("total: 27.00 CNY, now 24.00 CNY"))
+    }
+
+    /// Masking: the id is hashed with the salt (stable), other customer fields are erased unless kept,
+    /// and nothing personal appears in the trace's JSON.
+    @Test func personalFieldsAreMaskedUnlessKept() throws {
+        let campaign = RulesFixture.campaign(
+            "c", offers: "  - { id: gold, kind: percent_off, percent: 10%, when: 'customer.tier == \"gold\"' }")
+        let catalog = Catalog([CatalogItem(sku: "TEE", category: "tops", price: 30_00, cost: 10_00)])
+        let e = Engine(rules: try RulesFixture.ruleSet([campaign]), catalog: catalog)
+        var r = RulesFixture.request([RulesFixture.line("1", "TEE", 1, 30_00)], customer: "alice@example.com")
+        r.customer.tier = "gold"
+        r.customer.country = "Narnia"
+        let masking = TraceMasking(salt: "s1", keep: ["customer.tier"])
+        let (_, t) = e.decideTraced(r, models: FixtureModelOutputs(), masking: masking)
+        let json = String(decoding: try DecisionTrace.encoder().encode(t), as: UTF8.self)
+        #expect(!json.contains("alice@example.com"))
+        #expect(!json.contains("Narnia"))
+        #expect(json.contains("gold"))
+        #expect(t.request.customer.id == masking.hash("alice@example.com"))
+        #expect(TraceMasking(salt: "s2").hash("alice@example.com") != t.request.customer.id)
+        #expect(t.masked.contains(MaskedField(path: "customer.country", how: "erase")))
+        #expect(!t.masked.contains { $0.path == "customer.tier" })
+        #expect(Replay.run(t, rules: e.rules).identical)
+        // Erase the tier the rule reads and the replay can no longer say the same, and says so.
+        let (_, erased) = e.decideTraced(r, models: FixtureModelOutputs(), masking: TraceMasking(salt: "s1"))
+        #expect(!Replay.run(erased, rules: e.rules).identical)
+    }
+}
