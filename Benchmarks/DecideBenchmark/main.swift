@@ -70,7 +70,15 @@ for offers in [100, 1_000, 10_000] where only == nil || only![0] == offers || of
         let considered = pool.prefix(200).reduce(0) {
             $0 + offers - engine.decide($1, models: outputs).offersNotConsidered
         }
-        let f = measure(pool) { _ = engine.decide($0, models: outputs) }
+        // PROMO_BENCH_TRACED=1 builds the trace of every decision, =2 only records it (for profiling).
+        let traced = ProcessInfo.processInfo.environment["PROMO_BENCH_TRACED"] ?? "0"
+        let f = measure(pool) {
+            switch traced {
+            case "1": _ = engine.decideTraced($0, models: outputs)
+            case "2": _ = engine.decideRecorded($0, models: outputs)
+            default: _ = engine.decide($0, models: outputs)
+            }
+        }
         print(
             String(
                 format: "%6d  %5d  %12.0f  %9.1f  %9.1f   %8.1f", offers, lines, f.perSecond, f.p50, f.p99,
@@ -78,6 +86,35 @@ for offers in [100, 1_000, 10_000] where only == nil || only![0] == offers || of
                 + (offers == 1_000 && lines == 10 ? "   <- targets: >= 200,000/s, p99 < 50 us" : ""))
     }
     print(String(format: "        (load, check and compile of %d offers: %.0f ms)", offers, Double(compileTime) / 1e6))
+}
+
+// Decisions with the full trace recorded against without, at 1,000 offers x 10 lines; trace size.
+if (only == nil || only! == [1_000, 10]) && ProcessInfo.processInfo.environment["PROMO_BENCH_COUNT"] == nil {
+    let (engine, _) = engines[1_000]!
+    let pool = Workload.requests(lines: 10, count: 2_000)
+    let plain = measure(pool) { _ = engine.decide($0, models: outputs) }
+    let recorded = measure(pool) { _ = engine.decideRecorded($0, models: outputs) }
+    let built = measure(pool) { _ = engine.decideTraced($0, models: outputs) }
+    let encoded = measure(pool) { _ = try? DecisionTrace.encoder().encode(engine.decideTraced($0, models: outputs).1) }
+    var bytes: [Int] = []
+    for r in pool.prefix(200) {
+        bytes.append(try DecisionTrace.encoder().encode(engine.decideTraced(r, models: outputs).1).count)
+    }
+    bytes.sort()
+    if let path = ProcessInfo.processInfo.environment["PROMO_BENCH_TRACE_OUT"] {
+        try DecisionTrace.encoder().encode(engine.decideTraced(pool[0], models: outputs).1).write(
+            to: URL(fileURLWithPath: path))
+    }
+    print("\ntrace at 1000 offers x 10 lines (target: with trace at most 1.5x the time without):")
+    print("                                         decisions/s   p50 us   time vs without")
+    for (name, f) in [
+        ("without trace", plain), ("trace recorded (decideRecorded)", recorded),
+        ("trace built (decideTraced)", built), ("trace built and encoded as JSON", encoded),
+    ] {
+        let label = name.padding(toLength: 40, withPad: " ", startingAt: 0)
+        print(label + String(format: " %10.0f %8.1f %9.2fx", f.perSecond, f.p50, plain.perSecond / f.perSecond))
+    }
+    print("trace size as JSON: median \(bytes[100]) bytes, largest \(bytes.last!) bytes (of 200 decisions)")
 }
 
 // The hand-written function on the 100-offer workload, and agreement with the engine.

@@ -8,7 +8,8 @@ public import PromoCore
 public struct TraceHTMLRenderer: Sendable {
     public init() {}
 
-    static func escape(_ s: String) -> String {
+    /// Text as HTML: `&`, `<`, `>` and quotes escaped.
+    public static func escape(_ s: String) -> String {
         var out = ""
         for c in s {
             switch c {
@@ -23,7 +24,8 @@ public struct TraceHTMLRenderer: Sendable {
         return out
     }
 
-    static func anchor(_ file: String, _ line: Int) -> String {
+    /// The id of a rules source line in the report.
+    public static func anchor(_ file: String, _ line: Int) -> String {
         "src-" + file.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined() + "-\(line)"
     }
 
@@ -102,7 +104,7 @@ public struct TraceHTMLRenderer: Sendable {
             h += "</div></div>\n"
         }
         if !t.notConsidered.isEmpty {
-            h += "<h2>Not considered by the index (\(t.notConsidered.count))</h2><ul>"
+            h += "<h2>Not considered by the index (\(t.notConsideredCount))</h2><ul>"
             for n in t.notConsidered {
                 h += "<li>\(e(n.campaign))/\(e(n.offer)): needs <code>\(e(n.needs))</code></li>"
             }
@@ -117,7 +119,8 @@ public struct TraceHTMLRenderer: Sendable {
         }
         h += "</table>\n<h2>Rules source</h2>\n"
         for file in t.files {
-            let lines = file.text.split(separator: "\n", omittingEmptySubsequences: false)
+            guard let text = file.text else { continue }
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             guard lines.indices.contains(where: { referenced.contains(Self.anchor(file.path, $0 + 1)) }) else {
                 continue
             }

@@ -43,10 +43,10 @@ public struct TraceTextRenderer: Sendable {
             out += "\n" + bold("Not given: \(r.replacingOccurrences(of: "_", with: " ")) (\(group.count))") + "\n"
             for o in group { out += offer(o, fmt) }
         }
-        if !t.notConsidered.isEmpty {
-            out += "\n" + bold("Not considered by the index (\(t.notConsidered.count))") + "\n"
+        if t.notConsideredCount > 0 {
+            out += "\n" + bold("Not considered by the index (\(t.notConsideredCount))") + "\n"
             for n in t.notConsidered.prefix(20) { out += "  \(n.campaign)/\(n.offer): needs \(n.needs)\n" }
-            if t.notConsidered.count > 20 { out += dim("  ... and \(t.notConsidered.count - 20) more") + "\n" }
+            if t.notConsideredCount > 20 { out += dim("  ... and \(t.notConsideredCount - 20) more") + "\n" }
         }
         if !t.modelOutputs.isEmpty {
             out += "\n" + bold("Model outputs (\(t.modelOutputs.count))") + "\n"

@@ -36,16 +36,7 @@ public struct WhyNot: Sendable, Hashable {
             parts.count == 2 ? (campaign == parts[0] && offer == parts[1]) : offer == id
         }
         if let n = t.notConsidered.first(where: { matches($0.campaign, $0.offer) }) {
-            var w = WhyNot(
-                campaign: n.campaign, offer: n.offer, outcome: "not_considered",
-                reason: "the index found nothing in this request it could apply to",
-                nearestMiss: "needs \(n.needs)", change: nil)
-            if let (field, values) = Self.itemConstraint(n.needs) {
-                w.change = .addItems(1, field: field, values: values)
-                w.nearestMiss =
-                    "needs 1 more item with \(field) \(values.count == 1 ? "== \"\(values[0])\"" : "in [\(values.map { "\"\($0)\"" }.joined(separator: ", "))]")"
-            }
-            return w
+            return notConsidered(n, t, f)
         }
         guard let o = t.offers.first(where: { matches($0.campaign, $0.offer) }) else { return nil }
         var w = WhyNot(
@@ -81,6 +72,52 @@ public struct WhyNot: Sendable, Hashable {
         default: break
         }
         return w
+    }
+
+    /// An offer the index ruled out: which of its constraints the request misses, and the change
+    /// when only one is missed.
+    static func notConsidered(_ n: NotConsidered, _ t: DecisionTrace, _ f: Formatting) -> WhyNot {
+        var misses: [(String, Change?)] = []
+        for clause in n.needs.components(separatedBy: " and ") {
+            let values = strings(clause)
+            if clause.hasPrefix("customer.segment ") {
+                let current = t.modelOutputs.first { $0.function == "customer.segment" }?.value
+                var have: String?
+                if case .string(let s)? = current { have = s }
+                if let have, values.contains(have) { continue }
+                misses.append(
+                    (
+                        "customer segment is \(have ?? "unknown"); the offer needs \(values.count == 1 ? values[0] : "one of \(values.joined(separator: ", "))")",
+                        .segment(needs: values, current: have)
+                    ))
+            } else if clause.hasPrefix("channel ") {
+                if values.contains(t.request.channel) { continue }
+                misses.append(
+                    (
+                        "only on channel \(values.joined(separator: " or ")); this request came by \(t.request.channel)",
+                        .channel(values)
+                    ))
+            } else if let (field, values) = itemConstraint(clause) {
+                let which =
+                    values.count == 1
+                    ? "\(field) == \"\(values[0])\""
+                    : "\(field) in [\(values.map { "\"\($0)\"" }.joined(separator: ", "))]"
+                if let tier = n.firstTier {
+                    misses.append(
+                        (
+                            "add \(f.money(tier)) of items with \(which) to reach the \(f.money(tier)) tier",
+                            .addSpend(tier, condition: clause)
+                        ))
+                } else {
+                    misses.append(("needs 1 more item with \(which)", .addItems(1, field: field, values: values)))
+                }
+            }
+        }
+        return WhyNot(
+            campaign: n.campaign, offer: n.offer, outcome: "not_considered",
+            reason: "the index found nothing in this request it could apply to",
+            nearestMiss: misses.isEmpty ? "needs \(n.needs)" : misses.map(\.0).joined(separator: "; and "),
+            change: misses.count == 1 ? misses[0].1 : nil)
     }
 
     static func span(_ s: Int64) -> String {

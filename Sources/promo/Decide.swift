@@ -129,7 +129,7 @@ struct Decide: ParsableCommand {
                 }
             }
             if format == .json && explain {
-                print(String(decoding: try DecisionTrace.encoder().encode(trace), as: UTF8.self))
+                print(String(decoding: try DecisionTrace.encoder(pretty: true).encode(trace), as: UTF8.self))
                 return
             }
             print(format == .json ? renderer.json(decision) : renderer.text(decision), terminator: "")

@@ -59,14 +59,19 @@ struct Explain: ParsableCommand {
         var text: String
         if let whyNot {
             guard let w = WhyNot.explain(t, offer: whyNot) else {
-                writeError("promo explain: no offer '\(whyNot)' in \(trace)\n")
+                var message = "promo explain: no offer '\(whyNot)' in \(trace)"
+                if t.notConsideredCount > t.notConsidered.count {
+                    message +=
+                        " (the trace lists \(t.notConsidered.count) of the \(t.notConsideredCount) offers the index ruled out)"
+                }
+                writeError(message + "\n")
                 throw ExitCode(2)
             }
             text = w.text + "\n"
         } else {
             switch format {
             case .text: text = TraceTextRenderer(color: out == nil && color.enabled(for: 1)).render(t)
-            case .json: text = String(decoding: try DecisionTrace.encoder().encode(t), as: UTF8.self) + "\n"
+            case .json: text = String(decoding: try DecisionTrace.encoder(pretty: true).encode(t), as: UTF8.self) + "\n"
             case .html: text = TraceHTMLRenderer().render(t)
             }
         }

@@ -178,7 +178,7 @@ struct ExpressionCompiler {
         return { f in
             let s = read(f)
             let r = symbols.contains(s) != negate
-            if f.tracing { f.record(id, .bool(r), [.symbol(s)]) }
+            if f.tracing { f.record(id, .bool(r), .symbol(s)) }
             return .bool(r)
         }
     }
@@ -203,11 +203,11 @@ struct ExpressionCompiler {
         return { f in
             let v = read(f)
             guard case .symbol(let s) = v else {
-                if f.tracing { f.record(id, .missing, [v]) }
+                if f.tracing { f.record(id, .missing, v) }
                 return .missing
             }
             let r = symbols.contains(s) != negate
-            if f.tracing { f.record(id, .bool(r), [v]) }
+            if f.tracing { f.record(id, .bool(r), v) }
             return .bool(r)
         }
     }
@@ -304,7 +304,7 @@ struct ExpressionCompiler {
                     let x = a(f)
                     let y = b(f)
                     let r = Self.comparison(op, x, y, f)
-                    if f.tracing { f.record(id, r, [x, y]) }
+                    if f.tracing { f.record(id, r, x, y) }
                     return r
                 }, id
             )
@@ -314,7 +314,7 @@ struct ExpressionCompiler {
             return (
                 { f in
                     let v = inner(f)
-                    if f.tracing { f.record(id, v, [v]) }
+                    if f.tracing { f.record(id, v, v) }
                     return v
                 }, id
             )

@@ -154,8 +154,10 @@ public final class RuleSet: Sendable {
     /// Every condition node, for traces; and where each expression's node is.
     let conditionNodes: [ConditionNode]
     let nodeBySpan: [SourceSpan: Int]
-    /// The rules files as loaded: path and text.
-    public let sources: [(path: String, text: String)]
+    /// The rules files as loaded: path, text and SHA-256 of the text.
+    public let sources: [(path: String, text: String, sha256: String)]
+    /// Per offer: its index constraints as text (`item.category == "socks" and channel == "app"`).
+    let offerNeeds: [String]
     /// Slots of `uplift.propensity()` and `uplift.score()` for arbitration, when the uplift role is bound.
     let propensitySlot: Int?
     let upliftSlot: Int?
@@ -290,7 +292,13 @@ public final class RuleSet: Sendable {
         self.conditionNodes = compiler.nodes
         self.nodeBySpan = compiler.nodeBySpan
         self.sources = rules.files.compactMap { path in
-            rules.sources[path].map { (path, String(String.UnicodeScalarView($0.scalars))) }
+            rules.sources[path].map { source in
+                let text = String(String.UnicodeScalarView(source.scalars))
+                return (path, text, SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined())
+            }
+        }
+        self.offerNeeds = offers.map { o in
+            o.keys.texts.sorted { $0.key.rawValue < $1.key.rawValue }.map(\.value).joined(separator: " and ")
         }
         self.names = RuleNames(
             currency: currency, campaigns: campaigns.map(\.id), offerCampaign: offers.map(\.campaign),

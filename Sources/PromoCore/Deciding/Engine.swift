@@ -217,9 +217,9 @@ public struct Engine: Sendable {
             }
             let matchesAt = f.matchArena.count
             let filter = rules.index.lineFilters[o]
-            f.tracer?.beginOffer()
+            f.tracer?.beginOffer(o)
             let evaluation = evaluator.evaluate(rules.offers[o], f, base: base, matchesAt: matchesAt, filter: filter)
-            recording?.evaluated(o, evaluation)
+            f.tracer?.endOffer(evaluation)
             switch evaluation {
             case .value(let v):
                 if let n = v.nudge { nudges.append(nudge(o, n)) }
@@ -293,9 +293,11 @@ public struct Engine: Sendable {
         d.names = rules.names
         d.record = record
         if let recording {
-            recording.picks = selection.chosen.map { p in
-                (p.candidate.offer, (0..<n).map { f.discounts[p.at + $0] })
-            }
+            // What the trace needs of the frame, which the next decision reuses.
+            recording.lineIDs = Array(f.lineIDs)
+            recording.lineSkus = Array(f.lineSkus)
+            recording.arena = Array(f.arena)
+            recording.overflow = Array(f.overflowStrings)
         }
         return d
     }
@@ -367,6 +369,8 @@ public struct Engine: Sendable {
 /// Frames kept for reuse between decisions, one per concurrent decision at most.
 final class FramePool: Sendable {
     private let free = Mutex<[Frame]>([])
+    /// How many condition records a traced decision of this engine needed at most so far.
+    let traceCapacity = Atomic<Int>(256)
 
     func take() -> Frame? { free.withLock { $0.popLast() } }
 

@@ -19,6 +19,22 @@ enum Val: Sendable {
         if case .missing = self { return true }
         return false
     }
+
+    /// The public form: symbols spelled out by `string`, lists read from the arena by `element`.
+    func `public`(string: (Int32) -> String, element: (Int) -> Val) -> Value {
+        switch self {
+        case .bool(let b): .bool(b)
+        case .number(let n): .number(n)
+        case .money(let m): .money(m)
+        case .percent(let p): .percent(p)
+        case .symbol(let s): .string(string(s))
+        case .dateTime(let t): .dateTime(t)
+        case .duration(let d): .duration(d)
+        case .list(let start, let count):
+            .list((0..<Int(count)).map { element(Int(start) + $0).public(string: string, element: element) })
+        case .missing: .missing
+        }
+    }
 }
 
 /// The catalog as one engine sees it: per item ordinal, the symbols of its sku, category and
@@ -292,8 +308,8 @@ final class Frame: @unchecked Sendable {
     }
 
     /// Records a condition's result and operand values (tracing only).
-    func record(_ node: Int, _ result: Val, _ operands: [Val]) {
-        tracer?.leaf(node, result, operands.map { value($0) })
+    func record(_ node: Int, _ result: Val, _ a: Val, _ b: Val? = nil) {
+        tracer?.leaf(node, result, a, b)
     }
 
     /// Appends a list to the arena.
@@ -358,17 +374,7 @@ final class Frame: @unchecked Sendable {
 
     /// The public form of a value (strings spelled out, lists expanded).
     func value(_ v: Val) -> Value {
-        switch v {
-        case .bool(let b): .bool(b)
-        case .number(let n): .number(n)
-        case .money(let m): .money(m)
-        case .percent(let p): .percent(p)
-        case .symbol(let s): .string(string(s))
-        case .dateTime(let t): .dateTime(t)
-        case .duration(let d): .duration(d)
-        case .list(let start, let count): .list((0..<Int(count)).map { value(arena[Int(start) + $0]) })
-        case .missing: .missing
-        }
+        v.public(string: string) { arena[$0] }
     }
 
     /// The evaluation form of a public value (strings interned, lists into the arena).

@@ -89,7 +89,7 @@ struct OfferEvaluator {
         if let when = o.when {
             f.tracer?.begin()
             let result = when(f)
-            if let t = f.tracer, let node = o.whenNode { t.when = t.tree(node) }
+            if let t = f.tracer { t.current.whenRoot = t.rootRecord }
             switch result {
             case .bool(true): break
             case .bool(false): return .rejected(.notEligible, .whenFalse, nil)
@@ -102,7 +102,11 @@ struct OfferEvaluator {
                 f.tracer?.begin()
                 if let filter, !filter.admits(f.lines[i]) {
                     f.matchArena.append(false)
-                    if let t = f.tracer { traceFiltered(o, filter, i, t, f) }
+                    if let t = f.tracer {
+                        let l = f.lines[i]
+                        let v = filter.dimension == .sku ? l.sku : filter.dimension == .category ? l.category : l.brand
+                        t.lines.append(.init(line: Int32(i), matched: false, root: -1, filteredBy: v))
+                    }
                     continue
                 }
                 f.line = i
@@ -114,25 +118,14 @@ struct OfferEvaluator {
                     f.matchArena.append(false)
                     matched = false
                 }
-                if let t = f.tracer, let node = o.appliesToNode {
-                    t.lines.append(
-                        LineConditions(
-                            line: f.lineIDs[i], sku: f.lineSkus[i], matched: matched, condition: t.tree(node)))
+                if let t = f.tracer {
+                    t.lines.append(.init(line: Int32(i), matched: matched, root: t.rootRecord, filteredBy: -1))
                 }
             }
         } else {
             for _ in 0..<n { f.matchArena.append(true) }
         }
         return value(o, f, base: base, matchesAt: matchesAt)
-    }
-
-    /// The trace of a line the filter ruled out: its anchor conjunct, false, with the line's value.
-    private func traceFiltered(_ o: CompiledOffer, _ filter: LineFilter, _ i: Int, _ t: TraceBuilder, _ f: Frame) {
-        guard let root = o.appliesToNode, let span = filter.span, let anchor = f.nodeBySpan[span] else { return }
-        let l = f.lines[i]
-        let symbol = filter.dimension == .sku ? l.sku : filter.dimension == .category ? l.category : l.brand
-        t.filtered(root: root, anchor: anchor, value: .string(f.string(symbol)))
-        t.lines.append(LineConditions(line: f.lineIDs[i], sku: f.lineSkus[i], matched: false, condition: t.tree(root)))
     }
 
     private func setFallback(_ o: CompiledOffer, _ f: Frame) {
@@ -215,7 +208,7 @@ struct OfferEvaluator {
             for i in 0..<n { f.weights.append(f.discounts[v.at + i]) }
             v.lineTotal = min(lineCap, v.lineTotal)
             allocate(v.lineTotal, f, into: v.at)
-            f.tracer?.notes.append("max_discount caps the discount at \(cap) minor units")
+            f.tracer?.notes.append(.maxDiscount(cap))
         }
         guard v.customerValue > 0 else { return .rejected(.notEligible, .givesNothing, v.nudge) }
         return .value(v)
@@ -287,15 +280,13 @@ struct OfferEvaluator {
         if let t = f.tracer {
             for (k, i) in f.order.enumerated() {
                 let units = unitDiscounts[k] > 0 ? Int(f.discounts[v.at + i] / unitDiscounts[k]) : 0
-                t.valueLines.append(
+                t.values.append(
                     .init(
-                        line: f.lineIDs[i], base: base[i], unitDiscount: unitDiscounts[k], units: units,
+                        line: Int32(i), base: base[i], unitDiscount: unitDiscounts[k], units: units,
                         discount: f.discounts[v.at + i]))
             }
-            if let maxItems { t.notes.append("max_items \(maxItems): the largest unit discounts first") }
-            if flooredOut || o.marginFloorPPM != nil {
-                t.notes.append("margin floor \(PercentValue(partsPerMillion: o.marginFloorPPM ?? 0)) checked per unit")
-            }
+            if let maxItems { t.notes.append(.maxItems(maxItems)) }
+            if let floor = o.marginFloorPPM { t.notes.append(.marginFloor(floor)) }
         }
         return .value(v)
     }
@@ -326,8 +317,8 @@ struct OfferEvaluator {
                 needed: next.spend - subtotal, tierSpend: next.spend, tierOff: next.off, tierPercent: next.percent)
         }
         if let t = f.tracer {
-            t.matchingSubtotal = subtotal
-            t.tierSpend = tiers.first?.spend
+            t.current.matchingSubtotal = subtotal
+            t.current.tierSpend = tiers.first?.spend
         }
         guard let tier = reached else {
             return .rejected(.notEligible, .belowFirstTier(subtotal: subtotal, first: tiers.first?.spend ?? 0), nudge)
@@ -345,16 +336,15 @@ struct OfferEvaluator {
         v.lineTotal = off > 0 ? off : 0
         v.nudge = nudge
         if let t = f.tracer {
-            t.matchingSubtotal = subtotal
-            t.tierSpend = tier.spend
+            t.current.matchingSubtotal = subtotal
+            t.current.tierSpend = tier.spend
             for i in 0..<f.lines.count where f.discounts[v.at + i] > 0 {
-                t.valueLines.append(
+                t.values.append(
                     .init(
-                        line: f.lineIDs[i], base: base[i], unitDiscount: 0, units: f.lines[i].quantity,
+                        line: Int32(i), base: base[i], unitDiscount: 0, units: f.lines[i].quantity,
                         discount: f.discounts[v.at + i]))
             }
-            t.notes.append(
-                "tier \(Money(minorUnits: tier.spend, currency: "")) reached; allocated by largest remainder")
+            t.notes.append(.tierReached(tier.spend))
         }
         return .value(v)
     }

@@ -16,8 +16,8 @@ public struct DecisionTrace: Sendable, Codable, Hashable {
     public var timeText: String
     public var currency: String
     public var rulesDigest: String
-    /// The rules files: path, SHA-256 and text (so that a report can show the rule a condition
-    /// comes from, and a replay can check it has the same rules).
+    /// Every rules file with its SHA-256 (a replay can check it has the same rules), and the text
+    /// of those the decision read (a report shows the rule a condition comes from).
     public var files: [TracedFile]
     /// The request as decided, after masking (`masked` lists the fields changed).
     public var request: TracedRequest
@@ -33,14 +33,17 @@ public struct DecisionTrace: Sendable, Codable, Hashable {
     public var decision: Decision
     /// Every offer evaluated, chosen ones first, then by campaign and offer id.
     public var offers: [OfferTrace]
-    /// Offers the index ruled out without evaluating them, with what they need.
+    /// Offers the index ruled out without evaluating them, with what they need: all of them up to
+    /// `notConsideredLimit`, then only their count.
     public var notConsidered: [NotConsidered]
+    public var notConsideredCount: Int
+    public static let notConsideredLimit = 100
 
-    /// JSON with snake_case keys, sorted, indented.
-    public static func encoder() -> JSONEncoder {
+    /// JSON with snake_case keys, sorted; compact for storage, or indented for people.
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys]
         return e
     }
 
@@ -71,7 +74,8 @@ public struct DecisionTrace: Sendable, Codable, Hashable {
 public struct TracedFile: Sendable, Codable, Hashable {
     public var path: String
     public var sha256: String
-    public var text: String
+    /// The text, for the files the decision read (the workspace and the considered offers' files).
+    public var text: String?
 }
 
 public struct TracedRequest: Sendable, Codable, Hashable {
@@ -116,6 +120,9 @@ public struct NotConsidered: Sendable, Codable, Hashable {
     public var offer: String
     /// The condition the index found nothing for, e.g. `item.category in ["socks"]`.
     public var needs: String
+    public var kind: String
+    /// For spend thresholds: the first tier.
+    public var firstTier: Int64?
 }
 
 /// One evaluated offer: what happened, and why.

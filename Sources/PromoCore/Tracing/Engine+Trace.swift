@@ -1,37 +1,87 @@
 import Crypto
 import Foundation
 public import PromoDSL
+import Synchronization
 
 /// What the engine collects while it decides with a trace; turned into a `DecisionTrace` after.
-final class TraceRecording {
+/// Written only by the decision that owns it, read only after that decision returns.
+final class TraceRecording: @unchecked Sendable {
     let builder: TraceBuilder
+    let symbols: SymbolTable
     var holdoutOverride: [String: Bool]?
     var holdouts: [String: Bool] = [:]
     var considered: [Int] = []
     var eligible: [Engine.Candidate] = []
-    var picks: [(offer: Int, lines: [Int64])] = []
     var margin: Int64 = 0
+    /// Of the frame, at the end of the decision: line ids and skus, lists, strings it interned.
+    var lineIDs: [String] = []
+    var lineSkus: [String] = []
+    var arena: [Val] = []
+    var overflow: [String] = []
 
-    struct Evaluated {
-        var when: ConditionTrace?
-        var lines: [LineConditions]
-        var valueLines: [ValueTrace.LineValue]
-        var notes: [String]
-        var matchingSubtotal: Int64?
-        var tierSpend: Int64?
-        var evaluation: Evaluation
+    init(builder: TraceBuilder, symbols: SymbolTable) {
+        self.builder = builder
+        self.symbols = symbols
     }
-    var evaluated: [Int: Evaluated] = [:]
 
-    init(builder: TraceBuilder) { self.builder = builder }
-
-    func evaluated(_ o: Int, _ e: Evaluation) {
-        let b = builder
-        evaluated[o] = Evaluated(
-            when: b.when, lines: b.lines, valueLines: b.valueLines, notes: b.notes,
-            matchingSubtotal: b.matchingSubtotal,
-            tierSpend: b.tierSpend, evaluation: e)
+    func string(_ symbol: Int32) -> String {
+        let i = Int(symbol)
+        return i < symbols.count
+            ? symbols.strings[i] : (i - symbols.count < overflow.count ? overflow[i - symbols.count] : "?")
     }
+
+    func value(_ v: Val) -> Value {
+        v.public(string: string) { $0 < arena.count ? arena[$0] : .missing }
+    }
+
+    /// The tree of static node `n` as record `r` (-1: not evaluated) saw it.
+    func tree(_ n: Int, _ r: Int32) -> ConditionTrace {
+        let node = builder.nodes[n]
+        let record = r >= 0 ? builder.records[Int(r)] : nil
+        var recordedChildren: [Int32] = []
+        var c = record?.firstChild ?? -1
+        while c >= 0 {
+            recordedChildren.append(c)
+            c = builder.records[Int(c)].next
+        }
+        var children: [ConditionTrace] = []
+        for child in node.children {
+            let k = recordedChildren.firstIndex { builder.records[Int($0)].node == Int32(child) }
+            let match = k.map { recordedChildren.remove(at: $0) } ?? -1
+            children.append(tree(child, match))
+        }
+        let result: String
+        switch record?.result {
+        case nil: result = "not_evaluated"
+        case .bool(true)?: result = "true"
+        case .bool(false)?: result = "false"
+        default: result = "unknown"
+        }
+        var values: [Value] = []
+        if let record, record.operands >= 1 { values.append(value(record.a)) }
+        if let record, record.operands >= 2 { values.append(value(record.b)) }
+        let operands = node.operands.enumerated().map { i, text in
+            ConditionTrace.Operand(text: text, value: i < values.count ? values[i] : nil)
+        }
+        return ConditionTrace(
+            text: node.text, file: node.file, line: node.line, column: node.column, op: node.op, result: result,
+            operands: operands, children: children)
+    }
+}
+
+/// A decision with everything its trace needs, recorded as it was decided. `trace` builds the
+/// `DecisionTrace` (text, trees, masking) from the record; recording costs little, building is
+/// paid only for the decisions whose trace is kept.
+public struct RecordedDecision: Sendable {
+    public let decision: Decision
+    let engine: Engine
+    let request: DecisionRequest
+    let models: any ModelOutputs
+    let budgets: BudgetView
+    let masking: TraceMasking
+    let recording: TraceRecording
+
+    public var trace: DecisionTrace { engine.trace(decision, request, models, budgets, masking, recording) }
 }
 
 /// How a trace treats personal data: the customer id is hashed with the workspace's salt; other
@@ -87,10 +137,25 @@ extension Engine {
         _ request: DecisionRequest, models: some ModelOutputs, budgets: BudgetView = .fresh,
         masking: TraceMasking = TraceMasking(), holdouts: [String: Bool]? = nil
     ) -> (Decision, DecisionTrace) {
-        let recording = TraceRecording(builder: TraceBuilder(nodes: rules.conditionNodes))
+        let recorded = decideRecorded(request, models: models, budgets: budgets, masking: masking, holdouts: holdouts)
+        return (recorded.decision, recorded.trace)
+    }
+
+    /// Decides and records what its trace needs; `.trace` builds the trace when it is wanted.
+    public func decideRecorded(
+        _ request: DecisionRequest, models: some ModelOutputs, budgets: BudgetView = .fresh,
+        masking: TraceMasking = TraceMasking(), holdouts: [String: Bool]? = nil
+    ) -> RecordedDecision {
+        let builder = TraceBuilder(nodes: rules.conditionNodes, capacity: frames.traceCapacity.load(ordering: .relaxed))
+        let recording = TraceRecording(builder: builder, symbols: bound.symbols)
         recording.holdoutOverride = holdouts
         let decision = decide(request, models: models, budgets: budgets, excluded: [:], recording: recording)
-        return (decision, trace(decision, request, models, budgets, masking, recording))
+        // The next traced decision reserves what this one needed.
+        let used = max(builder.records.count, builder.lines.count * 2, 64)
+        if used > frames.traceCapacity.load(ordering: .relaxed) { frames.traceCapacity.store(used, ordering: .relaxed) }
+        return RecordedDecision(
+            decision: decision, engine: self, request: request, models: models, budgets: budgets, masking: masking,
+            recording: recording)
     }
 
     private func money(_ m: Int64) -> String { Money(minorUnits: m, currency: rules.currency).description }
@@ -109,10 +174,12 @@ extension Engine {
         var rejectedBy: [Int: Rejection] = [:]
         for x in d.rejections { rejectedBy[x.offer] = x }
         let order = chosenOrder + r.considered.filter { !chosenOrder.contains($0) }
+        var evaluated: [Int: TraceBuilder.OfferRecord] = [:]
+        for e in r.builder.offers { evaluated[e.offer] = e }
         let offers = order.map { o -> OfferTrace in
             let offer = rules.offers[o]
             let campaign = rules.campaigns[offer.campaign]
-            let e = r.evaluated[o]
+            let e = evaluated[o]
             let candidate = r.eligible.first { $0.offer == o }
             let isChosen = chosenOrder.contains(o)
             let rejection = rejectedBy[o]
@@ -120,24 +187,64 @@ extension Engine {
             if isChosen, let c = d.chosen.first(where: { $0.campaign == campaign.id && $0.offer == offer.id }) {
                 summary = "given: \(money(c.discount + c.shippingDiscount)) off"
                 if let g = c.gift { summary = "given: gift \(g.sku) x\(g.quantity)" }
-                if let c = candidate {
-                    summary += String(format: ", expected incremental profit %@", money(Int64(c.score.rounded())))
-                }
+                if let c = candidate { summary += ", expected incremental profit \(money(Int64(c.score.rounded())))" }
             } else if let rejection {
                 summary = rules.names.rejected(rejection).detail
             } else {
                 summary = "not given"
             }
             var value: ValueTrace?
-            if let e, case .value(let v) = e.evaluation {
-                value = ValueTrace(
-                    lines: e.valueLines, matchingSubtotal: e.matchingSubtotal, tierSpend: e.tierSpend, notes: e.notes,
-                    discount: v.lineTotal, shippingDiscount: v.shippingDiscount,
-                    giftValue: v.gift.map { $0.price * Int64($0.quantity) } ?? 0)
-            } else if let e, e.matchingSubtotal != nil {
-                value = ValueTrace(
-                    lines: [], matchingSubtotal: e.matchingSubtotal, tierSpend: nil, notes: e.notes, discount: 0,
-                    shippingDiscount: 0, giftValue: 0)
+            var when: ConditionTrace?
+            var lines: [LineConditions] = []
+            if let e {
+                let b = r.builder
+                let valueLines = b.values[e.values].map { v in
+                    ValueTrace.LineValue(
+                        line: r.lineIDs[Int(v.line)], base: v.base, unitDiscount: v.unitDiscount, units: v.units,
+                        discount: v.discount)
+                }
+                let notes = b.notes[e.notes].map { n -> String in
+                    switch n {
+                    case .maxItems(let m): "max_items \(m): the largest unit discounts first"
+                    case .marginFloor(let p): "margin floor \(PercentValue(partsPerMillion: p)) kept on every unit"
+                    case .tierReached(let t):
+                        "tier \(money(t)) reached; the discount split over lines by largest remainder"
+                    case .maxDiscount(let m): "max_discount caps the discount at \(money(m))"
+                    }
+                }
+                if case .value(let v) = e.evaluation {
+                    value = ValueTrace(
+                        lines: valueLines, matchingSubtotal: e.matchingSubtotal, tierSpend: e.tierSpend, notes: notes,
+                        discount: v.lineTotal, shippingDiscount: v.shippingDiscount,
+                        giftValue: v.gift.map { $0.price * Int64($0.quantity) } ?? 0)
+                } else if e.matchingSubtotal != nil {
+                    value = ValueTrace(
+                        lines: [], matchingSubtotal: e.matchingSubtotal, tierSpend: e.tierSpend, notes: notes,
+                        discount: 0, shippingDiscount: 0, giftValue: 0)
+                }
+                if let node = offer.whenNode, e.whenRoot >= 0 { when = r.tree(node, e.whenRoot) }
+                let filter = rules.index.lineFilters[o]
+                let anchor = filter?.span.flatMap { rules.nodeBySpan[$0] }
+                for l in b.lines[e.lines] {
+                    let i = Int(l.line)
+                    if l.filteredBy >= 0, let anchor {
+                        let node = b.nodes[anchor]
+                        lines.append(
+                            LineConditions(
+                                line: r.lineIDs[i], sku: r.lineSkus[i], matched: false,
+                                condition: ConditionTrace(
+                                    text: node.text, file: node.file, line: node.line, column: node.column, op: node.op,
+                                    result: "false",
+                                    operands: node.operands.enumerated().map {
+                                        .init(text: $1, value: $0 == 0 ? .string(r.string(l.filteredBy)) : nil)
+                                    }, children: [])))
+                    } else if let node = offer.appliesToNode, l.root >= 0 {
+                        lines.append(
+                            LineConditions(
+                                line: r.lineIDs[i], sku: r.lineSkus[i], matched: l.matched,
+                                condition: r.tree(node, l.root)))
+                    }
+                }
             }
             var nudge: Nudge?
             if let e {
@@ -149,8 +256,8 @@ extension Engine {
             var determining: [String] = []
             if isChosen {
                 determining.append("\(offer.file):\(offer.line): offer \(offer.id) (\(offer.kindName))")
-                if let w = e?.when { determining.append("\(w.file):\(w.line): when \(w.text)") }
-                if let a = e?.lines.first(where: \.matched)?.condition {
+                if let w = when { determining.append("\(w.file):\(w.line): when \(w.text)") }
+                if let a = lines.first(where: \.matched)?.condition {
                     determining.append("\(a.file):\(a.line): applies_to \(a.text)")
                 }
                 determining.append(
@@ -160,7 +267,7 @@ extension Engine {
                 campaign: campaign.id, offer: offer.id, kind: offer.kindName, title: offer.title,
                 group: rules.groups[campaign.group].name, file: offer.file, line: offer.line,
                 outcome: isChosen ? "chosen" : (rejection?.reason.rawValue ?? "not_eligible"), summary: summary,
-                when: e?.when, appliesTo: e?.lines ?? [], value: value,
+                when: when, appliesTo: lines, value: value,
                 arbitration: candidate.map { c in
                     ArbitrationTrace(
                         pWithOffer: c.p1, pWithout: c.p0, margin: r.margin, storeCost: c.value.storeCost,
@@ -170,12 +277,12 @@ extension Engine {
                 startsAt: campaign.starts, endsAt: campaign.ends)
         }
         let consideredSet = Set(r.considered)
-        let notConsidered = rules.offers.indices.filter { !consideredSet.contains($0) }.map { o in
+        let ruledOut = rules.offers.indices.filter { !consideredSet.contains($0) }
+        let notConsidered = ruledOut.prefix(DecisionTrace.notConsideredLimit).map { o in
             let offer = rules.offers[o]
             return NotConsidered(
-                campaign: rules.campaigns[offer.campaign].id, offer: offer.id,
-                needs: offer.keys.texts.sorted { $0.key.rawValue < $1.key.rawValue }.map(\.value)
-                    .joined(separator: " and "))
+                campaign: rules.campaigns[offer.campaign].id, offer: offer.id, needs: rules.offerNeeds[o],
+                kind: offer.kindName, firstTier: firstTier(offer))
         }
         // Model outputs, with the customer as masked.
         let outputs = d.modelOutputs.map { u in
@@ -205,19 +312,30 @@ extension Engine {
                 items.append(item)
             }
         }
+        // The files the decision read: the workspace and those of the offers it considered.
+        var read: Set<String> = [rules.sources.first?.path ?? ""]
+        for o in r.considered { read.insert(rules.offers[o].file) }
         let time = Date(timeIntervalSince1970: TimeInterval(request.time))
         return DecisionTrace(
             traceVersion: DecisionTrace.currentVersion, engineVersion: DecisionTrace.engineVersion,
             decisionID: request.decisionID, time: request.time,
             timeText: time.formatted(.iso8601), currency: rules.currency, rulesDigest: rules.digest,
-            files: rules.sources.map { TracedFile(path: $0.path, sha256: Self.sha256($0.text), text: $0.text) },
+            files: rules.sources.map { s in
+                TracedFile(path: s.path, sha256: s.sha256, text: read.contains(s.path) ? s.text : nil)
+            },
             request: TracedRequest(customer: customer, channel: request.channel, cart: request.cart),
             masked: masked, catalog: items, modelOutputs: outputs, holdouts: r.holdouts,
             budgets: campaignsWithBudgets.map { c in
                 TracedBudget(
                     campaign: c.id, total: c.budgetTotal, remaining: budgets.remaining[c.id] ?? c.budgetTotal,
                     perCustomer: c.perCustomer, customerCount: budgets.customerCounts[c.id] ?? 0)
-            }, decision: traced, offers: offers, notConsidered: notConsidered)
+            }, decision: traced, offers: offers, notConsidered: Array(notConsidered),
+            notConsideredCount: ruledOut.count)
+    }
+
+    private func firstTier(_ o: CompiledOffer) -> Int64? {
+        if case .spendThreshold(let tiers, _) = o.kind { return tiers.first?.spend }
+        return nil
     }
 
     private func needsItems(_ r: Rejection?) -> Int? {

@@ -11,112 +11,132 @@ struct ConditionNode: Sendable {
     var children: [Int]
 }
 
-/// Collects what the compiled conditions record while a traced decision evaluates them, and
-/// turns it into `ConditionTrace` trees (parts with no record were not evaluated).
-final class TraceBuilder {
+/// What a traced decision records while it decides, kept compact (node numbers, values as
+/// symbols, line numbers, no text): the public `DecisionTrace` is built from it afterwards.
+final class TraceBuilder: @unchecked Sendable {
     let nodes: [ConditionNode]
-    private struct Record {
-        var node: Int
-        var result: Val = .missing
-        var operands: [Value] = []
-        var children: [Int] = []
-    }
-    private var records: [Record] = []
-    private var open: [Int] = []
-    private var roots: [Int] = []
 
-    /// What the evaluator recorded about the offer being evaluated.
-    var when: ConditionTrace?
-    var lines: [LineConditions] = []
-    var valueLines: [ValueTrace.LineValue] = []
-    var notes: [String] = []
-    var matchingSubtotal: Int64?
-    var tierSpend: Int64?
-
-    init(nodes: [ConditionNode]) { self.nodes = nodes }
-
-    /// Starts recording one offer.
-    func beginOffer() {
-        when = nil
-        lines.removeAll()
-        valueLines.removeAll()
-        notes.removeAll()
-        matchingSubtotal = nil
-        tierSpend = nil
+    /// One condition evaluated: its node, result and up to two operand values, and its parts as a
+    /// linked list of records.
+    struct Record {
+        var node: Int32
+        var result: Val
+        var a: Val = .missing
+        var b: Val = .missing
+        var operands: Int8 = 0
+        var firstChild: Int32 = -1
+        var lastChild: Int32 = -1
+        var next: Int32 = -1
     }
 
+    /// A cart line as one offer's `applies_to` saw it: the record of its root, or, when the line
+    /// filter ruled it out, the value that did (a symbol).
+    struct LineRecord {
+        var line: Int32
+        var matched: Bool
+        var root: Int32
+        var filteredBy: Int32
+    }
+
+    struct ValueLine {
+        var line: Int32
+        var base: Int64
+        var unitDiscount: Int64
+        var units: Int
+        var discount: Int64
+    }
+
+    enum Note {
+        case maxItems(Int)
+        case marginFloor(Int64)
+        case tierReached(Int64)
+        case maxDiscount(Int64)
+    }
+
+    /// One evaluated offer: ranges of the decision-wide arrays below.
+    struct OfferRecord {
+        var offer: Int
+        var whenRoot: Int32 = -1
+        var lines: Range<Int> = 0..<0
+        var values: Range<Int> = 0..<0
+        var notes: Range<Int> = 0..<0
+        var matchingSubtotal: Int64?
+        var tierSpend: Int64?
+        var evaluation: Evaluation = .rejected(.notEligible, .givesNothing, nil)
+    }
+
+    @exclusivity(unchecked) var records: [Record] = []
+    @exclusivity(unchecked) private var open: [Int32] = []
+    @exclusivity(unchecked) private var root: Int32 = -1
+    @exclusivity(unchecked) var lines: [LineRecord] = []
+    @exclusivity(unchecked) var values: [ValueLine] = []
+    @exclusivity(unchecked) var notes: [Note] = []
+    @exclusivity(unchecked) var offers: [OfferRecord] = []
+    /// The offer being evaluated.
+    @exclusivity(unchecked) var current = OfferRecord(offer: -1)
+
+    /// `capacity`: records a decision of this rule set usually makes (so the arrays grow once).
+    init(nodes: [ConditionNode], capacity: Int = 256) {
+        self.nodes = nodes
+        records.reserveCapacity(capacity)
+        lines.reserveCapacity(capacity / 2)
+        offers.reserveCapacity(capacity / 8)
+        open.reserveCapacity(16)
+    }
+
+    func beginOffer(_ o: Int) {
+        current = OfferRecord(offer: o)
+        current.lines = lines.count..<lines.count
+        current.values = values.count..<values.count
+        current.notes = notes.count..<notes.count
+    }
+
+    func endOffer(_ e: Evaluation) {
+        current.lines = current.lines.lowerBound..<lines.count
+        current.values = current.values.lowerBound..<values.count
+        current.notes = current.notes.lowerBound..<notes.count
+        current.evaluation = e
+        offers.append(current)
+    }
+
+    /// Starts one evaluation of a condition (`when`, or `applies_to` on a line).
     func begin() {
-        records.removeAll(keepingCapacity: true)
         open.removeAll(keepingCapacity: true)
-        roots.removeAll(keepingCapacity: true)
+        root = -1
     }
 
-    private func attach(_ r: Int) {
-        if let top = open.last { records[top].children.append(r) } else { roots.append(r) }
+    /// The record of the condition evaluated since `begin()`.
+    var rootRecord: Int32 { root }
+
+    private func attach(_ r: Int32) {
+        if let top = open.last {
+            let t = Int(top)
+            if records[t].firstChild < 0 {
+                records[t].firstChild = r
+            } else {
+                records[Int(records[t].lastChild)].next = r
+            }
+            records[t].lastChild = r
+        } else if root < 0 {
+            root = r
+        }
     }
 
     func open(_ node: Int) {
-        records.append(Record(node: node))
-        attach(records.count - 1)
-        open.append(records.count - 1)
+        records.append(Record(node: Int32(node), result: .missing))
+        let r = Int32(records.count - 1)
+        attach(r)
+        open.append(r)
     }
 
     func close(_ result: Val) {
         let r = open.removeLast()
-        records[r].result = result
+        records[Int(r)].result = result
     }
 
-    func leaf(_ node: Int, _ result: Val, _ operands: [Value]) {
-        records.append(Record(node: node, result: result, operands: operands))
-        attach(records.count - 1)
-    }
-
-    /// Records that the line filter ruled a line out: the conjunct `anchor` of `root` was false
-    /// with `value`; the `and`s above it false, the rest not evaluated.
-    func filtered(root: Int, anchor: Int, value: Value) {
-        guard let path = path(from: root, to: anchor) else { return }
-        for n in path.dropLast() { open(n) }
-        leaf(anchor, .bool(false), [value])
-        for _ in path.dropLast() { close(.bool(false)) }
-    }
-
-    private func path(from: Int, to: Int) -> [Int]? {
-        if from == to { return [from] }
-        guard nodes[from].op == "and" else { return nil }
-        for c in nodes[from].children {
-            if let p = path(from: c, to: to) { return [from] + p }
-        }
-        return nil
-    }
-
-    /// The tree of the static node `root` as recorded since `begin()`.
-    func tree(_ root: Int) -> ConditionTrace {
-        build(root, roots.first { records[$0].node == root })
-    }
-
-    private func build(_ n: Int, _ r: Int?) -> ConditionTrace {
-        let node = nodes[n]
-        let record = r.map { records[$0] }
-        var children: [ConditionTrace] = []
-        var used: Set<Int> = []
-        for c in node.children {
-            let match = record?.children.first { records[$0].node == c && !used.contains($0) }
-            if let match { used.insert(match) }
-            children.append(build(c, match))
-        }
-        let result: String
-        switch record?.result {
-        case nil: result = "not_evaluated"
-        case .bool(true)?: result = "true"
-        case .bool(false)?: result = "false"
-        default: result = "unknown"
-        }
-        let values = record?.operands ?? []
-        let operands = node.operands.enumerated().map { i, text in
-            ConditionTrace.Operand(text: text, value: i < values.count ? values[i] : nil)
-        }
-        return ConditionTrace(
-            text: node.text, file: node.file, line: node.line, column: node.column, op: node.op, result: result,
-            operands: operands, children: children)
+    func leaf(_ node: Int, _ result: Val, _ a: Val, _ b: Val?) {
+        records.append(
+            Record(node: Int32(node), result: result, a: a, b: b ?? .missing, operands: b == nil ? 1 : 2))
+        attach(Int32(records.count - 1))
     }
 }
