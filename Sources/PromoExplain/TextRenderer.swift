@@ -17,6 +17,7 @@ public struct TraceTextRenderer: Sendable {
         case "true": paint("true", "32")
         case "false": paint("false", "31")
         case "unknown": paint("unknown", "33")
+        case "value": "value"
         default: dim("not evaluated")
         }
     }
@@ -78,6 +79,9 @@ public struct TraceTextRenderer: Sendable {
             for l in v.lines {
                 out += "      value line \(l.line): \(l.units) x \(fmt.money(l.unitDiscount)) off"
                 out += " on \(fmt.money(l.base)) = \(fmt.money(l.discount))\n"
+                if let e = l.expression, e.op != "value" || !Formatting.isLiteral(e.text) {
+                    out += condition(e, label: "        from", indent: "", fmt)
+                }
             }
             if let s = v.matchingSubtotal {
                 out += "      matching subtotal \(fmt.money(s))"
@@ -102,7 +106,8 @@ public struct TraceTextRenderer: Sendable {
     }
 
     func condition(_ c: ConditionTrace, label: String, indent: String, _ fmt: Formatting) -> String {
-        var out = "\(indent)\(label) \(dim("\(c.file):\(c.line)")): \(c.text): \(result(c.result))"
+        var out = "\(indent)\(label) \(dim("\(c.file):\(c.line)")): \(c.text)"
+        if c.result != "value" { out += ": \(result(c.result))" }
         let values = fmt.operands(c)
         if !values.isEmpty { out += " (\(values))" }
         out += "\n"

@@ -308,6 +308,25 @@ struct ExpressionCompiler {
                     return r
                 }, id
             )
+        case .builtin(.clamp, let args) where args.count == 3:
+            // Records the value before the clamp and after it.
+            let id = register(e, op: "clamp", operands: [args[0], e], children: [])
+            let (x, lo, hi) = (compile(args[0]), compile(args[1]), compile(args[2]))
+            return (
+                { f in
+                    let v = x(f)
+                    let l = lo(f)
+                    let h = hi(f)
+                    let r: Val
+                    if let a = f.compare(v, l), let b = f.compare(v, h) {
+                        r = a < 0 ? l : b > 0 ? h : v
+                    } else {
+                        r = .missing
+                    }
+                    if f.tracing { f.record(id, r, v, r) }
+                    return r
+                }, id
+            )
         default:
             let inner = compile(e)
             let id = register(e, op: "value", operands: [e], children: [])

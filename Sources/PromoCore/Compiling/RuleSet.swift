@@ -96,12 +96,15 @@ final class CompiledOffer: Sendable {
     /// Condition nodes of `when` and `applies_to`, and where the offer is written (for traces).
     let whenNode: Int?
     let appliesToNode: Int?
+    /// The node of the per-unit value expression (`percent`, `amount`, `price`).
+    let valueNode: Int?
     let file: String
     let line: Int
 
     init(
         campaign: Int, id: String, title: String, kindName: String, kind: CompiledKind, appliesTo: Eval?, when: Eval?,
-        whenNode: Int?, appliesToNode: Int?, file: String, line: Int, marginFloorPPM: Int64?, maxDiscount: Int64?,
+        whenNode: Int?, valueNode: Int?, appliesToNode: Int?, file: String, line: Int, marginFloorPPM: Int64?,
+        maxDiscount: Int64?,
         priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys
     ) {
         self.campaign = campaign
@@ -112,6 +115,7 @@ final class CompiledOffer: Sendable {
         self.appliesTo = appliesTo
         self.when = when
         self.whenNode = whenNode
+        self.valueNode = valueNode
         self.appliesToNode = appliesToNode
         self.file = file
         self.line = line
@@ -212,16 +216,23 @@ public final class RuleSet: Sendable {
                 let appliesTo = o.appliesTo.map { compiler.condition($0) }
                 let when = o.when.map { compiler.condition($0) }
                 let kind: CompiledKind
+                var valueNode: Int?
                 switch o.kind {
                 case .percentOff(let e, let m):
                     exprs.append(e)
-                    kind = .percentOff(compiler.compile(e), maxItems: m)
+                    let (eval, node) = compiler.condition(e)
+                    valueNode = node
+                    kind = .percentOff(eval, maxItems: m)
                 case .amountOff(let e, let m):
                     exprs.append(e)
-                    kind = .amountOff(compiler.compile(e), maxItems: m)
+                    let (eval, node) = compiler.condition(e)
+                    valueNode = node
+                    kind = .amountOff(eval, maxItems: m)
                 case .fixedPrice(let e, let m):
                     exprs.append(e)
-                    kind = .fixedPrice(compiler.compile(e), maxItems: m)
+                    let (eval, node) = compiler.condition(e)
+                    valueNode = node
+                    kind = .fixedPrice(eval, maxItems: m)
                 case .spendThreshold(let tiers, let nudge):
                     kind = .spendThreshold(
                         tiers.map {
@@ -257,7 +268,7 @@ public final class RuleSet: Sendable {
                     CompiledOffer(
                         campaign: campaigns.count - 1, id: o.id, title: o.title ?? o.id, kindName: o.kind.name,
                         kind: kind,
-                        appliesTo: appliesTo?.eval, when: when?.eval, whenNode: when?.node,
+                        appliesTo: appliesTo?.eval, when: when?.eval, whenNode: when?.node, valueNode: valueNode,
                         appliesToNode: appliesTo?.node, file: o.span.file, line: o.span.start.line,
                         marginFloorPPM: o.marginFloor?.partsPerMillion,
                         maxDiscount: o.maxDiscount?.minorUnits, priority: o.priority, fallback: fallback,

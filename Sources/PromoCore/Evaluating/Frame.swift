@@ -20,6 +20,11 @@ enum Val: Sendable {
         return false
     }
 
+    var isBool: Bool {
+        if case .bool = self { return true }
+        return false
+    }
+
     /// The public form: symbols spelled out by `string`, lists read from the arena by `element`.
     func `public`(string: (Int32) -> String, element: (Int) -> Val) -> Value {
         switch self {

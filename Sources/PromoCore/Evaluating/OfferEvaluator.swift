@@ -242,7 +242,13 @@ struct OfferEvaluator {
         f.order.removeAll(keepingCapacity: true)
         for i in 0..<f.lines.count where f.matchArena[f.matchesAt + i] {
             f.line = i
-            guard var d = unitDiscount(f, i) else { continue }
+            f.tracer?.begin()
+            let computed = unitDiscount(f, i)
+            if let t = f.tracer {
+                while t.expressions.count <= i { t.expressions.append(-1) }
+                t.expressions[i] = t.rootRecord
+            }
+            guard var d = computed else { continue }
             if o.marginFloorPPM != nil {
                 let minimum = Self.minimumPrice(cost: f.lines[i].cost, floorPPM: o.marginFloorPPM)
                 if base[i] - d < minimum {
@@ -282,8 +288,8 @@ struct OfferEvaluator {
                 let units = unitDiscounts[k] > 0 ? Int(f.discounts[v.at + i] / unitDiscounts[k]) : 0
                 t.values.append(
                     .init(
-                        line: Int32(i), base: base[i], unitDiscount: unitDiscounts[k], units: units,
-                        discount: f.discounts[v.at + i]))
+                        line: Int32(i), expression: i < t.expressions.count ? t.expressions[i] : -1, base: base[i],
+                        unitDiscount: unitDiscounts[k], units: units, discount: f.discounts[v.at + i]))
             }
             if let maxItems { t.notes.append(.maxItems(maxItems)) }
             if let floor = o.marginFloorPPM { t.notes.append(.marginFloor(floor)) }

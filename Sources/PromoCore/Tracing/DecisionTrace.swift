@@ -170,7 +170,8 @@ public struct ConditionTrace: Sendable, Codable, Hashable {
     public var column: Int
     /// `and`, `or`, `not`, a comparison (`==`, `>=`, `in`, ...), or `value`.
     public var op: String
-    /// `true`, `false`, `unknown` (a missing output), or `not_evaluated`.
+    /// `true`, `false`, `unknown` (a missing output), `not_evaluated`, or `value` for an
+    /// expression that is not a condition (its operands hold what it read and gave).
     public var result: String
     public var operands: [Operand]
     public var children: [ConditionTrace]
@@ -194,6 +195,9 @@ public struct ValueTrace: Sendable, Codable, Hashable {
 
     public struct LineValue: Sendable, Codable, Hashable {
         public var line: String
+        /// The offer's value expression on this line, with the values it read (a model output,
+        /// a clamp: the value before and after).
+        public var expression: ConditionTrace?
         public var base: Int64
         public var unitDiscount: Int64
         public var units: Int

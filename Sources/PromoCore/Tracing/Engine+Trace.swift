@@ -53,6 +53,8 @@ final class TraceRecording: @unchecked Sendable {
         let result: String
         switch record?.result {
         case nil: result = "not_evaluated"
+        case _ where node.op == "clamp" || (node.op == "value" && record.map { !$0.result.isBool } ?? false):
+            result = "value"
         case .bool(true)?: result = "true"
         case .bool(false)?: result = "false"
         default: result = "unknown"
@@ -200,7 +202,9 @@ extension Engine {
                 let b = r.builder
                 let valueLines = b.values[e.values].map { v in
                     ValueTrace.LineValue(
-                        line: r.lineIDs[Int(v.line)], base: v.base, unitDiscount: v.unitDiscount, units: v.units,
+                        line: r.lineIDs[Int(v.line)],
+                        expression: offer.valueNode.flatMap { v.expression >= 0 ? r.tree($0, v.expression) : nil },
+                        base: v.base, unitDiscount: v.unitDiscount, units: v.units,
                         discount: v.discount)
                 }
                 let notes = b.notes[e.notes].map { n -> String in

@@ -40,6 +40,8 @@ final class TraceBuilder: @unchecked Sendable {
 
     struct ValueLine {
         var line: Int32
+        /// The record of the value expression on this line (-1: none).
+        var expression: Int32 = -1
         var base: Int64
         var unitDiscount: Int64
         var units: Int
@@ -74,6 +76,8 @@ final class TraceBuilder: @unchecked Sendable {
     @exclusivity(unchecked) var offers: [OfferRecord] = []
     /// The offer being evaluated.
     @exclusivity(unchecked) var current = OfferRecord(offer: -1)
+    /// Per line of the offer being valued: the record of its value expression.
+    @exclusivity(unchecked) var expressions: [Int32] = []
 
     /// `capacity`: records a decision of this rule set usually makes (so the arrays grow once).
     init(nodes: [ConditionNode], capacity: Int = 256) {
@@ -86,6 +90,7 @@ final class TraceBuilder: @unchecked Sendable {
 
     func beginOffer(_ o: Int) {
         current = OfferRecord(offer: o)
+        expressions.removeAll(keepingCapacity: true)
         current.lines = lines.count..<lines.count
         current.values = values.count..<values.count
         current.notes = notes.count..<notes.count
