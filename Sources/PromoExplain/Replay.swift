@@ -22,7 +22,7 @@ public enum Replay {
 
     /// The recorded outputs as a fixture, keyed as the engine asks for them.
     public static func models(_ t: DecisionTrace) -> FixtureModelOutputs {
-        var fixture = FixtureModelOutputs()
+        var fixture = FixtureModelOutputs(version: t.modelOutputs.first?.modelVersion)
         for o in t.modelOutputs {
             guard let v = o.value else { continue }
             switch (o.customer, o.sku) {

@@ -241,7 +241,7 @@ struct ExpressionCompiler {
             if op == .and {
                 return (
                     { f in
-                        if f.tracing { f.tracer!.open(id) }
+                        if f.tracing { f.withTracer { $0.open(id) } }
                         let r: Val
                         let x = a(f)
                         if case .bool(false) = x {
@@ -256,14 +256,14 @@ struct ExpressionCompiler {
                                 r = .missing
                             }
                         }
-                        if f.tracing { f.tracer!.close(r) }
+                        if f.tracing { f.withTracer { $0.close(r) } }
                         return r
                     }, id
                 )
             }
             return (
                 { f in
-                    if f.tracing { f.tracer!.open(id) }
+                    if f.tracing { f.withTracer { $0.open(id) } }
                     let r: Val
                     let x = a(f)
                     if case .bool(true) = x {
@@ -278,7 +278,7 @@ struct ExpressionCompiler {
                             r = .missing
                         }
                     }
-                    if f.tracing { f.tracer!.close(r) }
+                    if f.tracing { f.withTracer { $0.close(r) } }
                     return r
                 }, id
             )
@@ -287,10 +287,10 @@ struct ExpressionCompiler {
             let id = register(e, op: "not", operands: [], children: [ia])
             return (
                 { f in
-                    if f.tracing { f.tracer!.open(id) }
+                    if f.tracing { f.withTracer { $0.open(id) } }
                     let r: Val
                     if case .bool(let b) = a(f) { r = .bool(!b) } else { r = .missing }
-                    if f.tracing { f.tracer!.close(r) }
+                    if f.tracing { f.withTracer { $0.close(r) } }
                     return r
                 }, id
             )

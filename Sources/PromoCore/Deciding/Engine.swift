@@ -217,9 +217,9 @@ public struct Engine: Sendable {
             }
             let matchesAt = f.matchArena.count
             let filter = rules.index.lineFilters[o]
-            f.tracer?.beginOffer(o)
+            f.withTracer { $0.beginOffer(o) }
             let evaluation = evaluator.evaluate(rules.offers[o], f, base: base, matchesAt: matchesAt, filter: filter)
-            f.tracer?.endOffer(evaluation)
+            f.withTracer { $0.endOffer(evaluation) }
             switch evaluation {
             case .value(let v):
                 if let n = v.nudge { nudges.append(nudge(o, n)) }

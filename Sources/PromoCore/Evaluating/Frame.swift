@@ -129,7 +129,19 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var overflow = false
     /// Set while a traced decision evaluates conditions; they then record into `tracer`.
     @exclusivity(unchecked) var tracing = false
-    @exclusivity(unchecked) var tracer: TraceBuilder?
+    /// Not retained (the recording that owns it outlives the decision): reaching it costs no
+    /// reference counting on the hot path. `tracer` is nil when the decision is not traced.
+    @exclusivity(unchecked) var tracerRef: Unmanaged<TraceBuilder>?
+    var tracer: TraceBuilder? {
+        get { tracerRef?.takeUnretainedValue() }
+        set { tracerRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+
+    /// Runs `body` with the trace builder, when the decision is traced.
+    @inline(__always)
+    func withTracer(_ body: (TraceBuilder) -> Void) {
+        tracerRef?._withUnsafeGuaranteedRef(body)
+    }
     /// Values of `let` bindings that do not read the item; valid when the stamp is this decision's.
     @exclusivity(unchecked) var lets: [Val]
     @exclusivity(unchecked) var letStamps: [UInt32]
@@ -314,7 +326,7 @@ final class Frame: @unchecked Sendable {
 
     /// Records a condition's result and operand values (tracing only).
     func record(_ node: Int, _ result: Val, _ a: Val, _ b: Val? = nil) {
-        tracer?.leaf(node, result, a, b)
+        withTracer { $0.leaf(node, result, a, b) }
     }
 
     /// Appends a list to the arena.

@@ -87,9 +87,9 @@ struct OfferEvaluator {
     {
         setFallback(o, f)
         if let when = o.when {
-            f.tracer?.begin()
+            f.withTracer { $0.begin() }
             let result = when(f)
-            if let t = f.tracer { t.current.whenRoot = t.rootRecord }
+            f.withTracer { t in t.current.whenRoot = t.rootRecord }
             switch result {
             case .bool(true): break
             case .bool(false): return .rejected(.notEligible, .whenFalse, nil)
@@ -99,10 +99,10 @@ struct OfferEvaluator {
         let n = f.lines.count
         if let appliesTo = o.appliesTo {
             for i in 0..<n {
-                f.tracer?.begin()
+                f.withTracer { $0.begin() }
                 if let filter, !filter.admits(f.lines[i]) {
                     f.matchArena.append(false)
-                    if let t = f.tracer {
+                    f.withTracer { t in
                         let l = f.lines[i]
                         let v = filter.dimension == .sku ? l.sku : filter.dimension == .category ? l.category : l.brand
                         t.lines.append(.init(line: Int32(i), matched: false, root: -1, filteredBy: v))
@@ -118,7 +118,7 @@ struct OfferEvaluator {
                     f.matchArena.append(false)
                     matched = false
                 }
-                if let t = f.tracer {
+                f.withTracer { t in
                     t.lines.append(.init(line: Int32(i), matched: matched, root: t.rootRecord, filteredBy: -1))
                 }
             }
@@ -208,7 +208,7 @@ struct OfferEvaluator {
             for i in 0..<n { f.weights.append(f.discounts[v.at + i]) }
             v.lineTotal = min(lineCap, v.lineTotal)
             allocate(v.lineTotal, f, into: v.at)
-            f.tracer?.notes.append(.maxDiscount(cap))
+            f.withTracer { $0.notes.append(.maxDiscount(cap)) }
         }
         guard v.customerValue > 0 else { return .rejected(.notEligible, .givesNothing, v.nudge) }
         return .value(v)
@@ -242,9 +242,9 @@ struct OfferEvaluator {
         f.order.removeAll(keepingCapacity: true)
         for i in 0..<f.lines.count where f.matchArena[f.matchesAt + i] {
             f.line = i
-            f.tracer?.begin()
+            f.withTracer { $0.begin() }
             let computed = unitDiscount(f, i)
-            if let t = f.tracer {
+            f.withTracer { t in
                 while t.expressions.count <= i { t.expressions.append(-1) }
                 t.expressions[i] = t.rootRecord
             }
@@ -268,7 +268,7 @@ struct OfferEvaluator {
             if flooredOut { return .rejected(.marginFloor, .atMarginFloor, nil) }
             return .rejected(.notEligible, .givesNothing, nil)
         }
-        let unitDiscounts = f.tracer == nil ? [] : f.order.map { f.discounts[v.at + $0] }
+        let unitDiscounts = f.tracerRef == nil ? [] : f.order.map { f.discounts[v.at + $0] }
         if let maxItems {
             // The largest unit discounts first, ties by line order.
             let d = f.discounts
@@ -283,7 +283,7 @@ struct OfferEvaluator {
             for i in f.order { f.discounts[v.at + i] *= Int64(f.lines[i].quantity) }
         }
         for i in f.order { v.lineTotal += f.discounts[v.at + i] }
-        if let t = f.tracer {
+        f.withTracer { t in
             for (k, i) in f.order.enumerated() {
                 let units = unitDiscounts[k] > 0 ? Int(f.discounts[v.at + i] / unitDiscounts[k]) : 0
                 t.values.append(
@@ -322,7 +322,7 @@ struct OfferEvaluator {
             nudge = Nudge(
                 needed: next.spend - subtotal, tierSpend: next.spend, tierOff: next.off, tierPercent: next.percent)
         }
-        if let t = f.tracer {
+        f.withTracer { t in
             t.current.matchingSubtotal = subtotal
             t.current.tierSpend = tiers.first?.spend
         }
@@ -341,7 +341,7 @@ struct OfferEvaluator {
         allocate(off, f, into: v.at)
         v.lineTotal = off > 0 ? off : 0
         v.nudge = nudge
-        if let t = f.tracer {
+        f.withTracer { t in
             t.current.matchingSubtotal = subtotal
             t.current.tierSpend = tier.spend
             for i in 0..<f.lines.count where f.discounts[v.at + i] > 0 {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PromoDSL
 import PromoYAML
@@ -265,7 +266,10 @@ public struct InputFiles: Sendable {
         if let node = f["customer_items"] {
             for (id, perItem) in try r.mapping(node, "customer_items") { pairs[id] = try table(perItem) }
         }
+        let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? []
+        let digest = SHA256.hash(data: bytes).prefix(6).map { String(format: "%02x", $0) }.joined()
         return FixtureModelOutputs(
-            customers: try table(f["customers"]), items: try table(f["items"]), customerItems: pairs)
+            customers: try table(f["customers"]), items: try table(f["items"]), customerItems: pairs,
+            version: "fixture \((path as NSString).lastPathComponent) \(digest)")
     }
 }

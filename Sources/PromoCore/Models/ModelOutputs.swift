@@ -111,15 +111,20 @@ public struct FixtureModelOutputs: ModelOutputs {
     public var customers: [String: [String: Value]]
     public var items: [String: [String: Value]]
     public var customerItems: [String: [String: [String: Value]]]
+    /// What traces name as the model version of every output (e.g. the fixture file and digest).
+    public var version: String?
 
     public init(
         customers: [String: [String: Value]] = [:], items: [String: [String: Value]] = [:],
-        customerItems: [String: [String: [String: Value]]] = [:]
+        customerItems: [String: [String: [String: Value]]] = [:], version: String? = nil
     ) {
         self.customers = customers
         self.items = items
         self.customerItems = customerItems
+        self.version = version
     }
+
+    public func modelVersion(plugin: String) -> String? { version }
 
     public func values(for batch: ModelBatch) -> [[Value?]] {
         batch.calls.map { call in
