@@ -347,7 +347,4 @@ extension Engine {
         return nil
     }
 
-    static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
 }
