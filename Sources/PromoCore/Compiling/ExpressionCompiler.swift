@@ -238,42 +238,22 @@ struct ExpressionCompiler {
             let (a, ia) = condition(lhs)
             let (b, ib) = condition(rhs)
             let id = register(e, op: op.rawValue, operands: [], children: [ia, ib])
-            if op == .and {
-                return (
-                    { f in
-                        if f.tracing { f.withTracer { $0.open(id) } }
-                        let r: Val
-                        let x = a(f)
-                        if case .bool(false) = x {
-                            r = .bool(false)
-                        } else {
-                            let y = b(f)
-                            if case .bool(false) = y {
-                                r = .bool(false)
-                            } else if case .bool(true) = x, case .bool(true) = y {
-                                r = .bool(true)
-                            } else {
-                                r = .missing
-                            }
-                        }
-                        if f.tracing { f.withTracer { $0.close(r) } }
-                        return r
-                    }, id
-                )
-            }
+            // `and` stops at the first false, `or` at the first true; either is unknown when a
+            // part is unknown and none decides.
+            let decisive = op == .or
             return (
                 { f in
                     if f.tracing { f.withTracer { $0.open(id) } }
                     let r: Val
                     let x = a(f)
-                    if case .bool(true) = x {
-                        r = .bool(true)
+                    if case .bool(let p) = x, p == decisive {
+                        r = .bool(decisive)
                     } else {
                         let y = b(f)
-                        if case .bool(true) = y {
-                            r = .bool(true)
-                        } else if case .bool(false) = x, case .bool(false) = y {
-                            r = .bool(false)
+                        if case .bool(let q) = y, q == decisive {
+                            r = .bool(decisive)
+                        } else if case .bool = x, case .bool = y {
+                            r = .bool(!decisive)
                         } else {
                             r = .missing
                         }
@@ -447,26 +427,10 @@ struct ExpressionCompiler {
         }
     }
 
+    /// Comparisons and arithmetic (`and` and `or` are conditions, compiled by `condition`).
     private func binary(_ op: BinaryOperator, _ a: @escaping Eval, _ b: @escaping Eval) -> Eval {
         switch op {
-        case .and:
-            return { f in
-                let x = a(f)
-                if case .bool(false) = x { return .bool(false) }
-                let y = b(f)
-                if case .bool(false) = y { return .bool(false) }
-                if case .bool(true) = x, case .bool(true) = y { return .bool(true) }
-                return .missing
-            }
-        case .or:
-            return { f in
-                let x = a(f)
-                if case .bool(true) = x { return .bool(true) }
-                let y = b(f)
-                if case .bool(true) = y { return .bool(true) }
-                if case .bool(false) = x, case .bool(false) = y { return .bool(false) }
-                return .missing
-            }
+        case .and, .or: preconditionFailure("and/or compile through condition(_:)")
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .in:
             return { f in Self.comparison(op, a(f), b(f), f) }
         case .add, .subtract, .multiply, .divide:
