@@ -159,21 +159,28 @@ struct ExpressionCompiler {
         }
     }
 
-    mutating func textComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, id: Int) -> Eval? {
-        guard case .field(let field) = lhs.kind, let read = Self.textField(field) else {
-            return textValueComparison(op, lhs, rhs, id: id)
-        }
-        var values: [Int32] = []
+    /// The symbols a text comparison tests against: `== "a"`, `!= "a"`, `in ["a", "b"]`; nil for
+    /// any other comparison.
+    mutating func literalSymbols(_ op: BinaryOperator, _ rhs: Expr) -> [Int32]? {
         switch (op, rhs.kind) {
-        case (.equal, .string(let s)), (.notEqual, .string(let s)): values = [symbols.intern(s)]
+        case (.equal, .string(let s)), (.notEqual, .string(let s)): return [symbols.intern(s)]
         case (.in, .list(let items)):
+            var values: [Int32] = []
             for item in items {
                 guard case .string(let s) = item.kind else { return nil }
                 values.append(symbols.intern(s))
             }
+            return values
         default: return nil
         }
-        let symbols = values
+    }
+
+    /// A text field compared with literals: the field read as a symbol, no `Val` in between.
+    mutating func textComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, id: Int) -> Eval? {
+        guard case .field(let field) = lhs.kind, let read = Self.textField(field) else {
+            return textValueComparison(op, lhs, rhs, id: id)
+        }
+        guard let symbols = literalSymbols(op, rhs) else { return nil }
         let negate = op == .notEqual
         return { f in
             let s = read(f)
@@ -186,19 +193,8 @@ struct ExpressionCompiler {
     /// `x == "a"`, `x != "a"` and `x in ["a", "b"]` for any text expression (a model output, a
     /// let): integer comparisons, unknown when `x` is.
     mutating func textValueComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, id: Int) -> Eval? {
-        guard lhs.type == .string else { return nil }
-        var values: [Int32] = []
-        switch (op, rhs.kind) {
-        case (.equal, .string(let s)), (.notEqual, .string(let s)): values = [symbols.intern(s)]
-        case (.in, .list(let items)):
-            for item in items {
-                guard case .string(let s) = item.kind else { return nil }
-                values.append(symbols.intern(s))
-            }
-        default: return nil
-        }
+        guard lhs.type == .string, let symbols = literalSymbols(op, rhs) else { return nil }
         let read = compile(lhs)
-        let symbols = values
         let negate = op == .notEqual
         return { f in
             let v = read(f)
