@@ -16,10 +16,12 @@ let package = Package(
         .library(name: "PromoYAML", targets: ["PromoYAML"]),
         .library(name: "PromoCore", targets: ["PromoCore"]),
         .library(name: "PromoExplain", targets: ["PromoExplain"]),
+        .library(name: "PromoPlugins", targets: ["PromoPlugins"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -36,12 +38,31 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(name: "PromoExplain", dependencies: ["PromoCore", "PromoDSL"], swiftSettings: upcoming),
-        .target(name: "PromoTesting", dependencies: ["PromoCore", "PromoDSL", "PromoYAML"], swiftSettings: upcoming),
+        .target(
+            name: "PromoPlugins",
+            dependencies: [
+                "PromoCore", "PromoDSL", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        // Built-in plugins: a SwiftPM target in the plugin's own folder, beside its manifest.
+        .target(
+            name: "SwiftMovingAverage",
+            dependencies: ["PromoPlugins", "PromoCore", "PromoDSL"],
+            path: "plugins/swift-moving-average",
+            exclude: ["plugin.yaml", "README.md"],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "PromoTesting", dependencies: ["PromoCore", "PromoDSL", "PromoYAML", "PromoPlugins"],
+            swiftSettings: upcoming),
         .executableTarget(
             name: "promo",
             dependencies: [
-                "PromoDSL", "PromoCore", "PromoExplain",
+                "PromoDSL", "PromoCore", "PromoExplain", "PromoPlugins", "SwiftMovingAverage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),
@@ -83,6 +104,21 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Golden"), .copy("Scripts")],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "PromoPluginsTests",
+            dependencies: [
+                "PromoPlugins", "PromoCore", "PromoDSL", "PromoTesting", "SwiftMovingAverage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("FaultyPlugin")],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "promo-bench-plugins",
+            dependencies: ["PromoPlugins", "PromoCore", "PromoDSL", "SwiftMovingAverage"],
+            path: "Benchmarks/PluginBenchmark",
             swiftSettings: upcoming
         ),
         .testTarget(

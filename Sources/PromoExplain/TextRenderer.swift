@@ -58,6 +58,7 @@ public struct TraceTextRenderer: Sendable {
                 out += "  \(m.key) [\(who.joined(separator: ", "))] = \(fmt.value(m.value))"
                 out += dim(" (\(m.plugin)\(m.modelVersion.map { " \($0)" } ?? ""))")
                 if m.missingWhenRead { out += paint(" missing when read", "33") }
+                if let fault = m.fault { out += paint(" — \(fault)", "31") }
                 out += "\n"
             }
         }

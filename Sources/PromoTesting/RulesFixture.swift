@@ -26,7 +26,10 @@ public enum RulesFixture {
     /// The repository's plugin manifests.
     public static func manifests() throws -> [(path: String, bytes: [UInt8])] {
         let dir = PromoTesting.pluginsDirectory
-        return try FileManager.default.contentsOfDirectory(atPath: dir).sorted().map { name in
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted().filter {
+            FileManager.default.fileExists(atPath: dir + "/\($0)/plugin.yaml")
+        }
+        return try names.map { name in
             (
                 "plugins/\(name)/plugin.yaml",
                 [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/\(name)/plugin.yaml")))

@@ -150,6 +150,10 @@ extension Decision: Codable, Hashable {
 struct ModelRecord: Sendable, Hashable {
     var batches: [ModelBatch] = []
     var answers: [[[Value?]]] = []
+    /// Per batch, per call: the fault that left the call without values (empty: none).
+    var faults: [[String?]] = []
+    /// Per batch, per call: the model version that answered (empty: not told).
+    var versions: [[String?]] = []
     /// The model slot of each call of each batch.
     var slots: [[Int]] = []
     /// (batch, call, row) of outputs a rule read while they were missing.
@@ -172,6 +176,8 @@ struct ModelRecord: Sendable, Hashable {
         let missing = Set(readMissing)
         for (b, batch) in batches.enumerated() {
             for (c, call) in batch.calls.enumerated() {
+                let fault = b < faults.count && c < faults[b].count ? faults[b][c] : nil
+                let version = b < versions.count && c < versions[b].count ? versions[b][c] : nil
                 for row in 0..<batch.rows(c) {
                     let column = c < answers[b].count ? answers[b][c] : []
                     out.append(
@@ -180,7 +186,8 @@ struct ModelRecord: Sendable, Hashable {
                             customer: call.perCustomer ? batch.customerID : nil,
                             sku: call.perItem ? batch.skus[row] : nil, arguments: call.arguments,
                             value: row < column.count ? column[row] : nil,
-                            missingWhenRead: missing.contains((b << 40) | (c << 20) | row)))
+                            missingWhenRead: missing.contains((b << 40) | (c << 20) | row), modelVersion: version,
+                            fault: fault))
                 }
             }
         }
@@ -263,4 +270,8 @@ public struct UsedOutput: Sendable, Hashable, Codable {
     public var value: Value?
     /// Whether a rule read it while it was missing (its offer then followed `on_missing`).
     public var missingWhenRead: Bool
+    /// The model version that answered, when the outputs told it.
+    public var modelVersion: String?
+    /// Why the value is missing when its plugin failed: `deadline: ...`, `crashed: ...`.
+    public var fault: String?
 }

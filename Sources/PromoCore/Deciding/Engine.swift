@@ -325,7 +325,8 @@ public struct Engine: Sendable {
         let batch = ModelBatch(
             customerID: f.request.customer.id, skus: record.batches.first?.skus ?? Array(f.lineSkus),
             ordinals: ordinals, calls: slots.map { rules.modelSlots[$0].call })
-        let answers = models.values(for: batch)
+        let answer = models.answer(for: batch)
+        let answers = answer.columns
         for (c, s) in slots.enumerated() {
             let column = c < answers.count ? answers[c] : []
             let rows = batch.rows(c)
@@ -335,6 +336,13 @@ public struct Engine: Sendable {
         }
         record.batches.append(batch)
         record.answers.append(answers)
+        if answer.faults.contains(where: { $0 != nil }) || answer.versions.contains(where: { $0 != nil }) {
+            record.faults.append(answer.faults)
+            record.versions.append(answer.versions)
+        } else {
+            record.faults.append([])
+            record.versions.append([])
+        }
         record.slots.append(slots)
     }
 

@@ -99,10 +99,36 @@ public protocol ModelOutputs: Sendable {
     func values(for batch: ModelBatch) -> [[Value?]]
     /// The version of the model behind a plugin's outputs, for traces (nil: unknown).
     func modelVersion(plugin: String) -> String?
+    /// The values with, per call, the model version that answered and why a call has no values
+    /// (a plugin that timed out, crashed or answered badly). The engine asks this; the default
+    /// answers `values(for:)` with no faults.
+    func answer(for batch: ModelBatch) -> ModelAnswer
 }
 
 extension ModelOutputs {
     public func modelVersion(plugin: String) -> String? { nil }
+
+    public func answer(for batch: ModelBatch) -> ModelAnswer {
+        ModelAnswer(
+            columns: values(for: batch), faults: Array(repeating: nil, count: batch.calls.count),
+            versions: batch.calls.map { modelVersion(plugin: $0.plugin) })
+    }
+}
+
+/// What a `ModelOutputs` answers for a batch: one column per call and, per call, the model
+/// version that answered and the fault that left it without values, if any.
+public struct ModelAnswer: Sendable, Hashable {
+    public var columns: [[Value?]]
+    /// Per call: why its values are missing, e.g. `deadline: no answer within 50 ms; cancelled`.
+    public var faults: [String?]
+    /// Per call: the model version behind its values.
+    public var versions: [String?]
+
+    public init(columns: [[Value?]], faults: [String?], versions: [String?]) {
+        self.columns = columns
+        self.faults = faults
+        self.versions = versions
+    }
 }
 
 /// Model outputs from a fixture: values per customer, per item, and per customer and item, keyed

@@ -105,6 +105,8 @@ public struct TracedOutput: Sendable, Codable, Hashable {
     public var arguments: [Value]
     public var value: Value?
     public var missingWhenRead: Bool
+    /// Why the value is missing when the plugin failed (timed out, crashed, answered badly).
+    public var fault: String?
 }
 
 public struct TracedBudget: Sendable, Codable, Hashable {

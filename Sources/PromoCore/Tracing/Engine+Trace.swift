@@ -291,12 +291,12 @@ extension Engine {
         // Model outputs, with the customer as masked.
         let outputs = d.modelOutputs.map { u in
             TracedOutput(
-                plugin: u.plugin, modelVersion: models.modelVersion(plugin: u.plugin), function: u.function,
+                plugin: u.plugin, modelVersion: u.modelVersion ?? models.modelVersion(plugin: u.plugin), function: u.function,
                 key: ModelCall(
                     plugin: u.plugin, role: "", function: u.function, arguments: u.arguments, perCustomer: false,
                     perItem: false
                 ).key, customer: u.customer.map { $0 == request.customer.id ? maskedID : $0 }, sku: u.sku,
-                arguments: u.arguments, value: u.value, missingWhenRead: u.missingWhenRead)
+                arguments: u.arguments, value: u.value, missingWhenRead: u.missingWhenRead, fault: u.fault)
         }
         var traced = d
         for i in traced.modelOutputs.indices where traced.modelOutputs[i].customer == request.customer.id {

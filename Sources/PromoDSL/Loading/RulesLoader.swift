@@ -169,11 +169,9 @@ public struct RulesLoader: Sendable {
                 bag = r.bag
             }
         } else {
-            let dir = (anchor as NSString).deletingLastPathComponent
             bag.add(
                 .missingWorkspace, "no workspace file promo.yaml beside the rules",
-                at: SourceSpan(
-                    file: dir.isEmpty ? anchor : anchor, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)),
+                at: SourceSpan(file: anchor, start: Mark(line: 1, column: 1), end: Mark(line: 1, column: 1)),
                 hint: "create promo.yaml with promo: 1 and currency: CNY")
         }
 

@@ -61,4 +61,19 @@ public struct ModelFunction: Sendable, Hashable {
     /// Read as a field (`customer.segment`) rather than called (`recommend.score(item)`).
     public var isField: Bool
     public var description: String?
+    /// Where the manifest declares it.
+    public var span: SourceSpan?
+
+    public init(
+        name: String, parameters: [Parameter], result: ValueType, per: Scope, isField: Bool, description: String?,
+        span: SourceSpan? = nil
+    ) {
+        self.name = name
+        self.parameters = parameters
+        self.result = result
+        self.per = per
+        self.isField = isField
+        self.description = description
+        self.span = span
+    }
 }

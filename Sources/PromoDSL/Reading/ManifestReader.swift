@@ -43,7 +43,8 @@ extension NodeReader {
             m.functions.append(
                 ModelFunction(
                     name: fname, parameters: params, result: result, per: ModelFunction.Scope(rawValue: per)!,
-                    isField: isField, description: ff("description").flatMap { text($0, what: "a description") }))
+                    isField: isField, description: ff("description").flatMap { text($0, what: "a description") },
+                    span: span(fn)))
         }
         m.trainsOn =
             f("trains_on").flatMap { list($0, what: "trains_on") }?.compactMap { identifier($0, what: "table name") }
