@@ -3,6 +3,7 @@ import Foundation
 import PromoCore
 import PromoDSL
 import PromoExplain
+import PromoPlugins
 
 struct Decide: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,8 +25,14 @@ struct Decide: ParsableCommand {
     @Option(help: "Decision time, e.g. 2026-12-05T12:00+08:00 (default: now).")
     var at: String?
 
-    @Option(help: "Model-output fixture (default: rules/examples/models.yaml when it exists).")
+    @Option(
+        help: ArgumentHelp(
+            "Model outputs: a fixture file, or 'plugins' to ask the plugins promo.yaml binds.",
+            discussion: "Default: <rules>/examples/models.yaml when it exists."))
     var models: String?
+
+    @Option(help: "Models folder with the trained snapshots, for --models plugins (default: models/ beside the rules).")
+    var modelsDir: String?
 
     @Option(help: "Output format: text or json.")
     var format: Format = .text
@@ -103,7 +110,23 @@ struct Decide: ParsableCommand {
             let modelsFile =
                 models
                 ?? (FileManager.default.fileExists(atPath: examples + "/models.yaml") ? examples + "/models.yaml" : nil)
-            let outputs = try modelsFile.map { try inputs.models($0) } ?? FixtureModelOutputs()
+            let outputs: any ModelOutputs
+            var registry: PluginRegistry?
+            if models == "plugins" {
+                let ws = PluginWorkspace(loaded: loaded, workspace: workspace, modelsFolder: modelsDir ?? {
+                    let parent = (rules as NSString).deletingLastPathComponent
+                    return parent.isEmpty ? "models" : parent + "/models"
+                }())
+                let r = ws.registry()
+                for (name, fault) in r.start().sorted(by: { $0.key < $1.key }) {
+                    writeError("promo decide: warning: plugin \(name): \(fault)\n")
+                }
+                registry = r
+                outputs = r
+            } else {
+                outputs = try modelsFile.map { try inputs.models($0) } ?? FixtureModelOutputs()
+            }
+            defer { registry?.stop() }
             let channel = self.channel ?? cartChannel ?? "web"
             // By default the id is a stable hash of the inputs, so the same command gives the same decision.
             let inputs =

@@ -240,7 +240,7 @@ public final class PluginRegistry: ModelOutputs, Sendable {
         case .stdio(let p):
             if case .stopped = p.status.state { p.start() }
             let staging = try models.staging(plugin)
-            let data = staging + "/.store"
+            let data = NSTemporaryDirectory() + "promo-store-\(getpid())-\(UInt64(Date().timeIntervalSince1970 * 1e6))"
             let files = try store.write(folder: data)
             defer { try? FileManager.default.removeItem(atPath: data) }
             let params = JSON.object([

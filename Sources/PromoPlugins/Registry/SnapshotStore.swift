@@ -11,7 +11,13 @@ import Foundation
 public struct SnapshotStore: Sendable {
     public var folder: String
 
-    public init(folder: String) { self.folder = folder }
+    /// `folder` relative to the current directory is made absolute: plugins run in their own folders.
+    public init(folder: String) {
+        self.folder =
+            folder.hasPrefix("/")
+            ? folder : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(folder)
+        self.folder = (self.folder as NSString).standardizingPath
+    }
 
     /// The current snapshot of a plugin.
     public struct Info: Sendable, Hashable {

@@ -39,7 +39,7 @@ public struct PluginStatus: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var s = state.rawValue
         if failures > 0 { s += " (\(failures) failures in a row)" }
-        if let f = lastFault, state != .ready { s += ": \(f)" }
+        if let f = lastFault, state != .ready { s += f.kind.rawValue == state.rawValue ? ": \(f.message)" : ": \(f)" }
         return s
     }
 }

@@ -1,0 +1,75 @@
+import Dispatch
+import Foundation
+import Logging
+import PromoCore
+import PromoDSL
+import PromoPlugins
+import SwiftMovingAverage
+import Synchronization
+import ArgumentParser
+
+/// What the CLI needs to run a workspace's plugins: its rules, manifests, models folder and the
+/// built-in plugins this build links.
+struct PluginWorkspace {
+    /// The in-process plugins linked into `promo`.
+    static let builtins: [any ModelPlugin.Type] = [MovingAverageForecaster.self]
+
+    var loaded: LoadedRules
+    var workspace: Workspace
+    var modelsFolder: String
+
+    /// Loads the rules (exit 1 on errors, 2 on unreadable input).
+    static func load(rules: String, plugins: String?, models: String?, command: String, color: ColorChoice) throws
+        -> PluginWorkspace
+    {
+        let loaded: LoadedRules
+        do {
+            loaded = try RulesLoader(pluginsDirectory: plugins).load(paths: [rules])
+        } catch {
+            writeError("promo \(command): \(error)\n")
+            throw ExitCode(2)
+        }
+        guard !loaded.hasErrors, let workspace = loaded.workspace else {
+            let renderer = DiagnosticRenderer(sources: loaded.sources, color: color.enabled(for: 2))
+            writeError(renderer.render(loaded.diagnostics.filter { $0.severity == .error }, summary: loaded.summary))
+            throw ExitCode(1)
+        }
+        let parent = (rules as NSString).deletingLastPathComponent
+        return PluginWorkspace(
+            loaded: loaded, workspace: workspace,
+            modelsFolder: models ?? (parent.isEmpty ? "models" : parent + "/models"))
+    }
+
+    var bound: [String] { workspace.models.map(\.plugin) }
+
+    func registry(logLevel: Logger.Level = .warning) -> PluginRegistry {
+        var logger = Logger(label: "promo.plugins")
+        logger.logLevel = logLevel
+        return PluginRegistry(
+            manifests: loaded.manifests, bound: bound, models: SnapshotStore(folder: modelsFolder),
+            builtins: Self.builtins, logger: logger)
+    }
+}
+
+
+/// Runs async work from a synchronous command.
+func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let done = DispatchSemaphore(value: 0)
+    let result = Mutex<Result<T, any Error>?>(nil)
+    Task {
+        let r: Result<T, any Error>
+        do { r = .success(try await body()) } catch { r = .failure(error) }
+        result.withLock { $0 = r }
+        done.signal()
+    }
+    done.wait()
+    return try result.withLock { $0! }.get()
+}
+
+func age(_ seconds: Int64) -> String {
+    let s = max(0, Int64(Date().timeIntervalSince1970) - seconds)
+    if s < 120 { return "\(s) s" }
+    if s < 7200 { return "\(s / 60) min" }
+    if s < 172_800 { return "\(s / 3600) h" }
+    return "\(s / 86_400) d"
+}

@@ -1,0 +1,107 @@
+import Foundation
+import PromoTesting
+import Testing
+
+/// `promo train`, `promo plugins list|check` and `promo decide --models plugins` with the
+/// reference Python plugin as a real process.
+@Suite(.serialized) struct PluginCommandTests {
+    static func scratch() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("promo-models-\(UUID().uuidString)").path
+    }
+
+    @Test func trainListDecideAndTrace() throws {
+        let models = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: models) }
+        let train = try PromoCommand.run(["train", "python-moving-average", "--models", models])
+        #expect(train.status == 0, "\(train.stderr)")
+        let version = try #require(
+            train.stdout.firstMatch(of: /python-moving-average: trained (1\.[0-9a-f]{10}) on orders \(2785 rows\), catalog \(11 rows\) in [0-9.]+ s\n/)?
+                .output.1)
+
+        let list = try PromoCommand.run(["plugins", "list", "--models", models])
+        #expect(list.status == 0)
+        let row = try #require(list.stdout.split(separator: "\n").first { $0.hasPrefix("python-moving-average") })
+        #expect(row.contains("forecast   0.1.0    python3 moving_average.py (200 ms)  forecast   ready"), "\(row)")
+        #expect(row.contains(" \(version)  "), "\(row)")
+        #expect(list.stdout.contains("uplift-model") && list.stdout.contains("uplift.py does not exist"))
+
+        let trace = models + "/trace.json"
+        let decide = try PromoCommand.run([
+            "decide", "--customer", "c-2002", "--cart", "rules/examples/cart-winter.yaml", "--at",
+            "2026-12-05T12:00+08:00", "--models", "plugins", "--models-dir", models, "--trace-out", trace, "--format", "json",
+        ])
+        #expect(decide.status == 0, "\(decide.stderr)")
+        // Plugins this build cannot run are named once, and the decision goes on without them.
+        #expect(decide.stderr.contains("promo decide: warning: plugin recommender: unavailable: this build has no built-in plugin ALSRecommender"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [String: Any])
+        let outputs = try #require(json["model_outputs"] as? [[String: Any]])
+        let cover = try #require(
+            outputs.first { $0["key"] as? String == "forecast.days_of_cover" && $0["sku"] as? String == "AP-COAT-01" })
+        #expect(cover["plugin"] as? String == "python-moving-average")
+        #expect(cover["model_version"] as? String == String(version))
+        #expect(cover["value"] as? NSDictionary == ["type": "number", "value": 196])
+        let segment = try #require(outputs.first { $0["key"] as? String == "customer.segment" })
+        #expect(segment["fault"] as? String == "customer-profiler unavailable: this build has no built-in plugin CustomerProfiler")
+        // The scarf is fixed-priced because the forecast says its 2-week demand is below stock.
+        let decision = try #require(try JSONSerialization.jsonObject(with: Data(decide.stdout.utf8)) as? [String: Any])
+        let chosen = (decision["chosen"] as? [[String: Any]] ?? []).compactMap { $0["offer"] as? String }
+        #expect(chosen.contains("knitwear-fixed"), "\(chosen)")
+    }
+
+    @Test func checkGivesAVerdict() throws {
+        let check = try PromoCommand.run(["plugins", "check", "python-moving-average", "--color", "never"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.hasPrefix("✓ starts and handshakes: ready\n✓ trains on the store: model 1."))
+        #expect(check.stdout.hasSuffix("python-moving-average: conforms (6 checks passed)\n"))
+
+        let unknown = try PromoCommand.run(["plugins", "check", "python-moving-avg"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.hasPrefix("promo plugins check: no plugin named 'python-moving-avg'; did you mean 'python-moving-average'?"))
+    }
+
+    /// What docs/implementing-a-plugin.md tells an engineer to do: copy the reference plugin,
+    /// change the model, bind it, train, and have a rule use it.
+    @Test func aCopiedPluginWithAChangedModelServesTheRules() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("promo-copy-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fm = FileManager.default
+        let repo = PromoTesting.repositoryRoot
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        try fm.copyItem(at: repo.appendingPathComponent("rules"), to: root.appendingPathComponent("rules"))
+        try fm.copyItem(at: repo.appendingPathComponent("plugins"), to: root.appendingPathComponent("plugins"))
+        let mine = root.appendingPathComponent("plugins/my-forecast")
+        try fm.copyItem(at: repo.appendingPathComponent("plugins/python-moving-average"), to: mine)
+        func edit(_ file: String, _ change: (String) -> String) throws {
+            let url = mine.appendingPathComponent(file)
+            try change(String(contentsOf: url, encoding: .utf8)).write(to: url, atomically: true, encoding: .utf8)
+        }
+        try edit("plugin.yaml") { $0.replacingOccurrences(of: "name: python-moving-average", with: "name: my-forecast") }
+        // The changed model: twice the moving average's demand.
+        try edit("moving_average.py") {
+            $0.replacingOccurrences(of: "name = \"python-moving-average\"", with: "name = \"my-forecast\"")
+                .replacingOccurrences(of: "out.append(mean * h)", with: "out.append(2 * mean * h)")
+        }
+        let workspace = root.appendingPathComponent("rules/promo.yaml")
+        try String(contentsOf: workspace, encoding: .utf8)
+            .replacingOccurrences(of: "forecast: python-moving-average", with: "forecast: my-forecast")
+            .write(to: workspace, atomically: true, encoding: .utf8)
+        let rules = root.appendingPathComponent("rules").path
+        let train = try PromoCommand.run(["train", "--rules", rules])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.hasPrefix("my-forecast: trained 1."))
+        let trace = root.appendingPathComponent("trace.json").path
+        let decide = try PromoCommand.run([
+            "decide", "--rules", rules, "--customer", "c-2002", "--cart", rules + "/examples/cart-winter.yaml", "--at",
+            "2026-12-05T12:00+08:00", "--models", "plugins", "--trace-out", trace,
+        ])
+        #expect(decide.status == 0, "\(decide.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [String: Any])
+        let demand = try #require(
+            (json["model_outputs"] as? [[String: Any]])?.first {
+                $0["key"] as? String == "forecast.demand(2w)" && $0["sku"] as? String == "AP-SCARF-01"
+            })
+        #expect(demand["plugin"] as? String == "my-forecast")
+        // 2 x the reference plugin's 14-day scarf demand (84.8 days of cover on 400 in stock: 66 units).
+        #expect(demand["value"] as? NSDictionary == ["type": "number", "value": 132])
+    }
+}
