@@ -87,12 +87,15 @@ func measure(_ label: String, _ plugin: String) {
     let p50 = percentile(big, 0.5)
     print(
         String(
-            format: "%-32@ one item: p50 %8.1f us  p99 %8.1f us | 1,000-item batch (2 functions): p50 %8.1f us  p99 %8.1f us  %9.0f items/s",
+            format:
+                "%-32@ one item: p50 %8.1f us  p99 %8.1f us | 1,000-item batch (2 functions): p50 %8.1f us  p99 %8.1f us  %9.0f items/s",
             label as NSString, percentile(oneItem, 0.5), percentile(oneItem, 0.99), p50, percentile(big, 0.99),
             1000 / (p50 / 1e6)))
 }
 
-print("Plugin round trips (\(calls) one-item calls, \(batches) batches of 1,000 items; demand(item, 14d) and days_of_cover(item))")
+print(
+    "Plugin round trips (\(calls) one-item calls, \(batches) batches of 1,000 items; demand(item, 14d) and days_of_cover(item))"
+)
 measure("stdio: python-moving-average", "python-moving-average")
 measure("in process: swift-moving-average", "swift-moving-average")
 registry.stop()

@@ -114,7 +114,8 @@ public struct TraceHTMLRenderer: Sendable {
             "<h2>Model outputs</h2><table><tr><th>output</th><th>customer</th><th>sku</th><th>value</th><th>plugin</th></tr>"
         for m in t.modelOutputs {
             h += "<tr><td><code>\(e(m.key))</code></td><td>\(e(m.customer ?? ""))</td><td>\(e(m.sku ?? ""))</td>"
-            h += "<td>\(e(f.value(m.value)))\(m.missingWhenRead ? " (missing when read)" : "")\(m.fault.map { " — " + e($0) } ?? "")</td>"
+            h +=
+                "<td>\(e(f.value(m.value)))\(m.missingWhenRead ? " (missing when read)" : "")\(m.fault.map { " — " + e($0) } ?? "")</td>"
             h += "<td>\(e(m.plugin)) \(e(m.modelVersion ?? ""))</td></tr>"
         }
         h += "</table>\n<h2>Rules source</h2>\n"

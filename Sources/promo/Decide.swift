@@ -113,10 +113,13 @@ struct Decide: ParsableCommand {
             let outputs: any ModelOutputs
             var registry: PluginRegistry?
             if models == "plugins" {
-                let ws = PluginWorkspace(loaded: loaded, workspace: workspace, modelsFolder: modelsDir ?? {
-                    let parent = (rules as NSString).deletingLastPathComponent
-                    return parent.isEmpty ? "models" : parent + "/models"
-                }())
+                let ws = PluginWorkspace(
+                    loaded: loaded, workspace: workspace,
+                    modelsFolder: modelsDir
+                        ?? {
+                            let parent = (rules as NSString).deletingLastPathComponent
+                            return parent.isEmpty ? "models" : parent + "/models"
+                        }())
                 let r = ws.registry()
                 for (name, fault) in r.start().sorted(by: { $0.key < $1.key }) {
                     writeError("promo decide: warning: plugin \(name): \(fault)\n")

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
@@ -6,7 +7,6 @@ import PromoDSL
 import PromoPlugins
 import SwiftMovingAverage
 import Synchronization
-import ArgumentParser
 
 /// What the CLI needs to run a workspace's plugins: its rules, manifests, models folder and the
 /// built-in plugins this build links.
@@ -50,7 +50,6 @@ struct PluginWorkspace {
             builtins: Self.builtins, logger: logger)
     }
 }
-
 
 /// Runs async work from a synchronous command.
 func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {

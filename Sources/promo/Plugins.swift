@@ -27,7 +27,8 @@ struct Plugins: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Name, role, version, runtime, status, and the current snapshot's version and age of each plugin.",
+            abstract:
+                "Name, role, version, runtime, status, and the current snapshot's version and age of each plugin.",
             discussion: "The plugins bound in promo.yaml are started to report their real status, then stopped."
         )
 
@@ -167,7 +168,9 @@ struct Train: ParsableCommand {
             }
         }
         for n in targets where registry.manifests[n] == nil {
-            writeError("promo train: no plugin named '\(n)' (plugins: \(registry.manifests.keys.sorted().joined(separator: ", ")))\n")
+            writeError(
+                "promo train: no plugin named '\(n)' (plugins: \(registry.manifests.keys.sorted().joined(separator: ", ")))\n"
+            )
             throw ExitCode(2)
         }
         var failed = false
@@ -175,7 +178,9 @@ struct Train: ParsableCommand {
             let manifest = registry.manifests[name]!
             let missing = manifest.trainsOn.filter { !data.tablesWithRows.contains($0) }
             if !missing.isEmpty {
-                writeError("promo train: warning: \(name) trains on \(missing.joined(separator: ", ")), which \(folder) does not have\n")
+                writeError(
+                    "promo train: warning: \(name) trains on \(missing.joined(separator: ", ")), which \(folder) does not have\n"
+                )
             }
             let began = ContinuousClock.now
             do {
@@ -186,7 +191,9 @@ struct Train: ParsableCommand {
                 let took = ContinuousClock.now - began
                 print(
                     "\(name): trained \(version) on \(tables.joined(separator: ", ")) in "
-                        + String(format: "%.2f s", Double(took.components.attoseconds) / 1e18 + Double(took.components.seconds)))
+                        + String(
+                            format: "%.2f s",
+                            Double(took.components.attoseconds) / 1e18 + Double(took.components.seconds)))
             } catch {
                 writeError("promo train: \(name): \(error)\n")
                 failed = true

@@ -8,7 +8,9 @@ struct Promo: ParsableCommand {
         commandName: "promo",
         abstract: "PromoEngine: promotion rules, models and decisions you can explain.",
         version: "0.1.0",
-        subcommands: [Validate.self, Decide.self, Explain.self, ReplayCommand.self, Train.self, Plugins.self, Schema.self]
+        subcommands: [
+            Validate.self, Decide.self, Explain.self, ReplayCommand.self, Train.self, Plugins.self, Schema.self,
+        ]
     )
 
     static func main() {

@@ -15,8 +15,11 @@ import Testing
         let train = try PromoCommand.run(["train", "python-moving-average", "--models", models])
         #expect(train.status == 0, "\(train.stderr)")
         let version = try #require(
-            train.stdout.firstMatch(of: /python-moving-average: trained (1\.[0-9a-f]{10}) on orders \(2785 rows\), catalog \(11 rows\) in [0-9.]+ s\n/)?
-                .output.1)
+            train.stdout.firstMatch(
+                of:
+                    /python-moving-average: trained (1\.[0-9a-f]{10}) on orders \(2785 rows\), catalog \(11 rows\) in [0-9.]+ s\n/
+            )?
+            .output.1)
 
         let list = try PromoCommand.run(["plugins", "list", "--models", models])
         #expect(list.status == 0)
@@ -28,12 +31,17 @@ import Testing
         let trace = models + "/trace.json"
         let decide = try PromoCommand.run([
             "decide", "--customer", "c-2002", "--cart", "rules/examples/cart-winter.yaml", "--at",
-            "2026-12-05T12:00+08:00", "--models", "plugins", "--models-dir", models, "--trace-out", trace, "--format", "json",
+            "2026-12-05T12:00+08:00", "--models", "plugins", "--models-dir", models, "--trace-out", trace, "--format",
+            "json",
         ])
         #expect(decide.status == 0, "\(decide.stderr)")
         // Plugins this build cannot run are named once, and the decision goes on without them.
-        #expect(decide.stderr.contains("promo decide: warning: plugin recommender: unavailable: this build has no built-in plugin ALSRecommender"))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [String: Any])
+        #expect(
+            decide.stderr.contains(
+                "promo decide: warning: plugin recommender: unavailable: this build has no built-in plugin ALSRecommender"
+            ))
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [String: Any])
         let outputs = try #require(json["model_outputs"] as? [[String: Any]])
         let cover = try #require(
             outputs.first { $0["key"] as? String == "forecast.days_of_cover" && $0["sku"] as? String == "AP-COAT-01" })
@@ -41,7 +49,9 @@ import Testing
         #expect(cover["model_version"] as? String == String(version))
         #expect(cover["value"] as? NSDictionary == ["type": "number", "value": 196])
         let segment = try #require(outputs.first { $0["key"] as? String == "customer.segment" })
-        #expect(segment["fault"] as? String == "customer-profiler unavailable: this build has no built-in plugin CustomerProfiler")
+        #expect(
+            segment["fault"] as? String
+                == "customer-profiler unavailable: this build has no built-in plugin CustomerProfiler")
         // The scarf is fixed-priced because the forecast says its 2-week demand is below stock.
         let decision = try #require(try JSONSerialization.jsonObject(with: Data(decide.stdout.utf8)) as? [String: Any])
         let chosen = (decision["chosen"] as? [[String: Any]] ?? []).compactMap { $0["offer"] as? String }
@@ -51,12 +61,14 @@ import Testing
     @Test func checkGivesAVerdict() throws {
         let check = try PromoCommand.run(["plugins", "check", "python-moving-average", "--color", "never"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
-        #expect(check.stdout.hasPrefix("✓ starts and handshakes: ready\n✓ trains on the store: model 1."))
+        #expect(check.stdout.hasPrefix("✓ starts and handshakes: ready; health: ok\n✓ trains on the store: model 1."))
         #expect(check.stdout.hasSuffix("python-moving-average: conforms (6 checks passed)\n"))
 
         let unknown = try PromoCommand.run(["plugins", "check", "python-moving-avg"])
         #expect(unknown.status == 2)
-        #expect(unknown.stderr.hasPrefix("promo plugins check: no plugin named 'python-moving-avg'; did you mean 'python-moving-average'?"))
+        #expect(
+            unknown.stderr.hasPrefix(
+                "promo plugins check: no plugin named 'python-moving-avg'; did you mean 'python-moving-average'?"))
     }
 
     /// What docs/implementing-a-plugin.md tells an engineer to do: copy the reference plugin,
@@ -75,7 +87,9 @@ import Testing
             let url = mine.appendingPathComponent(file)
             try change(String(contentsOf: url, encoding: .utf8)).write(to: url, atomically: true, encoding: .utf8)
         }
-        try edit("plugin.yaml") { $0.replacingOccurrences(of: "name: python-moving-average", with: "name: my-forecast") }
+        try edit("plugin.yaml") {
+            $0.replacingOccurrences(of: "name: python-moving-average", with: "name: my-forecast")
+        }
         // The changed model: twice the moving average's demand.
         try edit("moving_average.py") {
             $0.replacingOccurrences(of: "name = \"python-moving-average\"", with: "name = \"my-forecast\"")
@@ -95,7 +109,8 @@ import Testing
             "2026-12-05T12:00+08:00", "--models", "plugins", "--trace-out", trace,
         ])
         #expect(decide.status == 0, "\(decide.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [String: Any])
         let demand = try #require(
             (json["model_outputs"] as? [[String: Any]])?.first {
                 $0["key"] as? String == "forecast.demand(2w)" && $0["sku"] as? String == "AP-SCARF-01"

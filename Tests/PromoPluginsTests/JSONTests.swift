@@ -10,7 +10,8 @@ import Testing
         #expect(v["result"]?["columns"]?.array?[0] == .array([.number(1.5), .null, .number(-0.002), .number(12)]))
         #expect(v["result"]?["columns"]?.array?[1] == .array([.string("a\"b\né")]))
         #expect(try JSON.parse(v.text) == v)
-        #expect(v.text == #"{"jsonrpc":"2.0","id":7,"result":{"columns":[[1.5,null,-0.002,12],["a\"b\né"]],"ok":true}}"#)
+        #expect(
+            v.text == #"{"jsonrpc":"2.0","id":7,"result":{"columns":[[1.5,null,-0.002,12],["a\"b\né"]],"ok":true}}"#)
     }
 
     @Test func numbersReadBackExactly() throws {
@@ -32,7 +33,9 @@ import Testing
                 return "parsed"
             } catch { return error.description }
         }
-        #expect(error("[1, NaN]").hasPrefix("non-finite number (JSON has no NaN or Infinity; send null for a missing value) at byte 4"))
+        #expect(
+            error("[1, NaN]").hasPrefix(
+                "non-finite number (JSON has no NaN or Infinity; send null for a missing value) at byte 4"))
         #expect(error("[-Infinity]").hasPrefix("non-finite number"))
         #expect(error(#"{"a":1,}"#) == "expected a member name at byte 7")
         #expect(error("[1 2]") == "expected ',' or ']' at byte 3")

@@ -29,10 +29,18 @@ import Testing
         ModelBatch(
             customerID: "c-1001", skus: Self.skus, ordinals: Self.skus.map { _ in -1 },
             calls: [
-                ModelCall(plugin: plugin, role: "forecast", function: "forecast.demand", arguments: [.duration(14 * 86_400)], perCustomer: false, perItem: true),
-                ModelCall(plugin: plugin, role: "forecast", function: "forecast.demand_low", arguments: [.duration(14 * 86_400)], perCustomer: false, perItem: true),
-                ModelCall(plugin: plugin, role: "forecast", function: "forecast.demand_high", arguments: [.duration(14 * 86_400)], perCustomer: false, perItem: true),
-                ModelCall(plugin: plugin, role: "forecast", function: "forecast.days_of_cover", arguments: [], perCustomer: false, perItem: true),
+                ModelCall(
+                    plugin: plugin, role: "forecast", function: "forecast.demand", arguments: [.duration(14 * 86_400)],
+                    perCustomer: false, perItem: true),
+                ModelCall(
+                    plugin: plugin, role: "forecast", function: "forecast.demand_low",
+                    arguments: [.duration(14 * 86_400)], perCustomer: false, perItem: true),
+                ModelCall(
+                    plugin: plugin, role: "forecast", function: "forecast.demand_high",
+                    arguments: [.duration(14 * 86_400)], perCustomer: false, perItem: true),
+                ModelCall(
+                    plugin: plugin, role: "forecast", function: "forecast.days_of_cover", arguments: [],
+                    perCustomer: false, perItem: true),
             ])
     }
 
@@ -72,7 +80,8 @@ import Testing
         let models = Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: models) }
         let manifests = try Self.manifests()
-        let first = PluginRegistry(manifests: manifests, bound: ["python-moving-average"], models: SnapshotStore(folder: models))
+        let first = PluginRegistry(
+            manifests: manifests, bound: ["python-moving-average"], models: SnapshotStore(folder: models))
         #expect(first.start().isEmpty)
         let version = try await first.train("python-moving-average", on: try Fixtures.store)
         let trained = first.answer(for: batch("python-moving-average"))
@@ -93,7 +102,9 @@ import Testing
         let last = try Fixtures.store.orders.map(\.time).max()!
         let result = second.feedback(
             "python-moving-average",
-            outcomes: [.object([("sku", .string("AP-COAT-01")), ("time", .number(Double(last))), ("units", .number(40))])])
+            outcomes: [
+                .object([("sku", .string("AP-COAT-01")), ("time", .number(Double(last))), ("units", .number(40))])
+            ])
         #expect(try result.get()["accepted"]?.int == 1)
         let after = second.answer(for: batch("python-moving-average"))
         #expect(after.columns[0][0] == .number(30))
@@ -103,13 +114,15 @@ import Testing
         let models = Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: models) }
         var manifests = try Self.manifests()
-        let r = PluginRegistry(manifests: manifests, bound: ["python-moving-average"], models: SnapshotStore(folder: models))
+        let r = PluginRegistry(
+            manifests: manifests, bound: ["python-moving-average"], models: SnapshotStore(folder: models))
         #expect(r.start().isEmpty)
         let version = try await r.train("python-moving-average", on: try Fixtures.store)
         r.stop()
         let i = manifests.firstIndex { $0.name == "python-moving-average" }!
         manifests[i].version = "0.2.0"
-        let newer = PluginRegistry(manifests: manifests, bound: ["python-moving-average"], models: SnapshotStore(folder: models))
+        let newer = PluginRegistry(
+            manifests: manifests, bound: ["python-moving-average"], models: SnapshotStore(folder: models))
         #expect(
             newer.start()["python-moving-average"]?.description
                 == "refused: the snapshot \(version) was trained by python-moving-average 0.1.0; this is python-moving-average 0.2.0: retrain it with `promo train python-moving-average`"

@@ -11,29 +11,60 @@ import Testing
 /// more than the plugin's deadline, leave the offer to its fallback, be named in the trace, and be
 /// restarted or kept off.
 @Suite(.serialized) struct StdioFaultTests {
+    /// What the supervisor does after the fault.
+    enum After: Sendable {
+        /// The process keeps serving; the failure is counted.
+        case keepsServing
+        /// The process is replaced by a new one.
+        case restarts
+        /// It never gets going: restarted with backoff until the circuit opens.
+        case keptOff
+        /// Refused for good.
+        case refused
+    }
+
     struct Case: Sendable, CustomStringConvertible {
         var mode: String
+        var after: After
         /// What the fault in the decision starts with and contains.
         var fault: String
         var detail: String
+        /// The plugin's deadline: longer for a flood, which takes a while to write.
+        var deadline = 200
         var description: String { mode }
     }
 
     static let cases: [Case] = [
-        Case(mode: "crash", fault: "faulty crashed:", detail: "exited with status 3; last stderr line: faulty: crashing mid-call"),
-        Case(mode: "hang", fault: "faulty deadline:", detail: "no answer within 200 ms; the call was cancelled"),
-        Case(mode: "malformed", fault: "faulty malformed:", detail: "unexpected character at byte 0 in: this is not json {"),
-        Case(mode: "nan", fault: "faulty malformed:", detail: "non-finite number"),
-        Case(mode: "infinity", fault: "faulty malformed:", detail: "non-finite number"),
-        Case(mode: "wrong_type", fault: "faulty bad_value:", detail: "days_of_cover: row 0: a string where number was expected"),
-        Case(mode: "wrong_id", fault: "faulty deadline:", detail: "answered request 1002, which was not asked"),
-        Case(mode: "flood", fault: "faulty malformed:", detail: "a line on stdout longer than 16 MiB"),
-        Case(mode: "exit_at_start", fault: "faulty restarting:", detail: "exited with status 1; last stderr line: faulty: refusing to start"),
-        Case(mode: "protocol_v2", fault: "faulty refused:", detail: "the plugin speaks protocol version 2; this engine speaks version 1"),
+        Case(
+            mode: "crash", after: .restarts, fault: "faulty crashed:",
+            detail: "exited with status 3; last stderr line: faulty: crashing mid-call"),
+        Case(
+            mode: "hang", after: .restarts, fault: "faulty deadline:",
+            detail: "no answer within 200 ms; the call was cancelled"),
+        Case(
+            mode: "malformed", after: .keepsServing, fault: "faulty malformed:",
+            detail: "unexpected character at byte 0 in: this is not json {"),
+        Case(mode: "nan", after: .keepsServing, fault: "faulty malformed:", detail: "non-finite number"),
+        Case(mode: "infinity", after: .keepsServing, fault: "faulty malformed:", detail: "non-finite number"),
+        Case(
+            mode: "wrong_type", after: .keepsServing, fault: "faulty bad_value:",
+            detail: "days_of_cover: row 0: a string where number was expected"),
+        Case(
+            mode: "wrong_id", after: .keepsServing, fault: "faulty deadline:",
+            detail: "answered request 1002, which was not asked"),
+        Case(
+            mode: "flood", after: .restarts, fault: "faulty malformed:", detail: "a line on stdout longer than 16 MiB",
+            deadline: 5000),
+        Case(
+            mode: "exit_at_start", after: .keptOff, fault: "faulty restarting:",
+            detail: "exited with status 1; last stderr line: faulty: refusing to start"),
+        Case(
+            mode: "protocol_v2", after: .refused, fault: "faulty refused:",
+            detail: "the plugin speaks protocol version 2; this engine speaks version 1"),
     ]
 
-    @Test(arguments: cases) func decisionSurvivesTheFault(_ c: Case) throws {
-        let (engine, registry, rules) = try Fixtures.faulty(c.mode)
+    @Test(arguments: cases) func decisionSurvivesTheFault(_ c: Case) async throws {
+        let (engine, registry, rules) = try Fixtures.faulty(c.mode, deadline: "\(c.deadline)ms")
         defer { registry.stop() }
         let startProblem = registry.start()["faulty"]
         if c.mode == "exit_at_start" || c.mode == "protocol_v2" { #expect(startProblem != nil) }
@@ -42,7 +73,7 @@ import Testing
         let (decision, trace) = engine.decideTraced(
             Fixtures.request(), models: registry, masking: TraceMasking(rules.traceSettings))
         let took = ContinuousClock.now - began
-        #expect(took < .milliseconds(200 + 800), "the decision took \(took)")
+        #expect(took < .milliseconds(c.deadline + 800), "the decision took \(took)")
 
         // The offer needs the output: it follows its fallback (skip) and says why.
         #expect(decision.chosen.isEmpty)
@@ -54,6 +85,25 @@ import Testing
         #expect(fault.contains(c.detail), "\(fault)")
         // The trace names the fault.
         #expect(trace.modelOutputs.first?.fault == fault)
+
+        // Then the plugin is kept serving, restarted, or kept off.
+        switch c.after {
+        case .keepsServing:
+            let s = registry.status("faulty")
+            #expect(s.state == .ready && s.restarts == 0 && s.failures == 1, "\(s)")
+        case .restarts:
+            #expect(
+                await eventually {
+                    registry.status("faulty").restarts >= 1 && registry.status("faulty").state == .ready
+                })
+        case .keptOff:
+            #expect(await eventually { registry.status("faulty").state == .circuitOpen })
+            #expect(registry.status("faulty").restarts == 2)
+        case .refused:
+            #expect(registry.status("faulty").state == .refused)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(registry.status("faulty").restarts == 0)
+        }
     }
 
     @Test func aHealthyPluginAnswers() throws {
@@ -76,11 +126,12 @@ import Testing
         _ = engine.decide(Fixtures.request("d-1"), models: registry)
         // Restarted after the backoff, it crashes again at each call until the circuit opens.
         var seen: [String] = []
-        for i in 0..<40 where registry.status("faulty").state != .circuitOpen {
+        while registry.status("faulty").state != .circuitOpen && seen.count < 10 {
             #expect(await eventually { registry.status("faulty").state == .ready })
-            let d = engine.decide(Fixtures.request("d-\(i + 2)"), models: registry)
+            let d = engine.decide(Fixtures.request("d-\(seen.count + 2)"), models: registry)
             seen.append(d.modelOutputs.first?.fault ?? "")
         }
+        #expect(seen.count == 2, "the third failure in a row opens the circuit")
         let status = registry.status("faulty")
         #expect(status.state == .circuitOpen)
         #expect(status.restarts >= 2)
@@ -99,7 +150,8 @@ import Testing
         #expect(registry.start().isEmpty)
         let pid = registry.status("faulty").pid
         _ = engine.decide(Fixtures.request(), models: registry)
-        #expect(await eventually { registry.status("faulty").restarts >= 1 && registry.status("faulty").state == .ready })
+        #expect(
+            await eventually { registry.status("faulty").restarts >= 1 && registry.status("faulty").state == .ready })
         #expect(registry.status("faulty").pid != pid)
         let lastFault = registry.status("faulty").lastFault?.description ?? ""
         #expect(lastFault.contains("hung: a cancelled call stayed unanswered"), "\(lastFault)")

@@ -71,17 +71,23 @@ enum Fixtures {
         """
 
     /// Rules whose only offer needs the faulty plugin's output, and a registry running it.
-    static func faulty(_ mode: String, policy: RestartPolicy = .quick, logger: Logger = Logger(label: "test"))
+    static func faulty(
+        _ mode: String, deadline: String = "200ms", policy: RestartPolicy = .quick,
+        logger: Logger = Logger(label: "test")
+    )
         throws -> (Engine, PluginRegistry, RuleSet)
     {
         let loaded = RulesLoader(now: PromoTesting.fixedNow).load(
-            workspace: ("rules/promo.yaml", Array(workspace.utf8)), campaigns: [("rules/clearance.yaml", Array(campaign.utf8))],
-            manifests: [(faultyDirectory + "/plugin.yaml", Array(manifest(mode: mode).utf8))])
+            workspace: ("rules/promo.yaml", Array(workspace.utf8)),
+            campaigns: [("rules/clearance.yaml", Array(campaign.utf8))],
+            manifests: [(faultyDirectory + "/plugin.yaml", Array(manifest(mode: mode, deadline: deadline).utf8))])
         let rules = try RuleSet(loaded)
         let registry = PluginRegistry(
-            manifests: loaded.manifests, bound: ["faulty"], models: SnapshotStore(folder: NSTemporaryDirectory() + "none"),
+            manifests: loaded.manifests, bound: ["faulty"],
+            models: SnapshotStore(folder: NSTemporaryDirectory() + "none"),
             policy: policy, logger: logger)
-        let engine = Engine(rules: rules, catalog: Catalog([CatalogItem(sku: "COAT", price: 89_900, cost: 42_000, stock: 140)]))
+        let engine = Engine(
+            rules: rules, catalog: Catalog([CatalogItem(sku: "COAT", price: 89_900, cost: 42_000, stock: 140)]))
         return (engine, registry, rules)
     }
 
@@ -90,7 +96,9 @@ enum Fixtures {
     }
 
     static var store: StoreData {
-        get throws { try StoreData.load(folder: PromoTesting.repositoryRoot.path + "/rules/examples/store", currency: "CNY") }
+        get throws {
+            try StoreData.load(folder: PromoTesting.repositoryRoot.path + "/rules/examples/store", currency: "CNY")
+        }
     }
 }
 

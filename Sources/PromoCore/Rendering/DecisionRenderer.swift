@@ -64,7 +64,8 @@ public struct DecisionRenderer: Sendable {
             out += "\n" + paint("missing model outputs (read by a rule)", "1;33") + "\n"
             for m in missing {
                 out +=
-                    "  \(m.function)\(m.sku.map { " for \($0)" } ?? "")\(m.customer.map { " for customer \($0)" } ?? "")\n"
+                    "  \(m.function)\(m.sku.map { " for \($0)" } ?? "")\(m.customer.map { " for customer \($0)" } ?? "")"
+                    + (m.fault.map { ": " + $0 } ?? "") + "\n"
             }
         }
         return out

@@ -140,7 +140,8 @@ extension StoreData {
         if let p = path("customers") {
             store.customers = try CSVTable.read(p).rows(required: ["id"]) { r throws(InputError) in
                 Customer(
-                    id: try r.text("id"), isEmployee: r.optional("is_employee") == "true", tier: r.optional("tier") ?? "",
+                    id: try r.text("id"), isEmployee: r.optional("is_employee") == "true",
+                    tier: r.optional("tier") ?? "",
                     country: r.optional("country") ?? "",
                     tags: (r.optional("tags") ?? "").split(separator: "|").map(String.init))
             }
@@ -151,7 +152,8 @@ extension StoreData {
             ) { r throws(InputError) in
                 OrderLine(
                     orderID: try r.text("order_id"), customerID: try r.text("customer_id"), time: try r.time("time"),
-                    sku: try r.text("sku"), quantity: try r.int("quantity"), unitPrice: try r.money("unit_price", digits),
+                    sku: try r.text("sku"), quantity: try r.int("quantity"),
+                    unitPrice: try r.money("unit_price", digits),
                     discount: try r.optionalMoney("discount", digits) ?? 0, promotionID: r.optional("promotion_id"))
             }
         }
@@ -159,7 +161,8 @@ extension StoreData {
             store.sales = try CSVTable.read(p).rows(required: ["sku", "period_start", "units", "price"]) {
                 r throws(InputError) in
                 SalesRow(
-                    sku: try r.text("sku"), location: r.optional("location") ?? "", periodStart: try r.time("period_start"),
+                    sku: try r.text("sku"), location: r.optional("location") ?? "",
+                    periodStart: try r.time("period_start"),
                     units: try r.number("units"), price: try r.money("price", digits),
                     promoted: r.optional("promoted") == "true" || r.optional("promoted") == "1")
             }
@@ -188,8 +191,10 @@ extension StoreData {
             tables["catalog"] =
                 [["sku", "title", "category", "brand", "price", "cost", "stock", "tags"]]
                 + catalog.map {
-                    [$0.sku, $0.title, $0.category, $0.brand, money($0.price), money($0.cost), String($0.stock),
-                     $0.tags.joined(separator: "|")]
+                    [
+                        $0.sku, $0.title, $0.category, $0.brand, money($0.price), money($0.cost), String($0.stock),
+                        $0.tags.joined(separator: "|"),
+                    ]
                 }
         }
         if !customers.isEmpty {
@@ -201,8 +206,10 @@ extension StoreData {
             tables["orders"] =
                 [["order_id", "customer_id", "time", "sku", "quantity", "unit_price", "discount", "promotion_id"]]
                 + orders.map {
-                    [$0.orderID, $0.customerID, time($0.time), $0.sku, String($0.quantity), money($0.unitPrice),
-                     money($0.discount), $0.promotionID ?? ""]
+                    [
+                        $0.orderID, $0.customerID, time($0.time), $0.sku, String($0.quantity), money($0.unitPrice),
+                        money($0.discount), $0.promotionID ?? "",
+                    ]
                 }
         }
         if !sales.isEmpty {
@@ -262,7 +269,9 @@ struct CSVTable {
             if quoted {
                 if c == "\"" {
                     if let n = next() {
-                        if n == "\"" { field.unicodeScalars.append("\"") } else {
+                        if n == "\"" {
+                            field.unicodeScalars.append("\"")
+                        } else {
                             quoted = false
                             pending = n
                         }
@@ -341,7 +350,9 @@ struct CSVTable {
             return v
         }
         func int(_ column: String) throws(InputError) -> Int {
-            guard let v = Int(try text(column)) else { throw fail(column, "'\(fields[index[column]!])' is not a whole number") }
+            guard let v = Int(try text(column)) else {
+                throw fail(column, "'\(fields[index[column]!])' is not a whole number")
+            }
             return v
         }
         func optionalInt(_ column: String) throws(InputError) -> Int? {

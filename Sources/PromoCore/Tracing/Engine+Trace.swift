@@ -291,7 +291,8 @@ extension Engine {
         // Model outputs, with the customer as masked.
         let outputs = d.modelOutputs.map { u in
             TracedOutput(
-                plugin: u.plugin, modelVersion: u.modelVersion ?? models.modelVersion(plugin: u.plugin), function: u.function,
+                plugin: u.plugin, modelVersion: u.modelVersion ?? models.modelVersion(plugin: u.plugin),
+                function: u.function,
                 key: ModelCall(
                     plugin: u.plugin, role: "", function: u.function, arguments: u.arguments, perCustomer: false,
                     perItem: false

@@ -18,7 +18,9 @@ public struct PluginCheck: Sendable {
     public var builtins: [any ModelPlugin.Type]
     public var policy: RestartPolicy
 
-    public init(manifest: PluginManifest, builtins: [any ModelPlugin.Type] = [], policy: RestartPolicy = RestartPolicy()) {
+    public init(
+        manifest: PluginManifest, builtins: [any ModelPlugin.Type] = [], policy: RestartPolicy = RestartPolicy()
+    ) {
         self.manifest = manifest
         self.builtins = builtins
         self.policy = policy
@@ -45,7 +47,8 @@ public struct PluginCheck: Sendable {
             ModelCall(
                 plugin: manifest.name, role: manifest.role, function: "\(manifest.namespace).\(f.name)",
                 arguments: f.parameters.filter { $0.type != .item }.map { Self.sample($0.type) },
-                perCustomer: f.per == .customer || f.per == .customerItem, perItem: f.per == .item || f.per == .customerItem)
+                perCustomer: f.per == .customer || f.per == .customerItem,
+                perItem: f.per == .item || f.per == .customerItem)
         }
         return ModelBatch(customerID: customer, skus: skus, ordinals: skus.map { _ in -1 }, calls: calls)
     }
@@ -59,7 +62,8 @@ public struct PluginCheck: Sendable {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         func registry() -> PluginRegistry {
             PluginRegistry(
-                manifests: [manifest], bound: [manifest.name], models: SnapshotStore(folder: scratch), builtins: builtins,
+                manifests: [manifest], bound: [manifest.name], models: SnapshotStore(folder: scratch),
+                builtins: builtins,
                 policy: policy)
         }
         var r = registry()
@@ -68,7 +72,14 @@ public struct PluginCheck: Sendable {
             r.stop()
             return results
         }
-        note("starts and handshakes", true, "\(r.status(manifest.name))")
+        switch r.health(manifest.name) {
+        case .success(let h):
+            note("starts and handshakes", true, "\(r.status(manifest.name)); health: \(h["status"]?.string ?? h.text)")
+        case .failure(let f):
+            note("starts and handshakes", false, "health: \(f)")
+            r.stop()
+            return results
+        }
 
         let first: String
         do {
@@ -81,7 +92,9 @@ public struct PluginCheck: Sendable {
         }
         do {
             let second = try await r.train(manifest.name, on: store)
-            note("is deterministic", second == first, second == first ? "trained twice: \(first)" : "\(first) then \(second)")
+            note(
+                "is deterministic", second == first,
+                second == first ? "trained twice: \(first)" : "\(first) then \(second)")
         } catch {
             note("is deterministic", false, "\(error)")
         }

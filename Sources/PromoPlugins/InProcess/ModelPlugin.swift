@@ -204,7 +204,8 @@ public struct ModelSnapshot: Sendable, Hashable {
         }
         guard format == P.snapshotFormat else {
             throw SnapshotError(
-                "the snapshot of \(plugin) has format \(format); this build reads format \(P.snapshotFormat): retrain with `promo train`")
+                "the snapshot of \(plugin) has format \(format); this build reads format \(P.snapshotFormat): retrain with `promo train`"
+            )
         }
         do {
             return try JSONDecoder().decode(T.self, from: payload)

@@ -25,7 +25,8 @@ public enum JSON: Sendable, Hashable {
         case (.number(let x), .number(let y)): x == y
         case (.string(let x), .string(let y)): x == y
         case (.array(let x), .array(let y)): x == y
-        case (.object(let x), .object(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.object(let x), .object(let y)):
+            x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: false
         }
     }
@@ -431,7 +432,9 @@ extension JSON {
     public static func doubles(_ values: [Double]) -> JSON {
         var bytes = [UInt8](repeating: 0, count: values.count * 8)
         bytes.withUnsafeMutableBytes { raw in
-            for (k, v) in values.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: k * 8, as: UInt64.self) }
+            for (k, v) in values.enumerated() {
+                raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: k * 8, as: UInt64.self)
+            }
         }
         return .object([("f64", .string(Data(bytes).base64EncodedString()))])
     }
@@ -443,7 +446,9 @@ extension JSON {
             let data = Data(base64Encoded: s), data.count % 8 == 0
         else { return nil }
         return data.withUnsafeBytes { raw in
-            (0..<data.count / 8).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
+            (0..<data.count / 8).map {
+                Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)))
+            }
         }
     }
 }

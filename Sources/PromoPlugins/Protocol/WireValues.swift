@@ -24,7 +24,9 @@ public enum WireValues {
     public static func value(_ j: JSON, as type: ValueType) throws(PluginFault) -> Value? {
         if case .null = j { return nil }
         func number() throws(PluginFault) -> Double {
-            guard case .number(let n) = j else { throw PluginFault(.badValue, "\(j.typeName) where \(type) was expected") }
+            guard case .number(let n) = j else {
+                throw PluginFault(.badValue, "\(j.typeName) where \(type) was expected")
+            }
             guard n.isFinite else { throw PluginFault(.badValue, "a non-finite number where \(type) was expected") }
             return n
         }
@@ -42,7 +44,9 @@ public enum WireValues {
             guard case .bool(let b) = j else { throw PluginFault(.badValue, "\(j.typeName) where bool was expected") }
             return .bool(b)
         case .string, .item:
-            guard case .string(let s) = j else { throw PluginFault(.badValue, "\(j.typeName) where \(type) was expected") }
+            guard case .string(let s) = j else {
+                throw PluginFault(.badValue, "\(j.typeName) where \(type) was expected")
+            }
             return .string(s)
         case .list(let inner):
             guard case .array(let items) = j else {
@@ -78,7 +82,9 @@ public enum WireValues {
             }
             return out
         }
-        guard case .array(let items) = j else { throw PluginFault(.badValue, "a column is \(j.typeName), not an array") }
+        guard case .array(let items) = j else {
+            throw PluginFault(.badValue, "a column is \(j.typeName), not an array")
+        }
         guard items.count == rows else {
             throw PluginFault(.badValue, "a column of \(items.count) values where \(rows) were asked")
         }
@@ -98,7 +104,11 @@ public enum WireValues {
     public static func json(_ f: ModelFunction) -> JSON {
         .object([
             ("name", .string(f.name)),
-            ("params", .array(f.parameters.map { .object([("name", .string($0.name)), ("type", .string($0.type.description))]) })),
+            (
+                "params",
+                .array(
+                    f.parameters.map { .object([("name", .string($0.name)), ("type", .string($0.type.description))]) })
+            ),
             ("result", .string(f.result.description)),
             ("per", .string(f.per.rawValue)),
         ])

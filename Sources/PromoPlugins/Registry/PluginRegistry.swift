@@ -56,7 +56,8 @@ public final class PluginRegistry: ModelOutputs, Sendable {
                 let program = args.first ?? ""
                 if program.hasSuffix(".py") || program.contains("/") {
                     // A script named directly must exist in the plugin's folder.
-                    let path = program.hasPrefix("/") ? program : (directory as NSString).appendingPathComponent(program)
+                    let path =
+                        program.hasPrefix("/") ? program : (directory as NSString).appendingPathComponent(program)
                     if !FileManager.default.fileExists(atPath: path) {
                         hosts[m.name] = .unavailable(PluginFault(.unavailable, "\(path) does not exist"))
                         continue
@@ -66,7 +67,8 @@ public final class PluginRegistry: ModelOutputs, Sendable {
                     !FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(script))
                 {
                     hosts[m.name] = .unavailable(
-                        PluginFault(.unavailable, "\((directory as NSString).appendingPathComponent(script)) does not exist"))
+                        PluginFault(
+                            .unavailable, "\((directory as NSString).appendingPathComponent(script)) does not exist"))
                     continue
                 }
                 let current = models.current(m.name)
@@ -120,7 +122,8 @@ public final class PluginRegistry: ModelOutputs, Sendable {
         case .stdio(let p): return p.status
         case .builtin(let b): return b.status
         case .unavailable(let f):
-            return PluginStatus(state: .unavailable, modelVersion: nil, failures: 0, restarts: 0, lastFault: f, pid: nil)
+            return PluginStatus(
+                state: .unavailable, modelVersion: nil, failures: 0, restarts: 0, lastFault: f, pid: nil)
         case nil:
             return PluginStatus(
                 state: .unavailable, modelVersion: nil, failures: 0, restarts: 0,
@@ -143,7 +146,8 @@ public final class PluginRegistry: ModelOutputs, Sendable {
     public func answer(for batch: ModelBatch) -> ModelAnswer {
         var answer = ModelAnswer(
             columns: batch.calls.indices.map { Array(repeating: nil, count: batch.rows($0)) },
-            faults: Array(repeating: nil, count: batch.calls.count), versions: Array(repeating: nil, count: batch.calls.count))
+            faults: Array(repeating: nil, count: batch.calls.count),
+            versions: Array(repeating: nil, count: batch.calls.count))
         var groups: [(plugin: String, calls: [Int])] = []
         for (c, call) in batch.calls.enumerated() {
             if let g = groups.firstIndex(where: { $0.plugin == call.plugin }) {
@@ -213,7 +217,8 @@ public final class PluginRegistry: ModelOutputs, Sendable {
                 guard columns.count == calls.count, zip(columns, rows).allSatisfy({ $0.count == $1 }) else {
                     return failed(PluginFault(.badValue, "answered columns of the wrong size"), version: version)
                 }
-                return ModelAnswer(columns: columns, faults: calls.map { _ in nil }, versions: calls.map { _ in version })
+                return ModelAnswer(
+                    columns: columns, faults: calls.map { _ in nil }, versions: calls.map { _ in version })
             } catch let f as PluginFault {
                 return failed(f, version: version)
             } catch {
@@ -256,10 +261,26 @@ public final class PluginRegistry: ModelOutputs, Sendable {
                     throw PluginFault(.badValue, "train answered without a model_version")
                 }
                 try? FileManager.default.removeItem(atPath: data)
-                let info = try models.commit(staging: staging, plugin: plugin, version: version, pluginVersion: m.version)
+                let info = try models.commit(
+                    staging: staging, plugin: plugin, version: version, pluginVersion: m.version)
                 p.use(snapshot: info.path, modelVersion: version)
                 return version
             }
+        }
+    }
+
+    /// Asks a plugin how it is (`health`); an in-process plugin answers from its status.
+    public func health(_ plugin: String) -> Result<JSON, PluginFault> {
+        switch hosts[plugin] {
+        case .stdio(let p): return p.call("health", .null)
+        case .builtin(let b):
+            let s = b.status
+            return .success(
+                .object([
+                    ("status", .string(s.state.rawValue)), ("model_version", s.modelVersion.map(JSON.string) ?? .null),
+                ]))
+        case .unavailable(let f): return .failure(f)
+        case nil: return .failure(PluginFault(.unavailable, "no plugin named '\(plugin)'"))
         }
     }
 
@@ -306,7 +327,9 @@ struct StdioPredict {
                                 (
                                     "args",
                                     .object(
-                                        call.arguments.sorted { $0.key < $1.key }.map { ($0.key, WireValues.json($0.value)) })
+                                        call.arguments.sorted { $0.key < $1.key }.map {
+                                            ($0.key, WireValues.json($0.value))
+                                        })
                                 ),
                             ])
                         })
@@ -316,14 +339,18 @@ struct StdioPredict {
             let result =
                 left > .zero
                 ? plugin.call("predict", params, timeout: left, stated: plugin.deadline)
-                : .failure(PluginFault(.deadline, "no time left within \(plugin.deadline.milliseconds) ms for items \(start)..."))
+                : .failure(
+                    PluginFault(
+                        .deadline, "no time left within \(plugin.deadline.milliseconds) ms for items \(start)..."))
             switch result {
             case .failure(let f):
                 for c in which { faults[c] = "\(faultPrefix) \(f)" }
             case .success(let answer):
                 guard let cols = answer["columns"]?.array, cols.count == which.count else {
                     let f = PluginFault(
-                        .badValue, "predict must answer {\"columns\": [...]} with \(which.count) columns; it answered \(answer.text.prefix(120))")
+                        .badValue,
+                        "predict must answer {\"columns\": [...]} with \(which.count) columns; it answered \(answer.text.prefix(120))"
+                    )
                     plugin.reportBadAnswer(f)
                     for c in which { faults[c] = "\(faultPrefix) \(f)" }
                     break

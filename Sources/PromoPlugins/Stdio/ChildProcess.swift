@@ -71,7 +71,8 @@ struct ChildProcess: Sendable {
             close(inPipe[1])
             close(outPipe[0])
             close(errPipe[0])
-            throw PluginFault(.unavailable, "cannot start \(arguments.joined(separator: " ")): \(String(cString: strerror(rc)))")
+            throw PluginFault(
+                .unavailable, "cannot start \(arguments.joined(separator: " ")): \(String(cString: strerror(rc)))")
         }
         _ = fcntl(inPipe[1], F_SETFL, fcntl(inPipe[1], F_GETFL) | O_NONBLOCK)
         return ChildProcess(pid: pid, stdin: inPipe[1], stdout: outPipe[0], stderr: errPipe[0])

@@ -64,7 +64,9 @@ final class Connection: Sendable {
         let out = Thread { [self] in
             LineReader.run(
                 fd: child.stdout, limit: Connection.maxLine, line: { self.received($0) },
-                tooLong: { self.close(PluginFault(.malformed, "a line on stdout longer than \(Connection.maxLine >> 20) MiB")) })
+                tooLong: {
+                    self.close(PluginFault(.malformed, "a line on stdout longer than \(Connection.maxLine >> 20) MiB"))
+                })
             Glibc.close(self.child.stdout)
             self.close(nil)
         }
@@ -98,7 +100,8 @@ final class Connection: Sendable {
 
     /// Sends a request and waits for its answer until `timeout`; on expiry sends `$/cancel`.
     /// `stated` is the deadline the fault names when `timeout` is what is left of it.
-    func call(_ method: String, _ params: JSON, timeout: Duration, stated: Duration? = nil) -> Result<JSON, PluginFault> {
+    func call(_ method: String, _ params: JSON, timeout: Duration, stated: Duration? = nil) -> Result<JSON, PluginFault>
+    {
         let deadline = ContinuousClock.now + timeout
         let pending = Pending()
         let opened: Result<Int, PluginFault> = state.withLock { s in
@@ -130,7 +133,10 @@ final class Connection: Sendable {
             }
             if stillWaiting {
                 _ = send(
-                    .object([("jsonrpc", .string("2.0")), ("method", .string("$/cancel")), ("params", .object([("id", .number(Double(id)))]))]),
+                    .object([
+                        ("jsonrpc", .string("2.0")), ("method", .string("$/cancel")),
+                        ("params", .object([("id", .number(Double(id)))])),
+                    ]),
                     deadline: .now + .milliseconds(5))
                 let violation = state.withLock { $0.violation }
                 return .failure(
@@ -244,7 +250,8 @@ final class Connection: Sendable {
         let how = child.reap(grace: .milliseconds(200))
         let (victims, tail, reason) = state.withLock { s -> ([Pending], [String], PluginFault) in
             let reason =
-                fault ?? PluginFault(
+                fault
+                ?? PluginFault(
                     .crashed, "\(how)" + (s.stderrTail.last.map { "; last stderr line: \($0)" } ?? ""))
             s.closed = reason
             let all = Array(s.pending.values)
@@ -252,9 +259,11 @@ final class Connection: Sendable {
             return (all, s.stderrTail, reason)
         }
         _ = tail
-        for p in victims { p.deliver(.failure(reason)) }
         Glibc.close(child.stdin)
+        // The supervisor learns first, so that a caller who gets this failure already sees the
+        // plugin as restarting.
         events(self, .closed(reason))
+        for p in victims { p.deliver(.failure(reason)) }
     }
 
     /// Stops the process deliberately: `shutdown`, then a kill if it does not exit.

@@ -168,7 +168,8 @@ public final class StdioPlugin: Sendable {
         let result: JSON
         switch answer {
         case .failure(let f):
-            connection.close(f.kind == .deadline ? PluginFault(.unavailable, "no handshake within \(policy.startTimeout)") : nil)
+            connection.close(
+                f.kind == .deadline ? PluginFault(.unavailable, "no handshake within \(policy.startTimeout)") : nil)
             let stderr = f.kind == .crashed ? f.message : f.description
             return failed(
                 PluginFault(.unavailable, "the handshake failed: \(stderr)"), generation: generation, restart: true)
@@ -209,7 +210,8 @@ public final class StdioPlugin: Sendable {
         guard version == Self.protocolVersion else {
             return PluginFault(
                 .refused,
-                "\(where_): error: the plugin speaks protocol version \(version); this engine speaks version \(Self.protocolVersion)")
+                "\(where_): error: the plugin speaks protocol version \(version); this engine speaks version \(Self.protocolVersion)"
+            )
         }
         guard let served = result["functions"]?.array else {
             return PluginFault(.refused, "\(where_): error: the plugin's initialize answer lists no functions")
@@ -234,7 +236,8 @@ public final class StdioPlugin: Sendable {
             problems.append("\(where_): error: the plugin serves '\(name)', which the manifest does not declare")
         }
         guard problems.isEmpty else {
-            return PluginFault(.refused, "the handshake disagrees with the manifest:\n" + problems.joined(separator: "\n"))
+            return PluginFault(
+                .refused, "the handshake disagrees with the manifest:\n" + problems.joined(separator: "\n"))
         }
         return nil
     }
@@ -327,7 +330,9 @@ public final class StdioPlugin: Sendable {
         case .circuitOpen(let until, let after):
             let s = max(0, ContinuousClock.now.duration(to: until).milliseconds) / 1000
             return .failure(
-                PluginFault(.circuitOpen, "kept off for \(s) s more after \(policy.failuresToOpen) failures in a row; last: \(after)"))
+                PluginFault(
+                    .circuitOpen,
+                    "kept off for \(s) s more after \(policy.failuresToOpen) failures in a row; last: \(after)"))
         }
         let limit = timeout ?? deadline
         let result = connection.call(method, params, timeout: limit, stated: stated)
@@ -341,7 +346,8 @@ public final class StdioPlugin: Sendable {
                 [weak self] in
                 guard let self, connection.unansweredCancels(before: sent) > 0, !connection.isClosed else { return }
                 self.failed(
-                    PluginFault(.crashed, "hung: a cancelled call stayed unanswered for \(self.policy.hangGrace); killed"),
+                    PluginFault(
+                        .crashed, "hung: a cancelled call stayed unanswered for \(self.policy.hangGrace); killed"),
                     generation: generation, restart: true)
             }
         case .failure(let f) where f.kind == .pluginError:
