@@ -158,6 +158,27 @@ import Testing
         if let pid { #expect(kill(pid, 0) != 0, "the hung process is gone") }
     }
 
+    /// The SDK sees `$/cancel` while a slow call runs, stops, and the plugin stays healthy: the
+    /// cancelled call is answered, so it is not taken for hung.
+    @Test func theSDKHonoursCancel() async throws {
+        let capture = LogCapture()
+        let (engine, registry, _) = try Fixtures.faulty(
+            "ok", program: "sdk_slow.py", environment: ["PROMO_SDK": PromoTesting.pluginsDirectory + "/sdk/python"],
+            logger: capture.logger)
+        defer { registry.stop() }
+        #expect(registry.start().isEmpty)
+        let slow = engine.decide(
+            RulesFixture.request([RulesFixture.line("1", "SLOW", 1, 1000)], id: "d-slow"), models: registry)
+        #expect(slow.modelOutputs.first?.fault == "faulty deadline: no answer within 200 ms; the call was cancelled")
+        #expect(await eventually { capture.lines.withLock { $0 }.contains("[faulty] sdk_slow: cancelled") })
+        try await Task.sleep(for: .milliseconds(700))  // past the hang grace
+        let s = registry.status("faulty")
+        #expect(s.state == .ready && s.restarts == 0, "\(s)")
+        let next = engine.decide(Fixtures.request("d-next"), models: registry)
+        #expect(next.modelOutputs.first?.value == .number(100))
+        #expect(registry.status("faulty").failures == 0)
+    }
+
     @Test func aHandshakeThatDisagreesWithTheManifestIsRefusedWithALocatedError() throws {
         let (engine, registry, _) = try Fixtures.faulty("mismatch")
         defer { registry.stop() }

@@ -34,7 +34,9 @@ enum Fixtures {
 
     static let faultyDirectory = bundle + "/FaultyPlugin"
 
-    static func manifest(mode: String, deadline: String = "200ms") -> String {
+    static func manifest(
+        mode: String, deadline: String = "200ms", program: String = "faulty.py", environment: [String: String] = [:]
+    ) -> String {
         """
         plugin: 1
         name: faulty
@@ -46,7 +48,8 @@ enum Fixtures {
             result: number
             per: item
         runtime:
-          command: [python3, faulty.py, \(mode)]
+          command: [python3, \(program), \(mode)]
+          environment: { \(environment.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", ")) }
           deadline: \(deadline)
           max_batch: 100
         """
@@ -72,22 +75,31 @@ enum Fixtures {
 
     /// Rules whose only offer needs the faulty plugin's output, and a registry running it.
     static func faulty(
-        _ mode: String, deadline: String = "200ms", policy: RestartPolicy = .quick,
-        logger: Logger = Logger(label: "test")
+        _ mode: String, deadline: String = "200ms", program: String = "faulty.py", environment: [String: String] = [:],
+        policy: RestartPolicy = .quick, logger: Logger = Logger(label: "test")
     )
         throws -> (Engine, PluginRegistry, RuleSet)
     {
         let loaded = RulesLoader(now: PromoTesting.fixedNow).load(
             workspace: ("rules/promo.yaml", Array(workspace.utf8)),
             campaigns: [("rules/clearance.yaml", Array(campaign.utf8))],
-            manifests: [(faultyDirectory + "/plugin.yaml", Array(manifest(mode: mode, deadline: deadline).utf8))])
+            manifests: [
+                (
+                    faultyDirectory + "/plugin.yaml",
+                    Array(manifest(mode: mode, deadline: deadline, program: program, environment: environment).utf8)
+                )
+            ])
         let rules = try RuleSet(loaded)
         let registry = PluginRegistry(
             manifests: loaded.manifests, bound: ["faulty"],
             models: SnapshotStore(folder: NSTemporaryDirectory() + "none"),
             policy: policy, logger: logger)
         let engine = Engine(
-            rules: rules, catalog: Catalog([CatalogItem(sku: "COAT", price: 89_900, cost: 42_000, stock: 140)]))
+            rules: rules,
+            catalog: Catalog([
+                CatalogItem(sku: "COAT", price: 89_900, cost: 42_000, stock: 140),
+                CatalogItem(sku: "SLOW", price: 1000, cost: 500, stock: 10),
+            ]))
         return (engine, registry, rules)
     }
 
