@@ -219,8 +219,8 @@ final class Connection: Sendable {
             s.pending.removeAll()
             return all
         }
+        events(self, .malformed(fault))  // counted before the caller hears of it
         for p in victims { p.deliver(.failure(fault)) }
-        events(self, .malformed(fault))
     }
 
     /// The id of a broken message, when `"id": N` can be found in it.
