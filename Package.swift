@@ -17,11 +17,13 @@ let package = Package(
         .library(name: "PromoCore", targets: ["PromoCore"]),
         .library(name: "PromoExplain", targets: ["PromoExplain"]),
         .library(name: "PromoPlugins", targets: ["PromoPlugins"]),
+        .library(name: "PromoStore", targets: ["PromoStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -46,6 +48,14 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "PromoStore",
+            dependencies: [
+                "PromoCore", "PromoDSL", "PromoYAML", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
         // Built-in plugins: a SwiftPM target in the plugin's own folder, beside its manifest.
         .target(
             name: "SwiftMovingAverage",
@@ -60,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "promo",
             dependencies: [
-                "PromoDSL", "PromoCore", "PromoExplain", "PromoPlugins", "SwiftMovingAverage",
+                "PromoDSL", "PromoCore", "PromoExplain", "PromoPlugins", "PromoStore", "SwiftMovingAverage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -113,6 +123,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("FaultyPlugin")],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "PromoStoreTests",
+            dependencies: ["PromoStore", "PromoCore", "PromoTesting"],
             swiftSettings: upcoming
         ),
         .executableTarget(

@@ -10,6 +10,13 @@ public struct InputError: Error, Sendable, CustomStringConvertible {
     public var column: Int
     public var message: String
 
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
     public var description: String { "\(file):\(line):\(column): error: \(message)" }
 }
 

@@ -129,7 +129,7 @@ extension StoreData {
             return FileManager.default.fileExists(atPath: p) ? p : nil
         }
         if let p = path("catalog") {
-            store.catalog = try CSVTable.read(p).rows(required: ["sku", "price"]) { r throws(InputError) in
+            store.catalog = try CSVStream(path: p).all(required: ["sku", "price"]) { r throws(InputError) in
                 CatalogItem(
                     sku: try r.text("sku"), title: r.optional("title") ?? "", category: r.optional("category") ?? "",
                     brand: r.optional("brand") ?? "", price: try r.money("price", digits),
@@ -138,16 +138,16 @@ extension StoreData {
             }
         }
         if let p = path("customers") {
-            store.customers = try CSVTable.read(p).rows(required: ["id"]) { r throws(InputError) in
+            store.customers = try CSVStream(path: p).all(required: ["id"]) { r throws(InputError) in
                 Customer(
-                    id: try r.text("id"), isEmployee: r.optional("is_employee") == "true",
+                    id: try r.text("id"), isEmployee: try r.bool("is_employee"),
                     tier: r.optional("tier") ?? "",
                     country: r.optional("country") ?? "",
                     tags: (r.optional("tags") ?? "").split(separator: "|").map(String.init))
             }
         }
         if let p = path("orders") {
-            store.orders = try CSVTable.read(p).rows(
+            store.orders = try CSVStream(path: p).all(
                 required: ["order_id", "customer_id", "time", "sku", "quantity", "unit_price"]
             ) { r throws(InputError) in
                 OrderLine(
@@ -158,17 +158,17 @@ extension StoreData {
             }
         }
         if let p = path("sales") {
-            store.sales = try CSVTable.read(p).rows(required: ["sku", "period_start", "units", "price"]) {
+            store.sales = try CSVStream(path: p).all(required: ["sku", "period_start", "units", "price"]) {
                 r throws(InputError) in
                 SalesRow(
                     sku: try r.text("sku"), location: r.optional("location") ?? "",
                     periodStart: try r.time("period_start"),
                     units: try r.number("units"), price: try r.money("price", digits),
-                    promoted: r.optional("promoted") == "true" || r.optional("promoted") == "1")
+                    promoted: try r.bool("promoted"))
             }
         }
         if let p = path("exposures") {
-            store.exposures = try CSVTable.read(p).rows(required: ["customer_id", "time", "outcome", "propensity"]) {
+            store.exposures = try CSVStream(path: p).all(required: ["customer_id", "time", "outcome", "propensity"]) {
                 r throws(InputError) in
                 Exposure(
                     customerID: try r.text("customer_id"), time: try r.time("time"), offer: r.optional("offer") ?? "",
@@ -236,162 +236,7 @@ extension StoreData {
     }
 }
 
-/// A CSV file read strictly (RFC 4180: quoted fields, doubled quotes, CRLF or LF), with the line
-/// of each row kept for errors.
-struct CSVTable {
-    var file: String
-    var header: [String]
-    var rows: [(line: Int, fields: [String])]
-
-    static func read(_ path: String) throws(InputError) -> CSVTable {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(file: path, line: 1, column: 1, message: "cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputError(file: path, line: 1, column: 1, message: "the file is not UTF-8 text")
-        }
-        var records: [(Int, [String])] = []
-        var field = ""
-        var fields: [String] = []
-        var line = 1
-        var recordLine = 1
-        var quoted = false
-        var it = text.unicodeScalars.makeIterator()
-        var pending: Unicode.Scalar? = nil
-        func next() -> Unicode.Scalar? {
-            if let p = pending {
-                pending = nil
-                return p
-            }
-            return it.next()
-        }
-        while let c = next() {
-            if quoted {
-                if c == "\"" {
-                    if let n = next() {
-                        if n == "\"" {
-                            field.unicodeScalars.append("\"")
-                        } else {
-                            quoted = false
-                            pending = n
-                        }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
-                }
-                continue
-            }
-            switch c {
-            case "\"" where field.isEmpty: quoted = true
-            case ",":
-                fields.append(field)
-                field = ""
-            case "\r": continue
-            case "\n":
-                fields.append(field)
-                field = ""
-                if !(fields.count == 1 && fields[0].isEmpty) { records.append((recordLine, fields)) }
-                fields = []
-                line += 1
-                recordLine = line
-            default: field.unicodeScalars.append(c)
-            }
-        }
-        if quoted { throw InputError(file: path, line: recordLine, column: 1, message: "a quoted field is not closed") }
-        if !field.isEmpty || !fields.isEmpty {
-            fields.append(field)
-            records.append((recordLine, fields))
-        }
-        guard let first = records.first else {
-            throw InputError(file: path, line: 1, column: 1, message: "the file is empty; it needs a header row")
-        }
-        let header = first.1.map { $0.trimmingCharacters(in: .whitespaces) }
-        for (line, f) in records.dropFirst() where f.count != header.count {
-            throw InputError(
-                file: path, line: line, column: 1,
-                message: "the row has \(f.count) fields; the header has \(header.count)")
-        }
-        return CSVTable(file: path, header: header, rows: records.dropFirst().map { (line: $0.0, fields: $0.1) })
-    }
-
-    func rows<T>(required: [String], _ make: (Row) throws(InputError) -> T) throws(InputError) -> [T] {
-        for r in required where !header.contains(r) {
-            throw InputError(
-                file: file, line: 1, column: 1,
-                message: "the header has no column '\(r)' (it has: \(header.joined(separator: ", ")))")
-        }
-        var index: [String: Int] = [:]
-        for (i, h) in header.enumerated() { index[h] = i }
-        var out: [T] = []
-        out.reserveCapacity(rows.count)
-        for (line, fields) in rows { out.append(try make(Row(file: file, line: line, index: index, fields: fields))) }
-        return out
-    }
-
-    struct Row {
-        var file: String
-        var line: Int
-        var index: [String: Int]
-        var fields: [String]
-
-        func fail(_ column: String, _ message: String) -> InputError {
-            InputError(file: file, line: line, column: (index[column] ?? 0) + 1, message: "\(column): \(message)")
-        }
-        func optional(_ column: String) -> String? {
-            guard let i = index[column] else { return nil }
-            let v = fields[i].trimmingCharacters(in: .whitespaces)
-            return v.isEmpty ? nil : v
-        }
-        func text(_ column: String) throws(InputError) -> String {
-            guard let v = optional(column) else { throw fail(column, "is empty") }
-            return v
-        }
-        func int(_ column: String) throws(InputError) -> Int {
-            guard let v = Int(try text(column)) else {
-                throw fail(column, "'\(fields[index[column]!])' is not a whole number")
-            }
-            return v
-        }
-        func optionalInt(_ column: String) throws(InputError) -> Int? {
-            optional(column) == nil ? nil : try int(column)
-        }
-        func number(_ column: String) throws(InputError) -> Double {
-            guard let v = Double(try text(column)), v.isFinite else {
-                throw fail(column, "'\(fields[index[column]!])' is not a number")
-            }
-            return v
-        }
-        func money(_ column: String, _ digits: Int) throws(InputError) -> Int64 {
-            let t = try text(column)
-            guard let d = ExactDecimal(t), d.scale <= digits, let v = d.scaled(to: digits) else {
-                throw fail(column, "'\(t)' is not an amount such as 18.90")
-            }
-            return v
-        }
-        func optionalMoney(_ column: String, _ digits: Int) throws(InputError) -> Int64? {
-            optional(column) == nil ? nil : try money(column, digits)
-        }
-        func time(_ column: String) throws(InputError) -> Int64 {
-            let t = try text(column)
-            if let s = Int64(t) { return s }
-            guard let v = CSVTable.parseISO(t) else {
-                throw fail(column, "'\(t)' is not a time such as 2026-11-02T10:15:00Z")
-            }
-            return v
-        }
-    }
-
-    static func parseISO(_ t: String) -> Int64? {
-        let f = ISO8601DateFormatter()
-        if let d = f.date(from: t) { return Int64(d.timeIntervalSince1970) }
-        f.formatOptions = [.withFullDate]
-        if let d = f.date(from: t) { return Int64(d.timeIntervalSince1970) }
-        return nil
-    }
-
+enum CSVTable {
     static func iso(_ t: Int64) -> String {
         ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(t)))
     }
@@ -405,6 +250,15 @@ struct CSVTable {
             }.joined(separator: ",")
             out += "\n"
         }
+        return out
+    }
+}
+
+extension CSVStream {
+    /// Every record, made into values by `make`.
+    func all<T>(required: [String], _ make: (CSVRow) throws(InputError) -> T) throws(InputError) -> [T] {
+        var out: [T] = []
+        try rows(required: required) { r throws(InputError) in out.append(try make(r)) }
         return out
     }
 }
