@@ -81,7 +81,7 @@ struct Plugins: ParsableCommand {
 
         @OptionGroup var options: Options
 
-        @Option(help: "Store folder of CSV files to train on (default: <rules>/examples/store).")
+        @Option(help: "Store to train on: an SQLite file or a folder of CSV files (default: <rules>/examples/store).")
         var store: String?
 
         @Option(help: "Customer id for the prediction checks.")
@@ -102,7 +102,7 @@ struct Plugins: ParsableCommand {
             let folder = store ?? options.rules + "/examples/store"
             let data: StoreData
             do {
-                data = try StoreData.load(folder: folder, currency: ws.workspace.currency)
+                data = try loadStore(folder, currency: ws.workspace.currency)
             } catch {
                 writeError("promo plugins check: \(error)\n")
                 throw ExitCode(2)
@@ -143,7 +143,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var options: Plugins.Options
 
-    @Option(help: "Store folder of CSV files (default: <rules>/examples/store).")
+    @Option(help: "Store: an SQLite file (promo import) or a folder of CSV files (default: <rules>/examples/store).")
     var store: String?
 
     func run() throws {
@@ -153,7 +153,7 @@ struct Train: ParsableCommand {
         let folder = store ?? options.rules + "/examples/store"
         let data: StoreData
         do {
-            data = try StoreData.load(folder: folder, currency: ws.workspace.currency)
+            data = try loadStore(folder, currency: ws.workspace.currency)
         } catch {
             writeError("promo train: \(error)\n")
             throw ExitCode(2)

@@ -137,3 +137,23 @@ import Testing
         }
     }
 }
+
+@Suite struct TimeParsingTests {
+    @Test func isoTimesAgreeWithFoundation() throws {
+        let f = ISO8601DateFormatter()
+        for text in [
+            "2026-11-02T10:15:00Z", "1999-12-31T23:59:59+08:00", "2024-02-29T00:00:00-05:30", "1970-01-01T00:00:00Z",
+            "1960-03-01T12:00:00Z", "2100-02-28T08:00:00+01:00",
+        ] {
+            let row = CSVRow(file: "f", line: 1, index: ["t": 0], fields: [text])
+            #expect(try row.time("t") == Int64(try #require(f.date(from: text)).timeIntervalSince1970), "\(text)")
+        }
+        let row = { (t: String) in CSVRow(file: "f", line: 1, index: ["t": 0], fields: [t]) }
+        #expect(try row("2026-11-02").time("t") == 1_793_577_600)
+        #expect(try row("2026-11-02T10:15+0800").time("t") == 1_793_577_600 + 2 * 3600 + 15 * 60)
+        #expect(try row("2026-11-02T10:15:00.250Z").time("t") == 1_793_577_600 + 10 * 3600 + 15 * 60)
+        for bad in ["2026-11-02T10:15", "2026-13-02", "2026-11-02T25:00Z", "02/11/2026", "2026-11-02T10:15Zx"] {
+            #expect(throws: InputError.self, "\(bad)") { try row(bad).time("t") }
+        }
+    }
+}
