@@ -131,6 +131,12 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(
+            name: "promo-bench-store",
+            dependencies: ["PromoStore"],
+            path: "Benchmarks/StoreBenchmark",
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
             name: "promo-bench-plugins",
             dependencies: ["PromoPlugins", "PromoCore", "PromoDSL", "SwiftMovingAverage"],
             path: "Benchmarks/PluginBenchmark",

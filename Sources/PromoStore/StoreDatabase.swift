@@ -21,6 +21,10 @@ public final class StoreDatabase: Sendable {
         self.path = path
         var config = Configuration()
         config.foreignKeysEnabled = false
+        config.prepareDatabase { db in
+            // WAL: readers are not blocked by an import; NORMAL is durable at each transaction's end.
+            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536")
+        }
         queue = try DatabaseQueue(path: path, configuration: config)
         try Self.migrator.migrate(queue)
         let stored = try queue.write { db -> String in

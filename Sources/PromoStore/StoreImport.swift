@@ -142,17 +142,18 @@ extension StoreDatabase {
             )
             var index: [String: Int] = [:]
             for (i, h) in csv.header.enumerated() { index[h] = i }
+            // The row seen through the mapping: canonical names.
+            var mapped: [String: Int] = [:]
+            for c in columns + ["currency"] { if let i = index[headerOf(c)] { mapped[c] = i } }
+            let currencyIndex = currencyHeader.flatMap { index[$0] }
             while let (line, fields) = try csv.next() {
                 guard fields.count == csv.header.count else {
                     throw InputError(
                         file: file, line: line, column: 1,
                         message: "the row has \(fields.count) fields; the header has \(csv.header.count)")
                 }
-                // The row seen through the mapping: canonical names.
-                var mapped: [String: Int] = [:]
-                for c in columns + ["currency"] { if let i = index[headerOf(c)] { mapped[c] = i } }
                 let r = CSVRow(file: file, line: line, index: mapped, fields: fields)
-                if let h = currencyHeader, let i = index[h] {
+                if let h = currencyHeader, let i = currencyIndex {
                     let code = fields[i].trimmingCharacters(in: .whitespaces)
                     guard Currencies.minorDigits[code] != nil else {
                         throw InputError(

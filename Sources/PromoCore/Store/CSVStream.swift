@@ -158,8 +158,20 @@ public struct CSVRow {
     }
     public func optional(_ column: String) -> String? {
         guard let i = index[column] else { return nil }
-        let v = fields[i].trimmingCharacters(in: .whitespaces)
+        let v = CSVRow.trimmed(fields[i])
         return v.isEmpty ? nil : v
+    }
+
+    /// Without leading and trailing spaces and tabs; the field itself when it has none (the usual
+    /// case, and a tenth of the cost of Foundation's trimming).
+    static func trimmed(_ s: String) -> String {
+        let u = s.utf8
+        func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        guard let f = u.first, let l = u.last, blank(f) || blank(l) else { return s }
+        let a = u.firstIndex { !blank($0) } ?? u.endIndex
+        guard a < u.endIndex else { return "" }
+        let b = u.lastIndex { !blank($0) }!
+        return String(s[a...b])
     }
     public func text(_ column: String) throws(InputError) -> String {
         guard let v = optional(column) else { throw fail(column, "is empty") }
