@@ -132,7 +132,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "promo-bench-store",
-            dependencies: ["PromoStore"],
+            dependencies: ["PromoStore", "PromoCore"],
             path: "Benchmarks/StoreBenchmark",
             swiftSettings: upcoming
         ),

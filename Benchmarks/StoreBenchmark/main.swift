@@ -3,6 +3,7 @@
 //
 //   swift run -c release promo-bench-store            # PROMO_BENCH_ROWS=N to change the size
 import Foundation
+import PromoCore
 import PromoStore
 
 #if canImport(Glibc)
@@ -18,26 +19,15 @@ defer { try? FileManager.default.removeItem(atPath: dir) }
 let csv = dir + "/orders.csv"
 FileManager.default.createFile(atPath: csv, contents: nil)
 let out = FileHandle(forWritingAtPath: csv)!
-struct SplitMix {
-    var state: UInt64 = 42
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-var rng = SplitMix()
+var rng = SplitMix64(seed: 42)
 var text = "order_id,customer_id,time,sku,quantity,unit_price,discount,promotion_id\n"
 let start: Int64 = 1_767_225_600  // 2026-01-01
-let iso = ISO8601DateFormatter()
 for i in 0..<rows {
     let order = i / 2
     let t = start + Int64(order) * 31_536_000 / Int64(max(1, rows / 2))
     do {
         let sku = rng.next() % 5000
-        text += "o-\(order),c-\(rng.next() % 50_000),\(iso.string(from: Date(timeIntervalSince1970: TimeInterval(t)))),"
+        text += "o-\(order),c-\(rng.next() % 50_000),\(CivilTime.iso(t)),"
         text +=
             "SKU-\(i % 2)-\(sku),\(1 + rng.next() % 3),\(10 + rng.next() % 200).\(String(format: "%02d", Int(rng.next() % 100))),0.00,\n"
     }

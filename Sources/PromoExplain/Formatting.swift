@@ -24,20 +24,9 @@ struct Formatting {
 
     /// `2026-12-01 04:00 UTC`.
     static func time(_ t: Int64) -> String {
-        let days = Int((t >= 0 ? t : t - 86_399) / 86_400)
-        let seconds = Int(t - Int64(days) * 86_400)
-        // Civil from days (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let p = CivilTime.parts(t)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(y)-\(two(m))-\(two(d)) \(two(seconds / 3600)):\(two(seconds % 3600 / 60)) UTC"
+        return "\(p.year)-\(two(p.month))-\(two(p.day)) \(two(p.hour)):\(two(p.minute)) UTC"
     }
 
     /// `cart.subtotal = 287.20 CNY`, for the operands that are not literals.

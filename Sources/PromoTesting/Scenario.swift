@@ -3,17 +3,11 @@ public import PromoCore
 import PromoDSL
 import PromoTesting
 
-/// A deterministic random generator (SplitMix64).
-public struct SplitMix: RandomNumberGenerator {
-    public var state: UInt64
-    public init(seed: Int) { state = UInt64(bitPattern: Int64(seed)) }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// A deterministic random generator for scenarios.
+public typealias SplitMix = SplitMix64
+
+extension SplitMix64 {
+    public init(seed: Int) { self.init(seed: UInt64(bitPattern: Int64(seed))) }
 }
 
 /// A random but reproducible world: catalog, campaigns (as YAML texts), cart, channel, model outputs.

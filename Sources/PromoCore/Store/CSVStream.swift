@@ -241,12 +241,7 @@ public struct CSVRow {
         guard let y = num(0, 4), b.count >= 10, b[4] == UInt8(ascii: "-"), let m = num(5, 2), b[7] == UInt8(ascii: "-"),
             let d = num(8, 2), (1...12).contains(m), (1...31).contains(d)
         else { return nil }
-        // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-        let yy = m <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+        let days = CivilTime.days(year: y, month: m, day: d)
         if b.count == 10 { return Int64(days) * 86_400 }
         guard b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "), let hh = num(11, 2), b.count > 13,
             b[13] == UInt8(ascii: ":"), let mm = num(14, 2), hh < 24, mm < 60

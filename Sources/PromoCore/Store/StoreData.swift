@@ -237,9 +237,7 @@ extension StoreData {
 }
 
 enum CSVTable {
-    static func iso(_ t: Int64) -> String {
-        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(t)))
-    }
+    static func iso(_ t: Int64) -> String { CivilTime.iso(t) }
 
     static func text(_ rows: [[String]]) -> String {
         var out = ""
