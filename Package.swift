@@ -65,12 +65,20 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "CustomerProfilerPlugin",
+            dependencies: ["PromoPlugins", "PromoCore", "PromoDSL"],
+            path: "plugins/customer-profiler",
+            exclude: ["plugin.yaml", "README.md"],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "PromoTesting", dependencies: ["PromoCore", "PromoDSL", "PromoYAML", "PromoPlugins"],
             swiftSettings: upcoming),
         .executableTarget(
             name: "promo",
             dependencies: [
                 "PromoDSL", "PromoCore", "PromoExplain", "PromoPlugins", "PromoStore", "SwiftMovingAverage",
+                "CustomerProfilerPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -127,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PromoStoreTests",
-            dependencies: ["PromoStore", "PromoCore", "PromoTesting"],
+            dependencies: ["PromoStore", "PromoCore", "PromoTesting", "CustomerProfilerPlugin", "PromoPlugins"],
             swiftSettings: upcoming
         ),
         .executableTarget(

@@ -113,6 +113,11 @@ public struct SampleStore: Sendable {
         ("GR-NUTS-200", "Mixed nuts 200g", "snacks", "Field", 3_990, 2_100),
     ]
 
+    /// `rules/examples/customers.yaml`'s customers, first, with the behaviour that fits them.
+    static let exampleCustomers: [(String, Behaviour, String, Bool)] = [
+        ("c-1001", .frequent, "gold", false), ("c-2002", .lapsed, "silver", false), ("c-3003", .new, "", true),
+    ]
+
     /// What the generator planted for one sku.
     struct Item {
         var item: CatalogItem
@@ -226,13 +231,17 @@ public struct SampleStore: Sendable {
         for w in dayWeights { cumulative.append(cumulative.last! + w) }
 
         for n in 0..<customers {
-            let id = String(format: "s-%06d", n + 1)
-            let b = behaviours[rng.pick(weights: behaviours.map(\.share))]
-            let tier =
+            var id = String(format: "s-%06d", n + 1)
+            var b = behaviours[rng.pick(weights: behaviours.map(\.share))]
+            var tier =
                 b == .highValue
                 ? "gold"
                 : (b == .frequent ? (rng.unit() < 0.5 ? "gold" : "silver") : (rng.unit() < 0.3 ? "silver" : ""))
-            try customersOut.row([id, rng.unit() < 0.01 ? "true" : "false", tier, "CN", "synthetic"])
+            var employee = rng.unit() < 0.01
+            if n < Self.exampleCustomers.count {  // the example customers of rules/examples, planted
+                (id, b, tier, employee) = Self.exampleCustomers[n]
+            }
+            try customersOut.row([id, employee ? "true" : "false", tier, "CN", "synthetic"])
             try truthCustomers.row([id, b.rawValue])
             // Active days: lapsed customers stop in the first two thirds; new ones start in the last 60 days.
             var first = 0
@@ -345,7 +354,8 @@ public struct SampleStore: Sendable {
           `(1 - discount)^elasticity x feature_lift`, with elasticity uniform in [-3.5, -1.5] and the
           feature lift uniform in [1.6, 2.4] (the order of the display and feature effects measured on
           Dominick's orange juice). Both are in `truth_items.csv`.
-        - **Customers** (behaviour in `truth_customers.csv`, shares): frequent 25% (40 visits a year),
+        - **Customers** (behaviour in `truth_customers.csv`, shares; the first three are the example
+          customers c-1001 frequent, c-2002 lapsed and c-3003 new): frequent 25% (40 visits a year),
           high value 10% (18 visits, 2.5x apparel, more lines, half the promotion response), bargain
           25% (14 visits, 3x the promotion response), lapsed 25% (12 visits a year until a day between
           20% and 65% of the period, then none), new 15% (20 visits a year, first visit in the last 60

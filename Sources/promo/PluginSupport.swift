@@ -1,4 +1,5 @@
 import ArgumentParser
+import CustomerProfilerPlugin
 import Dispatch
 import Foundation
 import Logging
@@ -12,7 +13,7 @@ import Synchronization
 /// built-in plugins this build links.
 struct PluginWorkspace {
     /// The in-process plugins linked into `promo`.
-    static let builtins: [any ModelPlugin.Type] = [MovingAverageForecaster.self]
+    static let builtins: [any ModelPlugin.Type] = [MovingAverageForecaster.self, RFMProfiler.self]
 
     var loaded: LoadedRules
     var workspace: Workspace
