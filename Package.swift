@@ -72,13 +72,20 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "RecommenderPlugin",
+            dependencies: ["PromoPlugins", "PromoCore", "PromoDSL"],
+            path: "plugins/recommender",
+            exclude: ["plugin.yaml", "README.md"],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "PromoTesting", dependencies: ["PromoCore", "PromoDSL", "PromoYAML", "PromoPlugins"],
             swiftSettings: upcoming),
         .executableTarget(
             name: "promo",
             dependencies: [
                 "PromoDSL", "PromoCore", "PromoExplain", "PromoPlugins", "PromoStore", "SwiftMovingAverage",
-                "CustomerProfilerPlugin",
+                "CustomerProfilerPlugin", "RecommenderPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -135,7 +142,9 @@ let package = Package(
         ),
         .testTarget(
             name: "PromoStoreTests",
-            dependencies: ["PromoStore", "PromoCore", "PromoTesting", "CustomerProfilerPlugin", "PromoPlugins"],
+            dependencies: [
+                "PromoStore", "PromoCore", "PromoTesting", "CustomerProfilerPlugin", "RecommenderPlugin", "PromoPlugins",
+            ],
             swiftSettings: upcoming
         ),
         .executableTarget(

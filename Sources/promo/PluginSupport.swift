@@ -6,6 +6,7 @@ import Logging
 import PromoCore
 import PromoDSL
 import PromoPlugins
+import RecommenderPlugin
 import SwiftMovingAverage
 import Synchronization
 
@@ -13,7 +14,7 @@ import Synchronization
 /// built-in plugins this build links.
 struct PluginWorkspace {
     /// The in-process plugins linked into `promo`.
-    static let builtins: [any ModelPlugin.Type] = [MovingAverageForecaster.self, RFMProfiler.self]
+    static let builtins: [any ModelPlugin.Type] = [MovingAverageForecaster.self, RFMProfiler.self, ALSRecommender.self]
 
     var loaded: LoadedRules
     var workspace: Workspace

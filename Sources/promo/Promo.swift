@@ -9,7 +9,8 @@ struct Promo: ParsableCommand {
         abstract: "PromoEngine: promotion rules, models and decisions you can explain.",
         version: "0.1.0",
         subcommands: [
-            Validate.self, Decide.self, Explain.self, ReplayCommand.self, SampleStoreCommand.self, Import.self,
+            Validate.self, Decide.self, Explain.self, ReplayCommand.self, SampleStoreCommand.self, Evaluate.self,
+            Import.self,
             Train.self, Plugins.self,
             Schema.self,
         ]
