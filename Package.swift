@@ -79,13 +79,20 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "ItemFeaturesPlugin",
+            dependencies: ["PromoPlugins", "PromoCore", "PromoDSL"],
+            path: "plugins/item-features",
+            exclude: ["plugin.yaml", "README.md"],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "PromoTesting", dependencies: ["PromoCore", "PromoDSL", "PromoYAML", "PromoPlugins"],
             swiftSettings: upcoming),
         .executableTarget(
             name: "promo",
             dependencies: [
                 "PromoDSL", "PromoCore", "PromoExplain", "PromoPlugins", "PromoStore", "SwiftMovingAverage",
-                "CustomerProfilerPlugin", "RecommenderPlugin",
+                "CustomerProfilerPlugin", "RecommenderPlugin", "ItemFeaturesPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -144,6 +151,7 @@ let package = Package(
             name: "PromoStoreTests",
             dependencies: [
                 "PromoStore", "PromoCore", "PromoTesting", "CustomerProfilerPlugin", "RecommenderPlugin", "PromoPlugins",
+                "ItemFeaturesPlugin", "PromoDSL",
             ],
             swiftSettings: upcoming
         ),

@@ -7,6 +7,7 @@ import PromoCore
 import PromoDSL
 import PromoPlugins
 import RecommenderPlugin
+import ItemFeaturesPlugin
 import SwiftMovingAverage
 import Synchronization
 
@@ -14,7 +15,9 @@ import Synchronization
 /// built-in plugins this build links.
 struct PluginWorkspace {
     /// The in-process plugins linked into `promo`.
-    static let builtins: [any ModelPlugin.Type] = [MovingAverageForecaster.self, RFMProfiler.self, ALSRecommender.self]
+    static let builtins: [any ModelPlugin.Type] = [
+        MovingAverageForecaster.self, RFMProfiler.self, ALSRecommender.self, ItemFeatures.self,
+    ]
 
     var loaded: LoadedRules
     var workspace: Workspace

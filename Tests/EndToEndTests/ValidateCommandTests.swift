@@ -6,7 +6,7 @@ import Testing
     @Test func exampleWorkspaceIsClean() throws {
         let r = try PromoCommand.run(["validate", "rules"])
         #expect(r.status == 0)
-        #expect(r.stdout == "6 campaigns, 10 offers in 14 files: 0 errors, 0 warnings\n")
+        #expect(r.stdout == "6 campaigns, 10 offers in 15 files: 0 errors, 0 warnings\n")
         let defaulted = try PromoCommand.run(["validate"])
         #expect(defaulted.stdout == r.stdout)
     }
@@ -21,7 +21,7 @@ import Testing
             r.stdout.contains("\(dir.path)/c.yaml:7:14: error[PROMO024]: percent needs a percent, not a bare number\n"))
         #expect(r.stdout.contains("\n7 |     percent: 10\n"))
         #expect(r.stdout.contains("= help: write 10%\n"))
-        #expect(r.stdout.hasSuffix("1 campaign, 1 offer in 9 files: 1 error, 0 warnings\n"))
+        #expect(r.stdout.hasSuffix("1 campaign, 1 offer in 10 files: 1 error, 0 warnings\n"))
         #expect(!r.stdout.contains("\u{1B}["))
     }
 
