@@ -2,12 +2,12 @@ import ArgumentParser
 import CustomerProfilerPlugin
 import Dispatch
 import Foundation
+import ItemFeaturesPlugin
 import Logging
 import PromoCore
 import PromoDSL
 import PromoPlugins
 import RecommenderPlugin
-import ItemFeaturesPlugin
 import SwiftMovingAverage
 import Synchronization
 
@@ -76,4 +76,45 @@ func age(_ seconds: Int64) -> String {
     if s < 7200 { return "\(s / 60) min" }
     if s < 172_800 { return "\(s / 3600) h" }
     return "\(s / 86_400) d"
+}
+
+/// A progress line on a terminal while something of unknown length runs: a bar sweeping across
+/// and the seconds so far, redrawn ten times a second on stderr and erased when done. Nothing when
+/// stderr is not a terminal.
+final class ProgressLine: Sendable {
+    private let done = Mutex(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(label: String) {
+        guard isatty(2) == 1 else {
+            done.withLock { $0 = true }
+            finished.signal()
+            return
+        }
+        let began = ContinuousClock.now
+        Thread { [self] in
+            var tick = 0
+            while !done.withLock({ $0 }) {
+                let width = 20
+                let at = tick % (2 * width - 2)
+                let pos = at < width ? at : 2 * width - 2 - at
+                let bar = String(repeating: "░", count: pos) + "█" + String(repeating: "░", count: width - 1 - pos)
+                let t = ContinuousClock.now - began
+                let seconds = Double(t.components.seconds) + Double(t.components.attoseconds) / 1e18
+                writeError("\r\(label): training \(bar) \(String(format: "%.1f s", seconds))\u{1B}[K")
+                tick += 1
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            writeError("\r\u{1B}[K")
+            finished.signal()
+        }.start()
+    }
+
+    func finish() {
+        let first = done.withLock { d -> Bool in
+            defer { d = true }
+            return !d
+        }
+        if first && isatty(2) == 1 { finished.wait() }
+    }
 }

@@ -184,6 +184,8 @@ struct Train: ParsableCommand {
             }
             let began = ContinuousClock.now
             do {
+                let bar = ProgressLine(label: name)
+                defer { bar.finish() }
                 let version = try runBlocking { try await registry.train(name, on: data) }
                 let tables = manifest.trainsOn.filter { data.tablesWithRows.contains($0) }.map { t in
                     "\(t) (\(rows(data, t)) rows)"

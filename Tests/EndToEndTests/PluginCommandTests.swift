@@ -38,7 +38,7 @@ import Testing
         // Plugins this build cannot run are named once, and the decision goes on without them.
         #expect(
             decide.stderr.contains(
-                "promo decide: warning: plugin recommender: unavailable: this build has no built-in plugin ALSRecommender"
+                "promo decide: warning: plugin thompson-pricing: unavailable: this build has no built-in plugin ThompsonPricer"
             ))
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [String: Any])
@@ -48,10 +48,10 @@ import Testing
         #expect(cover["plugin"] as? String == "python-moving-average")
         #expect(cover["model_version"] as? String == String(version))
         #expect(cover["value"] as? NSDictionary == ["type": "number", "value": 196])
-        let segment = try #require(outputs.first { $0["key"] as? String == "customer.segment" })
+        let price = try #require(outputs.first { $0["key"] as? String == "pricing.discount" })
         #expect(
-            segment["fault"] as? String
-                == "customer-profiler unavailable: this build has no built-in plugin CustomerProfiler")
+            price["fault"] as? String
+                == "thompson-pricing unavailable: this build has no built-in plugin ThompsonPricer")
         // The scarf is fixed-priced because the forecast says its 2-week demand is below stock.
         let decision = try #require(try JSONSerialization.jsonObject(with: Data(decide.stdout.utf8)) as? [String: Any])
         let chosen = (decision["chosen"] as? [[String: Any]] ?? []).compactMap { $0["offer"] as? String }
@@ -69,6 +69,48 @@ import Testing
         #expect(
             unknown.stderr.hasPrefix(
                 "promo plugins check: no plugin named 'python-moving-avg'; did you mean 'python-moving-average'?"))
+    }
+
+    /// The main job's pipeline: a sample store, every bound plugin trained on it, and a decision
+    /// whose trace names the snapshot versions it used.
+    @Test func sampleStoreTrainDecide() throws {
+        let dir = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sample = try PromoCommand.run([
+            "sample-store", "--customers", "300", "--skus", "60", "--out", dir + "/sample", "--store",
+            dir + "/store.sqlite",
+        ])
+        #expect(sample.status == 0, "\(sample.stderr)")
+        #expect(sample.stdout.hasPrefix("sample store (synthetic): 300 customers, 60 skus, "))
+        let train = try PromoCommand.run(["train", "--store", dir + "/store.sqlite", "--models", dir + "/models"])
+        #expect(train.status == 0, "\(train.stderr)")
+        var versions: [String: String] = [:]
+        for line in train.stdout.split(separator: "\n") {
+            if let m = line.firstMatch(of: #/^([a-z-]+): trained ([0-9a-f.]+) on /#) {
+                versions[String(m.output.1)] = String(m.output.2)
+            }
+        }
+        #expect(
+            versions.keys.sorted() == ["customer-profiler", "item-features", "python-moving-average", "recommender"])
+        let trace = dir + "/trace.json"
+        let decide = try PromoCommand.run([
+            "decide", "--customer", "c-1001", "--cart", "rules/examples/cart-winter.yaml", "--at",
+            "2026-12-05T12:00+08:00",
+            "--models", "plugins", "--models-dir", dir + "/models", "--trace-out", trace,
+        ])
+        #expect(decide.status == 0, "\(decide.stderr)")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [String: Any])
+        let outputs = try #require(json["model_outputs"] as? [[String: Any]])
+        for (plugin, key) in [
+            ("customer-profiler", "customer.segment"), ("recommender", "recommend.rank"),
+            ("python-moving-average", "forecast.demand(2w)"),
+        ] {
+            let o = try #require(outputs.first { $0["key"] as? String == key }, "\(key)")
+            #expect(o["plugin"] as? String == plugin)
+            #expect(o["model_version"] as? String == versions[plugin], "\(key)")
+            #expect(o["value"] != nil && o["fault"] == nil, "\(key): \(o)")
+        }
     }
 
     /// What docs/implementing-a-plugin.md tells an engineer to do: copy the reference plugin,
@@ -102,7 +144,7 @@ import Testing
         let rules = root.appendingPathComponent("rules").path
         let train = try PromoCommand.run(["train", "--rules", rules])
         #expect(train.status == 0, "\(train.stderr)")
-        #expect(train.stdout.hasPrefix("my-forecast: trained 1."))
+        #expect(train.stdout.contains("\nmy-forecast: trained 1."), "\(train.stdout)")
         let trace = root.appendingPathComponent("trace.json").path
         let decide = try PromoCommand.run([
             "decide", "--rules", rules, "--customer", "c-2002", "--cart", rules + "/examples/cart-winter.yaml", "--at",

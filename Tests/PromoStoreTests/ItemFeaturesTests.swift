@@ -29,12 +29,15 @@ import Testing
         #expect(model.features(dearest.sku)?.priceBand == "high")
         #expect(model.features(dearest.sku)?.brandPriceBand == "\(dearest.brand):high")
         let explained = try #require(model.explainedVariance)
-        #expect(explained.count == 3 && explained[0] >= explained[1] && explained[1] >= explained[2] && explained[0] > 0)
+        #expect(
+            explained.count == 3 && explained[0] >= explained[1] && explained[1] >= explained[2] && explained[0] > 0)
 
         // Through the registry and the engine: a rule that reads item.price_band.
         let manifestPath = PromoTesting.pluginsDirectory + "/item-features/plugin.yaml"
         let loaded = RulesLoader(now: PromoTesting.fixedNow).load(
-            workspace: ("rules/promo.yaml", Array("promo: 1\ncurrency: CNY\nmodels: { features: item-features }\n".utf8)),
+            workspace: (
+                "rules/promo.yaml", Array("promo: 1\ncurrency: CNY\nmodels: { features: item-features }\n".utf8)
+            ),
             campaigns: [
                 (
                     "rules/top.yaml",
@@ -62,7 +65,8 @@ import Testing
         let engine = Engine(rules: rules, catalog: Catalog(store.catalog))
         let decision = engine.decide(
             RulesFixture.request([
-                RulesFixture.line("1", dearest.sku, 1, dearest.price), RulesFixture.line("2", cheapest.sku, 1, cheapest.price),
+                RulesFixture.line("1", dearest.sku, 1, dearest.price),
+                RulesFixture.line("2", cheapest.sku, 1, cheapest.price),
             ]), models: registry)
         #expect(decision.chosen.map(\.offer) == ["premium-5"])
         #expect(decision.chosen.first?.allocation.map(\.line) == ["1"])
