@@ -12,7 +12,8 @@ public struct RFMProfiler: CustomerProfiler {
 
     public struct Profile: Codable, Hashable, Sendable {
         public var segment: String
-        public var recencyDays: Double
+        /// Nil for a customer without orders.
+        public var recencyDays: Double?
         public var frequency: Double
         /// Minor units, last 365 days.
         public var monetary: Int64
@@ -37,6 +38,11 @@ public struct RFMProfiler: CustomerProfiler {
         var clusters: [Cluster]
         var profiles: [String: Profile]
     }
+
+    /// Weights of the standardised features (recency, frequency, monetary, tenure, promoted
+    /// share): the promoted share counts double, so that bargain hunters separate from customers
+    /// who buy as often.
+    static let weights: [Double] = [1, 1, 1, 1, 2]
 
     let clustering: String
     let seed: UInt64
@@ -102,7 +108,7 @@ public struct RFMProfiler: CustomerProfiler {
         for j in 0..<d {
             let mean = x.reduce(0) { $0 + $1[j] } / Double(x.count)
             let sd = (x.reduce(0) { $0 + ($1[j] - mean) * ($1[j] - mean) } / Double(x.count)).squareRoot()
-            for i in x.indices { x[i][j] = sd > 0 ? (x[i][j] - mean) / sd : 0 }
+            for i in x.indices { x[i][j] = sd > 0 ? (x[i][j] - mean) / sd * Self.weights[j] : 0 }
         }
         var rng = SplitMix64(seed: seed)
         var labels: [Int]
@@ -144,6 +150,10 @@ public struct RFMProfiler: CustomerProfiler {
             index += 1
         }
         for (i, id) in ids.enumerated() { profiles[id] = profile(raw[i], segment: nameOf[labels[i]] ?? "other") }
+        // Customers on file who never ordered are new, with no recency.
+        for c in store.customers where profiles[c.id] == nil {
+            profiles[c.id] = Profile(segment: "new", recencyDays: nil, frequency: 0, monetary: 0, churnRisk: 1)
+        }
         return State(asOf: asOf, k: clusters.count, silhouette: silhouette, clusters: clusters, profiles: profiles)
     }
 
@@ -186,7 +196,7 @@ public struct RFMProfiler: CustomerProfiler {
         guard let p = state?.profiles[customerID] else { return nil }
         switch field {
         case "segment": return .string(p.segment)
-        case "recency_days": return .number(p.recencyDays)
+        case "recency_days": return p.recencyDays.map(Value.number)
         case "frequency": return .number(p.frequency)
         case "monetary": return .money(p.monetary)
         case "churn_risk": return .number(p.churnRisk)

@@ -61,7 +61,8 @@ public struct ItemFeatures: ModelPlugin {
         let margins = items.map { $0.price > 0 ? Double($0.price - $0.cost) / Double($0.price) : 0 }
         let sortedMargins = margins.sorted()
         // Vectors: co-purchase shares with the most-bought items, category and brand one-hots, log price.
-        let anchorItems = counts.indices.sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }.prefix(anchors)
+        let anchorItems = counts.indices.sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }.prefix(
+            anchors)
         var co = Array(repeating: Array(repeating: 0.0, count: anchorItems.count), count: items.count)
         for basket in baskets.values {  // integer counts: the order does not matter
             for i in basket {
