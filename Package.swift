@@ -90,13 +90,20 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "UpliftPlugin",
+            dependencies: ["PromoPlugins", "PromoCore", "PromoDSL"],
+            path: "plugins/uplift-model",
+            exclude: ["plugin.yaml", "README.md"],
+            swiftSettings: upcoming + numericKernels
+        ),
+        .target(
             name: "PromoTesting", dependencies: ["PromoCore", "PromoDSL", "PromoYAML", "PromoPlugins"],
             swiftSettings: upcoming),
         .executableTarget(
             name: "promo",
             dependencies: [
                 "PromoDSL", "PromoCore", "PromoExplain", "PromoPlugins", "PromoStore", "SwiftMovingAverage",
-                "CustomerProfilerPlugin", "RecommenderPlugin", "ItemFeaturesPlugin",
+                "CustomerProfilerPlugin", "RecommenderPlugin", "ItemFeaturesPlugin", "UpliftPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -155,7 +162,7 @@ let package = Package(
             name: "PromoStoreTests",
             dependencies: [
                 "PromoStore", "PromoCore", "PromoTesting", "CustomerProfilerPlugin", "RecommenderPlugin", "PromoPlugins",
-                "ItemFeaturesPlugin", "PromoDSL",
+                "ItemFeaturesPlugin", "PromoDSL", "UpliftPlugin",
             ],
             swiftSettings: upcoming
         ),

@@ -32,3 +32,12 @@ if [ -f "$data/cdnow_transactions.csv" ]; then
 else
     echo "skipped: $data/cdnow_transactions.csv is absent"
 fi
+echo
+if [ -f "$data/cracker_choices.csv" ]; then
+    exposures="$(mktemp)"
+    python3 Benchmarks/RealData/crackers_to_exposures.py "$data/cracker_choices.csv" "$exposures"
+    "$promo" evaluate uplift --exposures "$exposures" --features log_price,sunshine,kleebler,nabisco,loyalty
+    rm -f "$exposures"
+else
+    echo "skipped: $data/cracker_choices.csv is absent"
+fi

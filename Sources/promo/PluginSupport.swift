@@ -10,13 +10,14 @@ import PromoPlugins
 import RecommenderPlugin
 import SwiftMovingAverage
 import Synchronization
+import UpliftPlugin
 
 /// What the CLI needs to run a workspace's plugins: its rules, manifests, models folder and the
 /// built-in plugins this build links.
 struct PluginWorkspace {
     /// The in-process plugins linked into `promo`.
     static let builtins: [any ModelPlugin.Type] = [
-        MovingAverageForecaster.self, RFMProfiler.self, ALSRecommender.self, ItemFeatures.self,
+        MovingAverageForecaster.self, RFMProfiler.self, ALSRecommender.self, ItemFeatures.self, UpliftLearner.self,
     ]
 
     var loaded: LoadedRules
