@@ -26,7 +26,7 @@ import Testing
         let row = try #require(list.stdout.split(separator: "\n").first { $0.hasPrefix("python-moving-average") })
         #expect(row.contains("forecast   0.1.0    python3 moving_average.py (200 ms)  forecast   ready"), "\(row)")
         #expect(row.contains(" \(version)  "), "\(row)")
-        #expect(list.stdout.contains("uplift-model") && list.stdout.contains("uplift.py does not exist"))
+        #expect(list.stdout.contains("thompson-pricing") && list.stdout.contains("this build has no built-in plugin ThompsonPricer"))
 
         let trace = models + "/trace.json"
         let decide = try PromoCommand.run([
@@ -91,7 +91,9 @@ import Testing
             }
         }
         #expect(
-            versions.keys.sorted() == ["customer-profiler", "item-features", "python-moving-average", "recommender"])
+            versions.keys.sorted() == [
+                "customer-profiler", "item-features", "python-moving-average", "recommender", "uplift-model",
+            ])
         let trace = dir + "/trace.json"
         let decide = try PromoCommand.run([
             "decide", "--customer", "c-1001", "--cart", "rules/examples/cart-winter.yaml", "--at",
@@ -104,7 +106,7 @@ import Testing
         let outputs = try #require(json["model_outputs"] as? [[String: Any]])
         for (plugin, key) in [
             ("customer-profiler", "customer.segment"), ("recommender", "recommend.rank"),
-            ("python-moving-average", "forecast.demand(2w)"),
+            ("python-moving-average", "forecast.demand(2w)"), ("uplift-model", "uplift.score"),
         ] {
             let o = try #require(outputs.first { $0["key"] as? String == key }, "\(key)")
             #expect(o["plugin"] as? String == plugin)
