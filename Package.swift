@@ -97,13 +97,20 @@ let package = Package(
             swiftSettings: upcoming + numericKernels
         ),
         .target(
+            name: "PricingPlugin",
+            dependencies: ["PromoPlugins", "PromoCore", "PromoDSL"],
+            path: "plugins/thompson-pricing",
+            exclude: ["plugin.yaml", "README.md"],
+            swiftSettings: upcoming + numericKernels
+        ),
+        .target(
             name: "PromoTesting", dependencies: ["PromoCore", "PromoDSL", "PromoYAML", "PromoPlugins"],
             swiftSettings: upcoming),
         .executableTarget(
             name: "promo",
             dependencies: [
                 "PromoDSL", "PromoCore", "PromoExplain", "PromoPlugins", "PromoStore", "SwiftMovingAverage",
-                "CustomerProfilerPlugin", "RecommenderPlugin", "ItemFeaturesPlugin", "UpliftPlugin",
+                "CustomerProfilerPlugin", "RecommenderPlugin", "ItemFeaturesPlugin", "UpliftPlugin", "PricingPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -162,7 +169,8 @@ let package = Package(
             name: "PromoStoreTests",
             dependencies: [
                 "PromoStore", "PromoCore", "PromoTesting", "CustomerProfilerPlugin", "RecommenderPlugin", "PromoPlugins",
-                "ItemFeaturesPlugin", "PromoDSL", "UpliftPlugin",
+                "ItemFeaturesPlugin", "PromoDSL", "UpliftPlugin", "PricingPlugin",
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: upcoming
         ),

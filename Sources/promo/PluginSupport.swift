@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import ItemFeaturesPlugin
 import Logging
+import PricingPlugin
 import PromoCore
 import PromoDSL
 import PromoPlugins
@@ -18,6 +19,7 @@ struct PluginWorkspace {
     /// The in-process plugins linked into `promo`.
     static let builtins: [any ModelPlugin.Type] = [
         MovingAverageForecaster.self, RFMProfiler.self, ALSRecommender.self, ItemFeatures.self, UpliftLearner.self,
+        ThompsonPricer.self,
     ]
 
     var loaded: LoadedRules

@@ -26,7 +26,9 @@ import Testing
         let row = try #require(list.stdout.split(separator: "\n").first { $0.hasPrefix("python-moving-average") })
         #expect(row.contains("forecast   0.1.0    python3 moving_average.py (200 ms)  forecast   ready"), "\(row)")
         #expect(row.contains(" \(version)  "), "\(row)")
-        #expect(list.stdout.contains("thompson-pricing") && list.stdout.contains("this build has no built-in plugin ThompsonPricer"))
+        #expect(
+            list.stdout.contains("thompson-pricing")
+                && list.stdout.contains("this build has no built-in plugin ThompsonPricer"))
 
         let trace = models + "/trace.json"
         let decide = try PromoCommand.run([
