@@ -405,7 +405,10 @@ public final class BuiltinHost: Sendable {
         }
         do {
             guard let snapshot = try store.load(manifest.name) else {
-                loaded.withLock { $0 = (type.init(settings: settings), nil) }
+                // Untrained: calls fail with a fault that says what to do, until `train`.
+                problem.withLock {
+                    $0 = PluginFault(.unavailable, "not trained yet: run `promo train \(manifest.name)`")
+                }
                 return nil
             }
             try use(snapshot)
@@ -439,7 +442,9 @@ public final class BuiltinHost: Sendable {
 
     var status: PluginStatus {
         if let f = problem.withLock({ $0 }) {
-            return PluginStatus(state: .refused, modelVersion: nil, failures: 0, restarts: 0, lastFault: f, pid: nil)
+            return PluginStatus(
+                state: f.kind == .refused ? .refused : .unavailable, modelVersion: nil, failures: 0, restarts: 0,
+                lastFault: f, pid: nil)
         }
         let state = loaded.withLock { $0 }
         return PluginStatus(
