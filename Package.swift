@@ -104,13 +104,20 @@ let package = Package(
             swiftSettings: upcoming + numericKernels
         ),
         .target(
+            name: "ForecastPlugin",
+            dependencies: [],
+            path: "plugins/demand-forecast",
+            exclude: ["plugin.yaml", "README.md"],
+            swiftSettings: upcoming + numericKernels
+        ),
+        .target(
             name: "PromoTesting", dependencies: ["PromoCore", "PromoDSL", "PromoYAML", "PromoPlugins"],
             swiftSettings: upcoming),
         .executableTarget(
             name: "promo",
             dependencies: [
                 "PromoDSL", "PromoCore", "PromoExplain", "PromoPlugins", "PromoStore", "SwiftMovingAverage",
-                "CustomerProfilerPlugin", "RecommenderPlugin", "ItemFeaturesPlugin", "UpliftPlugin", "PricingPlugin",
+                "CustomerProfilerPlugin", "RecommenderPlugin", "ItemFeaturesPlugin", "UpliftPlugin", "PricingPlugin", "ForecastPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -169,7 +176,7 @@ let package = Package(
             name: "PromoStoreTests",
             dependencies: [
                 "PromoStore", "PromoCore", "PromoTesting", "CustomerProfilerPlugin", "RecommenderPlugin", "PromoPlugins",
-                "ItemFeaturesPlugin", "PromoDSL", "UpliftPlugin", "PricingPlugin",
+                "ItemFeaturesPlugin", "PromoDSL", "UpliftPlugin", "PricingPlugin", "ForecastPlugin",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: upcoming

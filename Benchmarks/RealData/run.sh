@@ -41,3 +41,9 @@ if [ -f "$data/cracker_choices.csv" ]; then
 else
     echo "skipped: $data/cracker_choices.csv is absent"
 fi
+echo
+if [ -f "$data/oj_weekly.csv" ]; then
+    "$promo" evaluate forecast --sales "$data/oj_weekly.csv" --item brand --location store --period week --feature feat
+else
+    echo "skipped: $data/oj_weekly.csv is absent"
+fi

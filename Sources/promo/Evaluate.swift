@@ -1,5 +1,6 @@
 import ArgumentParser
 import CustomerProfilerPlugin
+import ForecastPlugin
 import Foundation
 import PromoCore
 import RecommenderPlugin
@@ -8,7 +9,7 @@ import UpliftPlugin
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the built-in models on data with known answers.",
-        subcommands: [Recommend.self, Profile.self, Uplift.self]
+        subcommands: [Recommend.self, Profile.self, Uplift.self, Forecast.self]
     )
 
     struct Recommend: ParsableCommand {
@@ -244,6 +245,89 @@ struct Evaluate: ParsableCommand {
                         .padding(toLength: 28, withPad: " ", startingAt: 0)
                 }
                 print(line)
+            }
+        }
+    }
+
+    struct Forecast: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "sMAPE, MAE, RMSE and MASE of the promotion-aware model and baselines on the last periods of each series.",
+            discussion: """
+                Series are item x location; each keeps its final run of consecutive periods, and runs shorter than
+                --min-run are left out. The last --horizon periods are held out, with their prices and promotion
+                flags known (the engine plans them).
+                """
+        )
+
+        @Option(help: "CSV of sales: one row per item, location and period.") var sales: String
+        @Option(help: "Held-out periods per series.") var horizon: Int = 12
+        @Option(help: "Shortest final run of consecutive periods kept.") var minRun: Int = 60
+        @Option(help: "Item column.") var item: String = "item"
+        @Option(help: "Location column.") var location: String = "location"
+        @Option(help: "Period column (consecutive integers, e.g. weeks).") var period: String = "period"
+        @Option(help: "Units column.") var units: String = "units"
+        @Option(help: "Price column.") var price: String = "price"
+        @Option(help: "Promotion (deal) flag column.") var deal: String = "deal"
+        @Option(help: "Feature advertising column.") var feature: String = "feature"
+
+        func run() throws {
+            let csv = try CSVStream(path: sales)
+            var byKey: [String: WeeklySeries] = [:]
+            try csv.rows(required: [item, location, period, units, price, deal, feature]) { r throws(InputError) in
+                let i = try r.text(item)
+                let l = try r.text(location)
+                var s = byKey[i + "|" + l] ?? WeeklySeries(item: i, location: l)
+                s.periods.append(try r.int(period))
+                s.units.append(try r.number(units))
+                s.price.append(try r.number(price))
+                s.deal.append(try r.number(deal))
+                s.feature.append(try r.number(feature))
+                byKey[i + "|" + l] = s
+            }
+            let began = ContinuousClock.now
+            let series = byKey.keys.sorted().compactMap { k -> WeeklySeries? in
+                var s = byKey[k]!
+                let order = s.periods.indices.sorted { s.periods[$0] < s.periods[$1] }
+                s.periods = order.map { s.periods[$0] }
+                s.units = order.map { s.units[$0] }
+                s.price = order.map { s.price[$0] }
+                s.deal = order.map { s.deal[$0] }
+                s.feature = order.map { s.feature[$0] }
+                let run = s.finalRun()
+                return run.units.count >= minRun ? run : nil
+            }
+            let model = PromotionDemandModel.fit(series, horizon: horizon)
+            var results: [(String, [(forecast: [Double], actual: [Double], scale: Double)])] = [
+                ("promotion-aware ridge", []), ("4-week moving average", []), ("seasonal naive (52)", []),
+                ("naive", []),
+            ]
+            for s in series {
+                let origin = s.units.count - horizon
+                let actual = Array(s.units[origin...])
+                let scale = (1..<origin).reduce(0) { $0 + abs(s.units[$1] - s.units[$1 - 1]) } / Double(origin - 1)
+                let ma = (origin - 4..<origin).reduce(0) { $0 + s.units[$1] } / 4
+                results[0].1.append((model.forecast(s, origin: origin, horizon: horizon), actual, scale))
+                results[1].1.append((Array(repeating: ma, count: horizon), actual, scale))
+                results[2].1.append(
+                    (
+                        (origin..<origin + horizon).map { $0 - 52 >= 0 ? s.units[$0 - 52] : s.units[origin - 1] },
+                        actual, scale
+                    ))
+                results[3].1.append((Array(repeating: s.units[origin - 1], count: horizon), actual, scale))
+            }
+            let took = ContinuousClock.now - began
+            print(
+                "\(sales): \(series.count) series with a final run of at least \(minRun) periods, last \(horizon) held out; "
+                    + String(
+                        format: "fit and forecast in %.2f s (ridge penalty %g)",
+                        Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18, model.penalty))
+            print("model                      sMAPE      MAE       RMSE      MASE")
+            for (name, pairs) in results {
+                let m = ForecastMetrics.evaluate(pairs)
+                print(
+                    name.padding(toLength: 25, withPad: " ", startingAt: 0)
+                        + String(format: "%7.2f  %9.1f  %9.1f  %6.3f", m.smape, m.mae, m.rmse, m.mase))
             }
         }
     }
