@@ -117,7 +117,8 @@ let package = Package(
             name: "promo",
             dependencies: [
                 "PromoDSL", "PromoCore", "PromoExplain", "PromoPlugins", "PromoStore", "SwiftMovingAverage",
-                "CustomerProfilerPlugin", "RecommenderPlugin", "ItemFeaturesPlugin", "UpliftPlugin", "PricingPlugin", "ForecastPlugin",
+                "CustomerProfilerPlugin", "RecommenderPlugin", "ItemFeaturesPlugin", "UpliftPlugin", "PricingPlugin",
+                "ForecastPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -175,7 +176,8 @@ let package = Package(
         .testTarget(
             name: "PromoStoreTests",
             dependencies: [
-                "PromoStore", "PromoCore", "PromoTesting", "CustomerProfilerPlugin", "RecommenderPlugin", "PromoPlugins",
+                "PromoStore", "PromoCore", "PromoTesting", "CustomerProfilerPlugin", "RecommenderPlugin",
+                "PromoPlugins",
                 "ItemFeaturesPlugin", "PromoDSL", "UpliftPlugin", "PricingPlugin", "ForecastPlugin",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 public import PromoCore
+import PromoDSL
 
 /// A deterministic, synthetic mid-size online store matching the example rules: a catalog across
 /// apparel and grocery, customers with planted behaviours, a year of orders with weekly and yearly
@@ -269,7 +270,6 @@ public struct SampleStore: Sendable {
                 let order = String(format: "so-%08d", orderNumber)
                 let lines = 1 + rng.poisson(b == .highValue ? 2.5 : 1.5)
                 var taken = Set<Int>()
-                var promoted = false
                 for _ in 0..<lines {
                     let c = rng.pick(weights: categoryWeights)
                     guard let pool = byCategory[c] else { continue }
@@ -286,18 +286,17 @@ public struct SampleStore: Sendable {
                     guard taken.insert(i).inserted else { continue }
                     let it = items[i]
                     let off = it.promotions[week]
-                    if off != nil { promoted = true }
                     let quantity =
                         it.item.category == "outerwear" || it.item.category == "knitwear" ? 1 : 1 + rng.poisson(0.6)
                     let discount =
                         off.map { Int64((Double(it.item.price) * $0 / 10).rounded()) * 10 * Int64(quantity) } ?? 0
                     try ordersOut.row([
-                        order, it.item.sku, id, iso(time), String(quantity), money(it.item.price), money(discount),
+                        order, it.item.sku, id, CivilTime.iso(time), String(quantity), money(it.item.price),
+                        money(discount),
                         off.map { "promo-w\(week)-\(Int($0 * 100))" } ?? "",
                     ])
                     orderLines += 1
                 }
-                _ = promoted
             }
             // Logged exposures: a uniform-random logging policy shows the winter offer or nothing;
             // the outcome (a purchase within a week) follows the behaviour's base rate plus its uplift.
@@ -309,7 +308,7 @@ public struct SampleStore: Sendable {
                 let base = min(0.9, b.visits / 52)
                 let p = base + (treated ? b.uplift : 0)
                 try exposuresOut.row([
-                    id, iso(time), treated ? "winter-10" : "", rng.unit() < p ? "1" : "0", "0.5",
+                    id, CivilTime.iso(time), treated ? "winter-10" : "", rng.unit() < p ? "1" : "0", "0.5",
                 ])
                 exposures += 1
             }
@@ -325,13 +324,7 @@ public struct SampleStore: Sendable {
             ])
     }
 
-    private func money(_ m: Int64) -> String {
-        let sign = m < 0 ? "-" : ""
-        let a = abs(m)
-        return "\(sign)\(a / 100).\(String(format: "%02d", Int(a % 100)))"
-    }
-
-    private func iso(_ t: Int64) -> String { CivilTime.iso(t) }
+    private func money(_ m: Int64) -> String { ExactDecimal(mantissa: m, scale: 2).description }
 
     func readme(items: Int, orderLines: Int, exposures: Int, start: Int64) -> String {
         """
@@ -341,7 +334,7 @@ public struct SampleStore: Sendable {
         Every row is synthetic; nothing here describes real people or sales. The same arguments give
         the same files, byte for byte.
 
-        \(customers) customers, \(items) skus, \(orderLines) order lines from \(iso(start)) to \(iso(end)), \(exposures) logged exposures.
+        \(customers) customers, \(items) skus, \(orderLines) order lines from \(CivilTime.iso(start)) to \(CivilTime.iso(end)), \(exposures) logged exposures.
 
         ## The generating model
 

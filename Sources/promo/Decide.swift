@@ -65,18 +65,9 @@ struct Decide: ParsableCommand {
     var traceOut: String?
 
     func run() throws {
-        let loaded: LoadedRules
-        do {
-            loaded = try RulesLoader(pluginsDirectory: plugins).load(paths: [rules])
-        } catch {
-            writeError("promo decide: \(error)\n")
-            throw ExitCode(2)
-        }
-        guard !loaded.hasErrors, let workspace = loaded.workspace else {
-            let renderer = DiagnosticRenderer(sources: loaded.sources, color: color.enabled(for: 2))
-            writeError(renderer.render(loaded.diagnostics.filter { $0.severity == .error }, summary: loaded.summary))
-            throw ExitCode(1)
-        }
+        let ws = try PluginWorkspace.load(
+            rules: rules, plugins: plugins, models: modelsDir, command: "decide", color: color)
+        let (loaded, workspace) = (ws.loaded, ws.workspace)
         let ruleSet = try RuleSet(loaded)
         let inputs = InputFiles(currency: workspace.currency)
         let examples = rules + "/examples"
@@ -113,13 +104,6 @@ struct Decide: ParsableCommand {
             let outputs: any ModelOutputs
             var registry: PluginRegistry?
             if models == "plugins" {
-                let ws = PluginWorkspace(
-                    loaded: loaded, workspace: workspace,
-                    modelsFolder: modelsDir
-                        ?? {
-                            let parent = (rules as NSString).deletingLastPathComponent
-                            return parent.isEmpty ? "models" : parent + "/models"
-                        }())
                 let r = ws.registry()
                 for (name, fault) in r.start().sorted(by: { $0.key < $1.key }) {
                     writeError("promo decide: warning: plugin \(name): \(fault)\n")

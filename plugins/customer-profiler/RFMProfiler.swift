@@ -65,37 +65,15 @@ public struct RFMProfiler: CustomerProfiler {
     }
 
     func fit(_ store: StoreData) -> State {
-        let asOf = store.orders.map(\.time).max() ?? 0
-        struct Acc {
-            var first = Int64.max
-            var last = Int64.min
-            var orders = Set<String>()
-            var spend: Int64 = 0
-            var lines = 0
-            var promoted = 0
-        }
-        var acc: [String: Acc] = [:]
-        let yearAgo = asOf - 365 * 86_400
-        for o in store.orders {
-            var a = acc[o.customerID] ?? Acc()
-            a.first = min(a.first, o.time)
-            a.last = max(a.last, o.time)
-            if o.time > yearAgo {
-                a.orders.insert(o.orderID)
-                a.spend += o.unitPrice * Int64(o.quantity) - o.discount
-            }
-            a.lines += 1
-            if o.promotionID != nil || o.discount > 0 { a.promoted += 1 }
-            acc[o.customerID] = a
-        }
-        let ids = acc.keys.sorted()
-        var raw: [[Double]] = []  // recency, frequency, monetary (major units), tenure, promoted share
-        for id in ids {
-            let a = acc[id]!
-            raw.append([
-                Double(asOf - a.last) / 86_400, Double(a.orders.count), Double(a.spend) / 100,
-                Double(asOf - a.first) / 86_400, Double(a.promoted) / Double(max(1, a.lines)),
-            ])
+        let history = CustomerHistory(store)
+        let asOf = history.asOf
+        let ids = history.customers.keys.sorted()
+        // recency, frequency, monetary (major units), tenure, promoted share
+        let raw: [[Double]] = ids.map { id in
+            let h = history.customers[id]!
+            return [
+                h.recencyDays, Double(h.ordersLastYear), Double(h.spendLastYear) / 100, h.tenureDays, h.promotedShare,
+            ]
         }
         var profiles: [String: Profile] = [:]
         guard raw.count >= 3 else {

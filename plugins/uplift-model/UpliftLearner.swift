@@ -28,38 +28,20 @@ public struct UpliftLearner: UpliftModel {
         l2 = settings["l2"].flatMap(Double.init) ?? 1
     }
 
-    /// Customer features from their orders before `asOf`: intercept, log recency, log frequency,
-    /// log spend, log tenure, promoted share (recency and tenure capped at two years).
+    /// Customer features from `CustomerHistory`: intercept, log recency, log order lines, log spend
+    /// in the last year, log tenure, promoted share (recency and tenure capped at two years).
     static func features(_ store: StoreData) -> [String: [Double]] {
-        let asOf = store.orders.map(\.time).max() ?? 0
-        struct Acc {
-            var first = Int64.max
-            var last = Int64.min
-            var lines = 0
-            var promoted = 0
-            var spend: Int64 = 0
-        }
-        var acc: [String: Acc] = [:]
-        for o in store.orders {
-            var a = acc[o.customerID] ?? Acc()
-            a.first = min(a.first, o.time)
-            a.last = max(a.last, o.time)
-            a.lines += 1
-            if o.promotionID != nil || o.discount > 0 { a.promoted += 1 }
-            a.spend += o.unitPrice * Int64(o.quantity)
-            acc[o.customerID] = a
-        }
+        let history = CustomerHistory(store)
         var out: [String: [Double]] = [:]
-        let ids = Set(acc.keys).union(store.customers.map(\.id)).union(store.exposures.map(\.customerID))
-        for id in ids {
-            guard let a = acc[id] else {
+        for id in Set(history.customers.keys).union(store.customers.map(\.id)).union(store.exposures.map(\.customerID))
+        {
+            guard let h = history.customers[id] else {
                 out[id] = [1, log1p(730), 0, 0, 0, 0]
                 continue
             }
             out[id] = [
-                1, log1p(min(730, Double(asOf - a.last) / 86_400)), log1p(Double(a.lines)),
-                log1p(Double(a.spend) / 100),
-                log1p(min(730, Double(asOf - a.first) / 86_400)), Double(a.promoted) / Double(max(1, a.lines)),
+                1, log1p(min(730, h.recencyDays)), log1p(Double(h.lines)), log1p(Double(h.spendLastYear) / 100),
+                log1p(min(730, h.tenureDays)), h.promotedShare,
             ]
         }
         return out

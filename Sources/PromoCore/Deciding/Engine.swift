@@ -336,13 +336,8 @@ public struct Engine: Sendable {
         }
         record.batches.append(batch)
         record.answers.append(answers)
-        if answer.faults.contains(where: { $0 != nil }) || answer.versions.contains(where: { $0 != nil }) {
-            record.faults.append(answer.faults)
-            record.versions.append(answer.versions)
-        } else {
-            record.faults.append([])
-            record.versions.append([])
-        }
+        record.faults.append(answer.faults)
+        record.versions.append(answer.versions)
         record.slots.append(slots)
     }
 

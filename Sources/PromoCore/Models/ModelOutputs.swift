@@ -108,10 +108,10 @@ public protocol ModelOutputs: Sendable {
 extension ModelOutputs {
     public func modelVersion(plugin: String) -> String? { nil }
 
+    /// The values, with no faults and no versions (traces then ask `modelVersion(plugin:)`):
+    /// nothing extra is allocated on the deciding path.
     public func answer(for batch: ModelBatch) -> ModelAnswer {
-        ModelAnswer(
-            columns: values(for: batch), faults: Array(repeating: nil, count: batch.calls.count),
-            versions: batch.calls.map { modelVersion(plugin: $0.plugin) })
+        ModelAnswer(columns: values(for: batch), faults: [], versions: [])
     }
 }
 
@@ -120,8 +120,9 @@ extension ModelOutputs {
 public struct ModelAnswer: Sendable, Hashable {
     public var columns: [[Value?]]
     /// Per call: why its values are missing, e.g. `deadline: no answer within 50 ms; cancelled`.
+    /// Empty when no call failed.
     public var faults: [String?]
-    /// Per call: the model version behind its values.
+    /// Per call: the model version behind its values. Empty when not told.
     public var versions: [String?]
 
     public init(columns: [[Value?]], faults: [String?], versions: [String?]) {

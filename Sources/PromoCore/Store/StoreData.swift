@@ -185,7 +185,7 @@ extension StoreData {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let digits = Currencies.minorDigits[currency] ?? 2
         func money(_ m: Int64) -> String { ExactDecimal(mantissa: m, scale: digits).description }
-        func time(_ t: Int64) -> String { CSVTable.iso(t) }
+        func time(_ t: Int64) -> String { CivilTime.iso(t) }
         var tables: [String: [[String]]] = [:]
         if !catalog.isEmpty {
             tables["catalog"] =
@@ -237,8 +237,6 @@ extension StoreData {
 }
 
 enum CSVTable {
-    static func iso(_ t: Int64) -> String { CivilTime.iso(t) }
-
     static func text(_ rows: [[String]]) -> String {
         var out = ""
         for r in rows {

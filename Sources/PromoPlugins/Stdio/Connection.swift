@@ -248,7 +248,7 @@ final class Connection: Sendable {
         guard first else { return }
         if fault != nil { child.kill() }
         let how = child.reap(grace: .milliseconds(200))
-        let (victims, tail, reason) = state.withLock { s -> ([Pending], [String], PluginFault) in
+        let (victims, reason) = state.withLock { s -> ([Pending], PluginFault) in
             let reason =
                 fault
                 ?? PluginFault(
@@ -256,9 +256,8 @@ final class Connection: Sendable {
             s.closed = reason
             let all = Array(s.pending.values)
             s.pending.removeAll()
-            return (all, s.stderrTail, reason)
+            return (all, reason)
         }
-        _ = tail
         Glibc.close(child.stdin)
         // The supervisor learns first, so that a caller who gets this failure already sees the
         // plugin as restarting.
