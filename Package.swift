@@ -105,7 +105,7 @@ let package = Package(
         ),
         .target(
             name: "ForecastPlugin",
-            dependencies: [],
+            dependencies: ["PromoPlugins", "PromoCore", "PromoDSL"],
             path: "plugins/demand-forecast",
             exclude: ["plugin.yaml", "README.md"],
             swiftSettings: upcoming + numericKernels

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CustomerProfilerPlugin
 import Dispatch
+import ForecastPlugin
 import Foundation
 import ItemFeaturesPlugin
 import Logging
@@ -19,7 +20,7 @@ struct PluginWorkspace {
     /// The in-process plugins linked into `promo`.
     static let builtins: [any ModelPlugin.Type] = [
         MovingAverageForecaster.self, RFMProfiler.self, ALSRecommender.self, ItemFeatures.self, UpliftLearner.self,
-        ThompsonPricer.self,
+        ThompsonPricer.self, DemandForecaster.self,
     ]
 
     var loaded: LoadedRules

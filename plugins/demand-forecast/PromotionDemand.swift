@@ -4,6 +4,9 @@ import Foundation
 public struct WeeklySeries: Sendable {
     public var item: String
     public var location: String
+    /// The group whose price elasticity and promotion effects the series shares (the item itself
+    /// by default; the category when there are many items and little data per item).
+    public var group: String
     public var periods: [Int]
     public var units: [Double]
     public var price: [Double]
@@ -13,6 +16,7 @@ public struct WeeklySeries: Sendable {
     public init(item: String, location: String) {
         self.item = item
         self.location = location
+        group = item
         periods = []
         units = []
         price = []
@@ -43,6 +47,8 @@ public struct PromotionDemandModel: Sendable {
     public var scales: [Double]
     public var items: [String]
     public var penalty: Double
+    /// Variance of the residuals of log(units + 1) on the training rows.
+    public var residualVariance: Double = 0
 
     /// Features of period `t` of a series whose training part ends before `origin`.
     static func features(_ s: WeeklySeries, _ t: Int, origin: Int, items: [String], level: Double, meanLogPrice: Double)
@@ -58,7 +64,7 @@ public struct PromotionDemandModel: Sendable {
         let w = 2 * Double.pi * Double(s.periods[t]) / 52
         var x = [level, recent, lp, s.deal[t], s.feature[t], sin(w), cos(w), sin(2 * w), cos(2 * w)]
         for item in items {
-            let on: Double = item == s.item ? 1 : 0
+            let on: Double = item == s.group ? 1 : 0
             x.append(on)
             x.append(on * lp)
             x.append(on * s.deal[t])
@@ -88,15 +94,21 @@ public struct PromotionDemandModel: Sendable {
     /// Fits on every series but its last `horizon` periods, choosing the penalty on the `horizon`
     /// periods before those.
     public static func fit(_ series: [WeeklySeries], horizon: Int) -> PromotionDemandModel {
-        let items = Array(Set(series.map(\.item))).sorted()
-        // Penalty: fit without the last 2h, score on the h before the last h.
-        let inner = rows(series, trainEnd: { $0.units.count - 2 * horizon }, items: items)
+        fit(series, validation: horizon, heldOut: horizon)
+    }
+
+    /// Fits on every series but its last `heldOut` periods (0 to serve), choosing the penalty by
+    /// fitting without the `validation` periods before those and scoring on them.
+    public static func fit(_ series: [WeeklySeries], validation: Int, heldOut: Int) -> PromotionDemandModel {
+        let items = Array(Set(series.map(\.group))).sorted()
+        let horizon = validation
+        let inner = rows(series, trainEnd: { $0.units.count - heldOut - validation }, items: items)
         var best = (penalty: 1.0, error: Double.infinity)
         for penalty in [0.1, 1, 10, 100, 1000, 3000, 10_000, 30_000, 100_000] {
             let m = solve(inner.x, inner.y, penalty: penalty, items: items)
             var error = 0.0
-            for s in series where s.units.count > 2 * horizon + 8 {
-                let origin = s.units.count - 2 * horizon
+            for s in series where s.units.count > heldOut + horizon + 8 {
+                let origin = s.units.count - heldOut - horizon
                 for (k, f) in m.forecast(s, origin: origin, horizon: horizon).enumerated() {
                     let a = s.units[origin + k]
                     error += abs(f - a) / max(1e-9, abs(f) + abs(a))
@@ -104,7 +116,7 @@ public struct PromotionDemandModel: Sendable {
             }
             if error < best.error { best = (penalty, error) }
         }
-        let all = rows(series, trainEnd: { $0.units.count - horizon }, items: items)
+        let all = rows(series, trainEnd: { $0.units.count - heldOut }, items: items)
         return solve(all.x, all.y, penalty: best.penalty, items: items)
     }
 
@@ -153,18 +165,32 @@ public struct PromotionDemandModel: Sendable {
             for k in i + 1..<d { s -= l[k * d + i] * w[k] }
             w[i] = s / l[i * d + i]
         }
-        return PromotionDemandModel(weights: [ym] + w, means: means, scales: scales, items: items, penalty: penalty)
+        var model = PromotionDemandModel(
+            weights: [ym] + w, means: means, scales: scales, items: items, penalty: penalty)
+        var sse = 0.0
+        for (row, target) in zip(x, y) { sse += (target - model.predictLog(row)) * (target - model.predictLog(row)) }
+        model.residualVariance = sse / max(1, n - Double(d) - 1)
+        return model
+    }
+
+    /// log(units + 1) for one row of features.
+    func predictLog(_ x: [Double]) -> Double {
+        var yhat = weights[0]
+        for j in x.indices { yhat += weights[j + 1] * (x[j] - means[j]) / scales[j] }
+        return yhat
     }
 
     /// Units for the `horizon` periods from `origin`, with their (known, planned) prices and flags.
     public func forecast(_ s: WeeklySeries, origin: Int, horizon: Int) -> [Double] {
+        forecastLog(s, origin: origin, horizon: horizon).map { max(0, exp($0) - 1) }
+    }
+
+    /// log(units + 1) for the `horizon` periods from `origin`.
+    public func forecastLog(_ s: WeeklySeries, origin: Int, horizon: Int) -> [Double] {
         let level = (0..<origin).reduce(0) { $0 + log(s.units[$1] + 1) } / Double(origin)
         let mlp = (0..<origin).reduce(0) { $0 + log(s.price[$1]) } / Double(origin)
         return (origin..<min(s.units.count, origin + horizon)).map { t in
-            let x = Self.features(s, t, origin: origin, items: items, level: level, meanLogPrice: mlp)
-            var yhat = weights[0]
-            for j in x.indices { yhat += weights[j + 1] * (x[j] - means[j]) / scales[j] }
-            return max(0, exp(yhat) - 1)
+            predictLog(Self.features(s, t, origin: origin, items: items, level: level, meanLogPrice: mlp))
         }
     }
 }
