@@ -1,15 +1,18 @@
 import ArgumentParser
 import CustomerProfilerPlugin
+import Dispatch
 import ForecastPlugin
 import Foundation
+import PricingPlugin
 import PromoCore
 import RecommenderPlugin
+import Synchronization
 import UpliftPlugin
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the built-in models on data with known answers.",
-        subcommands: [Recommend.self, Profile.self, Uplift.self, Forecast.self]
+        subcommands: [Recommend.self, Profile.self, Uplift.self, Forecast.self, Pricing.self]
     )
 
     struct Recommend: ParsableCommand {
@@ -300,14 +303,22 @@ struct Evaluate: ParsableCommand {
             let model = PromotionDemandModel.fit(series, horizon: horizon)
             var results: [(String, [(forecast: [Double], actual: [Double], scale: Double)])] = [
                 ("promotion-aware ridge", []), ("4-week moving average", []), ("seasonal naive (52)", []),
-                ("naive", []),
+                ("naive", []), ("AutoETS (AICc, season 52)", []),
             ]
+            for s in series {
+                let origin = s.units.count - horizon
+                let scale = (1..<origin).reduce(0) { $0 + abs(s.units[$1] - s.units[$1 - 1]) } / Double(origin - 1)
+                results[0].1.append(
+                    (model.forecast(s, origin: origin, horizon: horizon), Array(s.units[origin...]), scale))
+            }
+            let took = ContinuousClock.now - began
+            let etsBegan = ContinuousClock.now
+            var chosen: [String: Int] = [:]
             for s in series {
                 let origin = s.units.count - horizon
                 let actual = Array(s.units[origin...])
                 let scale = (1..<origin).reduce(0) { $0 + abs(s.units[$1] - s.units[$1 - 1]) } / Double(origin - 1)
                 let ma = (origin - 4..<origin).reduce(0) { $0 + s.units[$1] } / 4
-                results[0].1.append((model.forecast(s, origin: origin, horizon: horizon), actual, scale))
                 results[1].1.append((Array(repeating: ma, count: horizon), actual, scale))
                 results[2].1.append(
                     (
@@ -315,13 +326,24 @@ struct Evaluate: ParsableCommand {
                         actual, scale
                     ))
                 results[3].1.append((Array(repeating: s.units[origin - 1], count: horizon), actual, scale))
+                let history = Array(s.units[..<origin])
+                if let ets = ExponentialSmoothing.auto(history, period: 52) {
+                    chosen[ets.name, default: 0] += 1
+                    results[4].1.append((ets.forecast(horizon).map { max(0, $0) }, actual, scale))
+                } else {
+                    chosen["seasonal naive", default: 0] += 1
+                    results[4].1.append((SeasonalNaive(history, period: 52).forecast(horizon), actual, scale))
+                }
             }
-            let took = ContinuousClock.now - began
+            let etsTook = ContinuousClock.now - etsBegan
+            func seconds(_ d: Duration) -> Double {
+                Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            }
             print(
                 "\(sales): \(series.count) series with a final run of at least \(minRun) periods, last \(horizon) held out; "
                     + String(
-                        format: "fit and forecast in %.2f s (ridge penalty %g)",
-                        Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18, model.penalty))
+                        format: "ridge fit and forecast in %.2f s (penalty %g); AutoETS in %.2f s",
+                        seconds(took), model.penalty, seconds(etsTook)))
             print("model                      sMAPE      MAE       RMSE      MASE")
             for (name, pairs) in results {
                 let m = ForecastMetrics.evaluate(pairs)
@@ -329,6 +351,173 @@ struct Evaluate: ParsableCommand {
                     name.padding(toLength: 25, withPad: " ", startingAt: 0)
                         + String(format: "%7.2f  %9.1f  %9.1f  %6.3f", m.smape, m.mae, m.rmse, m.mase))
             }
+            print(
+                "AutoETS chose: "
+                    + chosen.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(
+                        separator: ", "))
+        }
+    }
+
+    struct Pricing: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Regret of the pricing plugin and three bandits on demand simulators calibrated from weekly sales.",
+            discussion: """
+                Per item: log units on log price and the --controls columns within each item x location series
+                (fixed effects) gives the elasticity and the residual noise. The item's simulator offers the --steps
+                discounts off its regular price (the median observed price), or --range-arms prices spread over the
+                5th to 95th percentile of its prices; its unit cost is the median of price x (1 - margin / 100) (or
+                of --cost), and demand is log-normal as fitted. The plugin (ThompsonPricer.choose on the log-linear
+                posterior) keeps its guardrails; the bandits play any price. Every policy plays --rounds rounds,
+                --runs times with different seeds; regret is on expected profit against the oracle that always
+                plays the best price, summed over items.
+                """
+        )
+
+        @Option(help: "CSV of weekly sales: item, location, units, price and a margin or cost column.")
+        var sales: String
+        @Option(help: "Item column.") var item: String = "brand"
+        @Option(help: "Location column.") var location: String = "store"
+        @Option(help: "Units column.") var units: String = "units"
+        @Option(help: "Unit price column.") var price: String = "price"
+        @Option(help: "Gross margin column, in percent of the price (cost = price x (1 - margin / 100)).")
+        var margin: String = "profit"
+        @Option(help: "Unit cost column (instead of --margin).") var cost: String?
+        @Option(help: "Columns held fixed when fitting the elasticity (e.g. promotion flags), comma-separated.")
+        var controls: String = ""
+        @Option(help: "Rounds per run.") var rounds: Int = 2000
+        @Option(help: "Runs per item and policy.") var runs: Int = 200
+        @Option(help: "The price grid: discounts in percent off the item's regular (median) price, comma-separated.")
+        var steps: String = "0,5,10,15,20,25,30"
+        @Option(help: "Instead of --steps: this many prices evenly spaced in log between the 5th and 95th percentile.")
+        var rangeArms: Int?
+        @Option(help: "The plugin's largest change of discount from one round to the next, in percent.")
+        var maxChange: Double = 15
+        @Option(help: "The plugin's margin floor, in percent of the price.") var minMargin: Double = 10
+        @Flag(help: "Also print each policy's percent of the oracle per item.") var perItem = false
+
+        func validate() throws {
+            guard rounds >= 100, runs >= 1, (rangeArms ?? 2) >= 2 else {
+                throw ValidationError("--rounds must be at least 100, --runs at least 1 and --range-arms at least 2")
+            }
+            _ = try grid()
+        }
+
+        func grid() throws -> ElasticityFit.Grid {
+            if let rangeArms { return .range(rangeArms) }
+            let d = steps.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard d.allSatisfy({ $0 != nil && $0! >= 0 && $0! <= 95 }), Set(d).count == d.count, !d.isEmpty else {
+                throw ValidationError("--steps must be distinct percents from 0 to 95, e.g. 0,5,10")
+            }
+            return .discounts(d.map { $0! / 100 }.sorted())
+        }
+
+        func run() throws {
+            var rows: [ElasticityFit.Row] = []
+            let csv = try CSVStream(path: sales)
+            let controlColumns = controls.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            try csv.rows(required: [item, location, units, price, cost ?? margin] + controlColumns) {
+                r throws(InputError) in
+                let p = try r.number(price)
+                let c: Double
+                if let cost { c = try r.number(cost) } else { c = p * (1 - (try r.number(margin)) / 100) }
+                var x: [Double] = []
+                for k in controlColumns { x.append(try r.number(k)) }
+                rows.append(
+                    ElasticityFit.Row(
+                        item: try r.text(item), location: try r.text(location), units: try r.number(units), price: p,
+                        cost: c, controls: x))
+            }
+            let fits = ElasticityFit.fit(rows)
+            guard !fits.isEmpty else {
+                throw ValidationError("\(sales): no item has prices that vary within a location")
+            }
+            let grid = try self.grid()
+            let sims = fits.map { $0.simulator(grid: grid) }
+            let gridText =
+                switch grid {
+                case .range(let n): "\(n) prices from the 5th to the 95th percentile"
+                case .discounts: "discounts of \(steps) % off the median price"
+                }
+            let limits = PricingGuardrails(steps: [], minMargin: minMargin / 100, maxChange: maxChange / 100)
+            print(
+                "\(sales): \(fits.count) items from \(rows.count) rows; T = \(rounds) rounds x \(runs) runs per item and policy; grid: \(gridText); the plugin keeps a \(minMargin)% margin floor and moves at most \(maxChange) points a round"
+            )
+            print("item        rows  elasticity  noise   cost    prices          best price  oracle profit/round")
+            for (f, s) in zip(fits, sims) {
+                let best = s.prices.indices.max { s.expectedProfit($0) < s.expectedProfit($1) }!
+                print(
+                    f.item.padding(toLength: 10, withPad: " ", startingAt: 0)
+                        + String(
+                            format: "%6d  %10.2f  %5.2f  %6.4f  %6.4f-%6.4f  %10.4f  %12.2f", f.rows, f.elasticity,
+                            f.noise, s.cost, s.prices.last!, s.prices[0], s.prices[best], s.oracle))
+            }
+            let policies = PricingPolicy.allCases
+            let checkpoints = [100, 500, rounds].filter { $0 <= rounds }
+            // regret[policy][item][checkpoint], averaged over runs.
+            let jobs = policies.count * sims.count
+            let results = Mutex([[Double]](repeating: [], count: jobs))
+            let began = ContinuousClock.now
+            DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                let policy = policies[j / sims.count]
+                let sim = sims[j % sims.count]
+                var mean = [Double](repeating: 0, count: checkpoints.count)
+                for run in 0..<runs {
+                    let r = PricingRun.regret(
+                        policy, on: sim, rounds: rounds, seed: UInt64(run * 7919 + j % sims.count), limits: limits)
+                    for (c, t) in checkpoints.enumerated() { mean[c] += r[t - 1] / Double(runs) }
+                }
+                results.withLock { $0[j] = mean }
+            }
+            let took = ContinuousClock.now - began
+            let perRound = sims.reduce(0) { $0 + $1.oracle }
+            print()
+            print(
+                "policy                                 "
+                    + checkpoints.map { "regret@\($0)".padding(toLength: 14, withPad: " ", startingAt: 0) }.joined()
+                    + "% of oracle at T=\(rounds)   worst item")
+            let table = results.withLock { $0 }
+            for (p, policy) in policies.enumerated() {
+                var line = policy.rawValue.padding(toLength: 39, withPad: " ", startingAt: 0)
+                for c in checkpoints.indices {
+                    let total = sims.indices.reduce(0) { $0 + table[p * sims.count + $1][c] }
+                    line += String(format: "%-14.1f", total)
+                }
+                let total = sims.indices.reduce(0) { $0 + table[p * sims.count + $1][checkpoints.count - 1] }
+                let worst = sims.indices.map { i in
+                    (
+                        fits[i].item,
+                        100 * (1 - table[p * sims.count + i][checkpoints.count - 1] / (Double(rounds) * sims[i].oracle))
+                    )
+                }.min { $0.1 < $1.1 }!
+                line += String(
+                    format: "%8.2f %%              %@ %.2f %%", 100 * (1 - total / (Double(rounds) * perRound)),
+                    worst.0, worst.1)
+                print(line)
+            }
+            if perItem {
+                print()
+                print("percent of the oracle at T=\(rounds), per item")
+                print(
+                    "policy".padding(toLength: 39, withPad: " ", startingAt: 0)
+                        + fits.map { $0.item.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined())
+                for (p, policy) in policies.enumerated() {
+                    print(
+                        policy.rawValue.padding(toLength: 39, withPad: " ", startingAt: 0)
+                            + sims.indices.map { i in
+                                String(
+                                    format: "%-8.2f",
+                                    100
+                                        * (1 - table[p * sims.count + i][checkpoints.count - 1]
+                                            / (Double(rounds) * sims[i].oracle)))
+                            }.joined())
+                }
+            }
+            print(
+                String(
+                    format: "simulated %d rounds in %.1f s", policies.count * sims.count * runs * rounds,
+                    Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18))
         }
     }
 }

@@ -8,7 +8,7 @@ import PromoPlugins
 struct Plugins: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the workspace's model plugins, or check one against the plugin contract.",
-        subcommands: [List.self, Check.self]
+        subcommands: [List.self, Check.self, Feedback.self]
     )
 
     struct Options: ParsableArguments {
@@ -123,6 +123,78 @@ struct Plugins: ParsableCommand {
                 print("\(name): conforms (\(results.count) checks passed)")
             } else {
                 print("\(name): does not conform (\(failed == 0 ? 1 : failed) of 6 checks failed)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+extension Plugins {
+    struct Feedback: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send observed outcomes to a plugin that learns online; its updated model becomes current.",
+            discussion: """
+                OUTCOMES is a file (or - for standard input) holding a JSON array of outcome objects, or one object
+                per line. What an outcome holds is the plugin's: thompson-pricing takes
+                {"item": "SKU", "price": 8990, "units": 12} (the price paid in minor units and the units sold in
+                one period). Nothing is applied when any outcome is refused. Exit status: 0 applied, 1 refused by
+                the plugin, 2 usage or input error.
+                """
+        )
+
+        @Argument(help: "The plugin's name (its manifest's name).") var name: String
+        @Argument(help: "File of outcomes (JSON array or JSON lines), or - for standard input.") var outcomes: String
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let ws = try PluginWorkspace.load(
+                rules: options.rules, plugins: options.plugins, models: options.models, command: "plugins feedback",
+                color: options.color)
+            let text: String
+            do {
+                text =
+                    outcomes == "-"
+                    ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                    : try String(contentsOfFile: outcomes, encoding: .utf8)
+            } catch {
+                writeError("promo plugins feedback: cannot read \(outcomes): \(error.localizedDescription)\n")
+                throw ExitCode(2)
+            }
+            var list: [JSON] = []
+            do {
+                let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if trimmed.hasPrefix("[") {
+                    guard let a = try JSON.parse(trimmed).array else {
+                        throw JSONError(offset: 0, message: "not an array")
+                    }
+                    list = a
+                } else {
+                    for (n, line) in trimmed.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                    where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                        do { list.append(try JSON.parse(String(line))) } catch {
+                            throw JSONError(offset: error.offset, message: "line \(n + 1): \(error.message)")
+                        }
+                    }
+                }
+            } catch {
+                writeError("promo plugins feedback: \(outcomes): \(error)\n")
+                throw ExitCode(2)
+            }
+            let registry = ws.registry()
+            defer { registry.stop() }
+            guard registry.manifests[name] != nil else {
+                writeError(
+                    "promo plugins feedback: no plugin named '\(name)' (plugins: \(registry.manifests.keys.sorted().joined(separator: ", ")))\n"
+                )
+                throw ExitCode(2)
+            }
+            switch registry.feedback(name, outcomes: list) {
+            case .success(let answer):
+                print(
+                    "\(name): \(list.count) outcome\(list.count == 1 ? "" : "s") applied"
+                        + (answer["model_version"]?.string.map { "; model \($0) is current" } ?? ""))
+            case .failure(let f):
+                writeError("promo plugins feedback: \(name): \(f)\n")
                 throw ExitCode(1)
             }
         }

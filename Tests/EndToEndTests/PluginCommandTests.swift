@@ -9,10 +9,27 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("promo-models-\(UUID().uuidString)").path
     }
 
+    /// A copy of the example workspace (rules and plugins) with `forecast` bound to `forecast`.
+    static func workspace(forecast: String) throws -> (root: URL, rules: String) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("promo-copy-\(UUID().uuidString)")
+        let fm = FileManager.default
+        let repo = PromoTesting.repositoryRoot
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        try fm.copyItem(at: repo.appendingPathComponent("rules"), to: root.appendingPathComponent("rules"))
+        try fm.copyItem(at: repo.appendingPathComponent("plugins"), to: root.appendingPathComponent("plugins"))
+        let file = root.appendingPathComponent("rules/promo.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.contains("  forecast: demand-forecast\n"))
+        try text.replacingOccurrences(of: "  forecast: demand-forecast\n", with: "  forecast: \(forecast)\n")
+            .write(to: file, atomically: true, encoding: .utf8)
+        return (root, root.appendingPathComponent("rules").path)
+    }
+
     @Test func trainListDecideAndTrace() throws {
-        let models = Self.scratch()
-        defer { try? FileManager.default.removeItem(atPath: models) }
-        let train = try PromoCommand.run(["train", "python-moving-average", "--models", models])
+        let (root, rules) = try Self.workspace(forecast: "python-moving-average")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let models = root.appendingPathComponent("models").path
+        let train = try PromoCommand.run(["train", "python-moving-average", "--rules", rules, "--models", models])
         #expect(train.status == 0, "\(train.stderr)")
         let version = try #require(
             train.stdout.firstMatch(
@@ -21,7 +38,7 @@ import Testing
             )?
             .output.1)
 
-        let list = try PromoCommand.run(["plugins", "list", "--models", models])
+        let list = try PromoCommand.run(["plugins", "list", "--rules", rules, "--models", models])
         #expect(list.status == 0)
         let row = try #require(list.stdout.split(separator: "\n").first { $0.hasPrefix("python-moving-average") })
         #expect(row.contains("forecast   0.1.0    python3 moving_average.py (200 ms)  forecast   ready"), "\(row)")
@@ -32,7 +49,7 @@ import Testing
 
         let trace = models + "/trace.json"
         let decide = try PromoCommand.run([
-            "decide", "--customer", "c-2002", "--cart", "rules/examples/cart-winter.yaml", "--at",
+            "decide", "--rules", rules, "--customer", "c-2002", "--cart", rules + "/examples/cart-winter.yaml", "--at",
             "2026-12-05T12:00+08:00", "--models", "plugins", "--models-dir", models, "--trace-out", trace, "--format",
             "json",
         ])
@@ -91,7 +108,7 @@ import Testing
         }
         #expect(
             versions.keys.sorted() == [
-                "customer-profiler", "item-features", "python-moving-average", "recommender", "thompson-pricing",
+                "customer-profiler", "demand-forecast", "item-features", "recommender", "thompson-pricing",
                 "uplift-model",
             ])
         let trace = dir + "/trace.json"
@@ -106,7 +123,7 @@ import Testing
         let outputs = try #require(json["model_outputs"] as? [[String: Any]])
         for (plugin, key) in [
             ("customer-profiler", "customer.segment"), ("recommender", "recommend.rank"),
-            ("python-moving-average", "forecast.demand(2w)"), ("uplift-model", "uplift.score"),
+            ("demand-forecast", "forecast.demand(2w)"), ("uplift-model", "uplift.score"),
             ("thompson-pricing", "pricing.price"),
         ] {
             let o = try #require(outputs.first { $0["key"] as? String == key }, "\(key)")
@@ -119,13 +136,10 @@ import Testing
     /// What docs/implementing-a-plugin.md tells an engineer to do: copy the reference plugin,
     /// change the model, bind it, train, and have a rule use it.
     @Test func aCopiedPluginWithAChangedModelServesTheRules() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("promo-copy-\(UUID().uuidString)")
+        let (root, rules) = try Self.workspace(forecast: "my-forecast")
         defer { try? FileManager.default.removeItem(at: root) }
         let fm = FileManager.default
         let repo = PromoTesting.repositoryRoot
-        try fm.createDirectory(at: root, withIntermediateDirectories: true)
-        try fm.copyItem(at: repo.appendingPathComponent("rules"), to: root.appendingPathComponent("rules"))
-        try fm.copyItem(at: repo.appendingPathComponent("plugins"), to: root.appendingPathComponent("plugins"))
         let mine = root.appendingPathComponent("plugins/my-forecast")
         try fm.copyItem(at: repo.appendingPathComponent("plugins/python-moving-average"), to: mine)
         func edit(_ file: String, _ change: (String) -> String) throws {
@@ -140,11 +154,6 @@ import Testing
             $0.replacingOccurrences(of: "name = \"python-moving-average\"", with: "name = \"my-forecast\"")
                 .replacingOccurrences(of: "out.append(mean * h)", with: "out.append(2 * mean * h)")
         }
-        let workspace = root.appendingPathComponent("rules/promo.yaml")
-        try String(contentsOf: workspace, encoding: .utf8)
-            .replacingOccurrences(of: "forecast: python-moving-average", with: "forecast: my-forecast")
-            .write(to: workspace, atomically: true, encoding: .utf8)
-        let rules = root.appendingPathComponent("rules").path
         let train = try PromoCommand.run(["train", "--rules", rules])
         #expect(train.status == 0, "\(train.stderr)")
         #expect(train.stdout.contains("\nmy-forecast: trained 1."), "\(train.stdout)")
@@ -163,5 +172,57 @@ import Testing
         #expect(demand["plugin"] as? String == "my-forecast")
         // 2 x the reference plugin's 14-day scarf demand (84.8 days of cover on 400 in stock: 66 units).
         #expect(demand["value"] as? NSDictionary == ["type": "number", "value": 132])
+    }
+
+    /// The pricing plugin learns online: outcomes sent with `promo plugins feedback` make a new
+    /// current snapshot that the next decision uses; a bad outcome is refused and changes nothing.
+    @Test func pricingFeedbackMakesANewCurrentModel() throws {
+        let models = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: models) }
+        let train = try PromoCommand.run(["train", "thompson-pricing", "--models", models])
+        #expect(train.status == 0, "\(train.stderr)")
+        let trained = try #require(train.stdout.firstMatch(of: /trained (1\.[0-9a-f]{10})/)?.output.1)
+        func current() throws -> String {
+            try String(contentsOfFile: models + "/thompson-pricing/CURRENT", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try current() == String(trained))
+
+        // Many units sold at a 30% discount: the coat's posterior moves.
+        let outcomes = models + "/outcomes.jsonl"
+        try (0..<12).map { _ in #"{"item": "AP-COAT-01", "price": 62930, "units": 40}"# }.joined(separator: "\n")
+            .write(toFile: outcomes, atomically: true, encoding: .utf8)
+        let fed = try PromoCommand.run(["plugins", "feedback", "thompson-pricing", outcomes, "--models", models])
+        #expect(fed.status == 0, "\(fed.stderr)")
+        let updated = try #require(
+            fed.stdout.firstMatch(of: /12 outcomes applied; model (1\.[0-9a-f]{10}) is current/)?.output.1)
+        #expect(updated != trained)
+        #expect(try current() == String(updated))
+
+        // The next decision reads the new model version.
+        let trace = models + "/trace.json"
+        let decide = try PromoCommand.run([
+            "decide", "--customer", "c-2002", "--cart", "rules/examples/cart-winter.yaml", "--at",
+            "2026-12-05T12:00+08:00", "--models", "plugins", "--models-dir", models, "--trace-out", trace,
+        ])
+        #expect(decide.status == 0, "\(decide.stderr)")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trace))) as? [String: Any])
+        let price = try #require(
+            (json["model_outputs"] as? [[String: Any]])?.first { $0["key"] as? String == "pricing.price" })
+        #expect(price["model_version"] as? String == String(updated))
+
+        // An unknown item is refused; nothing is applied.
+        try #"[{"item": "AP-COAT-01", "price": 62930, "units": 3}, {"item": "NOPE", "price": 100, "units": 1}]"#
+            .write(toFile: outcomes, atomically: true, encoding: .utf8)
+        let refused = try PromoCommand.run(["plugins", "feedback", "thompson-pricing", outcomes, "--models", models])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("outcome 2: unknown item 'NOPE'"), "\(refused.stderr)")
+        #expect(try current() == String(updated))
+        // Not JSON: a usage error naming the line.
+        try "{\"item\": \"AP-COAT-01\"\nnot json".write(toFile: outcomes, atomically: true, encoding: .utf8)
+        let broken = try PromoCommand.run(["plugins", "feedback", "thompson-pricing", outcomes, "--models", models])
+        #expect(broken.status == 2)
+        #expect(broken.stderr.contains("line 1"), "\(broken.stderr)")
     }
 }

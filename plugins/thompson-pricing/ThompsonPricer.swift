@@ -184,6 +184,42 @@ public struct ThompsonPricer: PricingModel {
         state = try snapshot.decoding(State.self, by: Self.self)
     }
 
+    /// Outcomes of priced periods: `{"item": sku, "price": minor units paid, "units": units sold}`.
+    /// Each updates the item's posterior and draws the item's next discount, within the guardrails
+    /// and from the last one; unknown items and malformed outcomes are refused (nothing is applied).
+    public mutating func feedback(_ outcomes: [JSON]) throws -> ModelSnapshot {
+        guard var state else { throw PluginFault(.unavailable, "not trained yet: run `promo train`") }
+        var parsed: [(sku: String, price: Double, units: Double)] = []
+        for (k, o) in outcomes.enumerated() {
+            guard let sku = o["item"]?.string, let price = o["price"]?.number, let units = o["units"]?.number,
+                price > 0, units >= 0, price.isFinite, units.isFinite
+            else {
+                throw PluginFault(
+                    .badValue, "outcome \(k + 1): needs item (text), price (minor units above 0) and units (at least 0)"
+                )
+            }
+            guard state.items[sku] != nil else {
+                throw PluginFault(.badValue, "outcome \(k + 1): unknown item '\(sku)'")
+            }
+            parsed.append((sku, price, units))
+        }
+        for o in parsed {
+            var item = state.items[o.sku]!
+            guard item.list > 0 else { continue }
+            let ratio = min(1.5, max(0.3, o.price / Double(item.list)))
+            item.model.update(logPriceRatio: log(ratio), logUnits: log(o.units + 0.5))
+            // The draw is seeded by the seed, the item and how much the item has learnt, so the
+            // same history gives the same prices.
+            var rng = SplitMix64(seed: seed ^ fnv1a(o.sku) ^ UInt64(item.model.shape * 2))
+            item.discount = Self.choose(
+                item.model, list: Double(item.list), cost: Double(item.cost), last: item.discount,
+                guardrails: guardrails, rng: &rng)
+            state.items[o.sku] = item
+        }
+        self.state = state
+        return try .encoding(state, by: Self.self)
+    }
+
     public func discount(skus: [String]) -> [Int64?] {
         skus.map { s in state?.items[s].map { Int64(($0.discount * 1_000_000).rounded()) } }
     }
@@ -204,4 +240,14 @@ public struct ThompsonPricer: PricingModel {
             }
         }
     }
+}
+
+/// FNV-1a of a text, a hash that is the same in every process.
+func fnv1a(_ text: String) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in text.utf8 {
+        h ^= UInt64(b)
+        h = h &* 0x100_0000_01b3
+    }
+    return h
 }

@@ -60,6 +60,16 @@ public protocol ModelPlugin: Sendable {
     func train(on store: StoreData) async throws -> ModelSnapshot
     mutating func load(_ snapshot: ModelSnapshot) throws
     func predict(_ request: PredictRequest) throws -> [[Value?]]
+    /// Learns from outcomes the service reports (the same objects a stdio plugin's `feedback`
+    /// receives) and returns the snapshot of the updated model, which the registry saves as the
+    /// new current version. Plugins that do not learn online keep the default, which refuses.
+    mutating func feedback(_ outcomes: [JSON]) throws -> ModelSnapshot
+}
+
+extension ModelPlugin {
+    public mutating func feedback(_ outcomes: [JSON]) throws -> ModelSnapshot {
+        throw PluginFault(.refused, "\(Self.builtinName) takes no feedback; retrain it with `promo train`")
+    }
 }
 
 /// `forecast`: expected demand per item.

@@ -165,6 +165,11 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
     public var offset: Int
     public var message: String
     public var description: String { "\(message) at byte \(offset)" }
+
+    public init(offset: Int, message: String) {
+        self.offset = offset
+        self.message = message
+    }
 }
 
 extension JSON {

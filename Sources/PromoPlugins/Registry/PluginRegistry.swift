@@ -285,11 +285,26 @@ public final class PluginRegistry: ModelOutputs, Sendable {
     }
 
     /// Sends outcomes to an online learner (`feedback`): e.g. units sold, offers taken.
+    /// An in-process plugin's updated model is saved as the new current snapshot before it serves,
+    /// so what it learnt survives a restart; the answer carries the new `model_version`.
     public func feedback(_ plugin: String, outcomes: [JSON]) -> Result<JSON, PluginFault> {
-        guard case .stdio(let p) = hosts[plugin] else {
-            return .failure(PluginFault(.unavailable, "\(plugin) takes no feedback (not a stdio plugin)"))
+        switch hosts[plugin] {
+        case .stdio(let p):
+            if case .stopped = p.status.state { p.start() }
+            return p.call("feedback", .object([("outcomes", .array(outcomes))]))
+        case .builtin(let b):
+            do {
+                let version = try b.feedback(outcomes, saving: models)
+                return .success(
+                    .object([("model_version", .string(version)), ("accepted", .number(Double(outcomes.count)))]))
+            } catch let f as PluginFault {
+                return .failure(f)
+            } catch {
+                return .failure(PluginFault(.pluginError, "\(error)"))
+            }
+        case .unavailable(let f): return .failure(f)
+        case nil: return .failure(PluginFault(.unavailable, "no plugin named '\(plugin)'"))
         }
-        return p.call("feedback", .object([("outcomes", .array(outcomes))]))
     }
 }
 
@@ -436,6 +451,23 @@ public final class BuiltinHost: Sendable {
             throw problem.withLock { $0 } ?? PluginFault(.unavailable, "not loaded")
         }
         return try model.predict(request)
+    }
+
+    /// One feedback at a time: the model is updated on a copy, saved, then swapped in.
+    private let learning = Mutex(())
+
+    func feedback(_ outcomes: [JSON], saving store: SnapshotStore) throws -> String {
+        try learning.withLock { _ in
+            if loaded.withLock({ $0 == nil }), let f = load(from: store) { throw f }
+            guard var model = loaded.withLock({ $0?.model }) else {
+                throw problem.withLock { $0 } ?? PluginFault(.unavailable, "not loaded")
+            }
+            let snapshot = try model.feedback(outcomes)
+            let info = try store.save(snapshot, plugin: manifest.name, pluginVersion: manifest.version)
+            let updated = model
+            loaded.withLock { $0 = (updated, snapshot.version) }
+            return info.version
+        }
     }
 
     var modelVersion: String? { loaded.withLock { $0?.version } }
