@@ -27,6 +27,13 @@ public struct ColumnMapping: Sendable, Hashable {
 
     /// Reads a mapping file; errors name the file, line and column.
     public static func load(_ path: String, table: StoreTable) throws(InputError) -> ColumnMapping {
+        try load(path, columns: table.columns + ["currency"], of: table.rawValue)
+    }
+
+    /// Reads a mapping file whose `columns` may name only `allowed` (the columns of `owner`).
+    public static func load(_ path: String, columns allowed: [String], of owner: String) throws(InputError)
+        -> ColumnMapping
+    {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(file: path, line: 1, column: 1, message: "cannot read the file")
         }
@@ -50,12 +57,13 @@ public struct ColumnMapping: Sendable, Hashable {
                 }
                 for c in cols {
                     let name = c.key.scalar?.value ?? ""
-                    guard table.columns.contains(name) || name == "currency" else {
+                    guard allowed.contains(name) else {
+                        let listed = allowed.filter { $0 != "currency" }
                         throw fail(
                             c.key,
-                            "'\(name)' is not a column of \(table.rawValue)"
-                                + (Suggestions.hint(for: name, in: table.columns).map { "; \($0)" } ?? "")
-                                + " (columns: \(table.columns.joined(separator: ", ")))")
+                            "'\(name)' is not a column of \(owner)"
+                                + (Suggestions.hint(for: name, in: listed).map { "; \($0)" } ?? "")
+                                + " (columns: \(listed.joined(separator: ", ")))")
                     }
                     guard let header = c.value.scalar?.value else {
                         throw fail(c.value, "a CSV header name is expected")

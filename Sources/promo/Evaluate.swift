@@ -5,6 +5,7 @@ import ForecastPlugin
 import Foundation
 import PricingPlugin
 import PromoCore
+import PromoStore
 import RecommenderPlugin
 import Synchronization
 import UpliftPlugin
@@ -273,8 +274,20 @@ struct Evaluate: ParsableCommand {
         @Option(help: "Price column.") var price: String = "price"
         @Option(help: "Promotion (deal) flag column.") var deal: String = "deal"
         @Option(help: "Feature advertising column.") var feature: String = "feature"
+        @Option(
+            help:
+                "A column mapping file (columns: {item: brand, ...}, as promo import takes); it overrides the options.")
+        var map: String?
 
-        func run() throws {
+        mutating func run() throws {
+            if let map {
+                try mapColumns(
+                    &self, map,
+                    [
+                        ("item", \.item), ("location", \.location), ("period", \.period), ("units", \.units),
+                        ("price", \.price), ("deal", \.deal), ("feature", \.feature),
+                    ], of: "evaluate forecast")
+            }
             let csv = try CSVStream(path: sales)
             var byKey: [String: WeeklySeries] = [:]
             try csv.rows(required: [item, location, period, units, price, deal, feature]) { r throws(InputError) in
@@ -395,6 +408,10 @@ struct Evaluate: ParsableCommand {
         var maxChange: Double = 15
         @Option(help: "The plugin's margin floor, in percent of the price.") var minMargin: Double = 10
         @Flag(help: "Also print each policy's percent of the oracle per item.") var perItem = false
+        @Option(
+            help:
+                "A column mapping file (columns: {item: brand, ...}, as promo import takes); it overrides the options.")
+        var map: String?
 
         func validate() throws {
             guard rounds >= 100, runs >= 1, (rangeArms ?? 2) >= 2 else {
@@ -412,7 +429,16 @@ struct Evaluate: ParsableCommand {
             return .discounts(d.map { $0! / 100 }.sorted())
         }
 
-        func run() throws {
+        mutating func run() throws {
+            if let map {
+                let m = try mapColumns(
+                    &self, map,
+                    [
+                        ("item", \.item), ("location", \.location), ("units", \.units), ("price", \.price),
+                        ("margin", \.margin),
+                    ], optional: ["cost"], of: "evaluate pricing")
+                cost = m.columns["cost"] ?? cost
+            }
             var rows: [ElasticityFit.Row] = []
             let csv = try CSVStream(path: sales)
             let controlColumns = controls.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
@@ -454,6 +480,7 @@ struct Evaluate: ParsableCommand {
                             f.noise, s.cost, s.prices.last!, s.prices[0], s.prices[best], s.oracle))
             }
             let policies = PricingPolicy.allCases
+            let (runs, rounds) = (self.runs, self.rounds)
             let checkpoints = [100, 500, rounds].filter { $0 <= rounds }
             // regret[policy][item][checkpoint], averaged over runs.
             let jobs = policies.count * sims.count
@@ -520,4 +547,16 @@ struct Evaluate: ParsableCommand {
                     Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18))
         }
     }
+}
+
+/// Reads a column mapping file (as `promo import --map` takes) and sets the command's column
+/// options it names; `optional` are further columns the caller applies itself.
+@discardableResult
+func mapColumns<C>(
+    _ command: inout C, _ map: String, _ columns: [(String, WritableKeyPath<C, String>)], optional: [String] = [],
+    of owner: String
+) throws -> ColumnMapping {
+    let m = try ColumnMapping.load(map, columns: columns.map(\.0) + optional, of: owner)
+    for (name, path) in columns { if let header = m.columns[name] { command[keyPath: path] = header } }
+    return m
 }
