@@ -53,7 +53,7 @@ public enum PricingPolicy: String, Sendable, CaseIterable {
     case modelThompson = "plugin: log-linear Thompson sampling"
     /// One normal-inverse-gamma posterior of profit per price, sampled each round.
     case armThompson = "per-price Thompson sampling"
-    /// UCB1 on profits scaled by the largest profit seen so far.
+    /// UCB1 on profits scaled by the best mean profit so far.
     case ucb1 = "UCB1"
     /// Explores a uniformly random price with probability 0.1, else plays the best mean so far.
     case epsilonGreedy = "epsilon-greedy (0.1)"
@@ -78,7 +78,6 @@ public enum PricingRun {
         var n = [Double](repeating: 0, count: k)
         var sum = [Double](repeating: 0, count: k)
         var squares = [Double](repeating: 0, count: k)
-        var best = 0.0
         // The model-based policy's posterior, anchored on its first observation.
         var model: LogLinearDemand?
         var guardrails = limits ?? PricingGuardrails(steps: [], minMargin: -.infinity, maxChange: .infinity)
@@ -115,7 +114,8 @@ public enum PricingRun {
                 if t < k {
                     arm = t
                 } else {
-                    let scale = max(best, 1e-12)
+                    // Profits in units of the best mean so far, so that the bonus compares with them.
+                    let scale = max((0..<k).map { sum[$0] / n[$0] }.max()!, 1e-12)
                     var top = (value: -Double.infinity, arm: 0)
                     for a in 0..<k {
                         let value = sum[a] / n[a] / scale + (2 * log(Double(t)) / n[a]).squareRoot()
@@ -137,7 +137,6 @@ public enum PricingRun {
             n[arm] += 1
             sum[arm] += profit
             squares[arm] += profit * profit
-            best = max(best, profit)
             if policy == .modelThompson {
                 let z = log(sim.prices[arm] / sim.top)
                 // The first observation anchors the prior's level (it is not counted twice).
