@@ -407,6 +407,7 @@ struct Evaluate: ParsableCommand {
         @Option(help: "The plugin's largest change of discount from one round to the next, in percent.")
         var maxChange: Double = 15
         @Option(help: "The plugin's margin floor, in percent of the price.") var minMargin: Double = 10
+        @Option(help: "The plugin's price floor, in percent of the list price.") var floor: Double = 50
         @Flag(help: "Also print each policy's percent of the oracle per item.") var perItem = false
         @Option(
             help:
@@ -466,9 +467,10 @@ struct Evaluate: ParsableCommand {
                 case .range(let n): "\(n) prices from the 5th to the 95th percentile"
                 case .discounts: "discounts of \(steps) % off the median price"
                 }
-            let limits = PricingGuardrails(steps: [], minMargin: minMargin / 100, maxChange: maxChange / 100)
+            let limits = PricingGuardrails(
+                steps: [], minMargin: minMargin / 100, maxChange: maxChange / 100, floor: floor / 100)
             print(
-                "\(sales): \(fits.count) items from \(rows.count) rows; T = \(rounds) rounds x \(runs) runs per item and policy; grid: \(gridText); the plugin keeps a \(minMargin)% margin floor and moves at most \(maxChange) points a round"
+                "\(sales): \(fits.count) items from \(rows.count) rows; T = \(rounds) rounds x \(runs) runs per item and policy; grid: \(gridText); the plugin keeps a \(minMargin)% margin floor, a price floor of \(floor)% of the list price and moves at most \(maxChange) points a round"
             )
             print("item        rows  elasticity  noise   cost    prices          best price  oracle profit/round")
             for (f, s) in zip(fits, sims) {

@@ -33,14 +33,15 @@ import Testing
     }
 
     /// Whatever the settings, the chosen discount is an allowed step, moves at most max_change,
-    /// and keeps the margin floor whenever some allowed step can.
+    /// and keeps the margin floor and the price floor whenever some allowed step can.
     @Test func guardrailsAreNeverBroken() async {
         await propertyCheck(count: 500, input: Gen.int(in: 0...Int(Int32.max))) { seed in
             var rng = SplitMix64(seed: UInt64(seed))
             let all: [Double] = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5]
             var steps = all.filter { _ in rng.unit() < 0.6 }
             if steps.isEmpty { steps = [0] }
-            let g = PricingGuardrails(steps: steps, minMargin: rng.unit() * 0.5, maxChange: rng.unit() * 0.3)
+            let g = PricingGuardrails(
+                steps: steps, minMargin: rng.unit() * 0.5, maxChange: rng.unit() * 0.3, floor: 0.4 + rng.unit() * 0.6)
             let list = 10 + rng.unit() * 990
             let cost = list * rng.unit() * 0.9
             let last = steps[Int(rng.next() % UInt64(steps.count))]
@@ -53,9 +54,14 @@ import Testing
             #expect(abs(d - last) <= g.maxChange + 1e-9)
             let feasible = steps.filter { s in
                 abs(s - last) <= g.maxChange + 1e-9 && (list * (1 - s) - cost) / (list * (1 - s)) >= g.minMargin - 1e-9
+                    && 1 - s >= g.floor - 1e-9
             }
             if !feasible.isEmpty {
                 #expect((list * (1 - d) - cost) / (list * (1 - d)) >= g.minMargin - 1e-9)
+                #expect(1 - d >= g.floor - 1e-9)
+            } else {
+                // None feasible: the smallest discount within reach of the last one.
+                #expect(d == steps.filter { abs($0 - last) <= g.maxChange + 1e-9 }.min())
             }
         }
     }

@@ -83,19 +83,22 @@ public struct PricingGuardrails: Sendable, Hashable, Codable {
     public var steps: [Double]
     public var minMargin: Double
     public var maxChange: Double
+    /// The lowest price allowed, as a share of the list price (0.5: never below half the list price).
+    public var floor: Double
 
-    public init(steps: [Double], minMargin: Double, maxChange: Double) {
+    public init(steps: [Double], minMargin: Double, maxChange: Double, floor: Double = 0) {
         self.steps = steps
         self.minMargin = minMargin
         self.maxChange = maxChange
+        self.floor = floor
     }
 
     /// The steps a period may choose, given the list price, cost and last period's discount; the
-    /// nearest allowed step to the last one when none passes the margin floor.
+    /// nearest allowed step to the last one when none passes the margin floor and the price floor.
     public func allowed(list: Double, cost: Double, last: Double) -> [Double] {
         let ok = steps.filter { d in
             let price = list * (1 - d)
-            return abs(d - last) <= maxChange + 1e-12
+            return abs(d - last) <= maxChange + 1e-12 && 1 - d >= floor - 1e-12
                 && (price <= 0 ? false : (price - cost) / price >= minMargin - 1e-12)
         }
         if !ok.isEmpty { return ok }
@@ -133,7 +136,7 @@ public struct ThompsonPricer: PricingModel {
         }
         guardrails = PricingGuardrails(
             steps: steps.isEmpty ? [0] : steps.sorted(), minMargin: percent(settings["min_margin"]) ?? 0.1,
-            maxChange: percent(settings["max_change"]) ?? 0.15)
+            maxChange: percent(settings["max_change"]) ?? 0.15, floor: percent(settings["floor"]) ?? 0.5)
         seed = UInt64(settings["seed"].flatMap(Double.init) ?? 42)
     }
 
