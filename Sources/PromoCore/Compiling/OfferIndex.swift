@@ -75,6 +75,9 @@ struct OfferIndex: Sendable {
     private var segments: [[Int32]]
     /// Per offer anchored on an item dimension: the lines it can apply to.
     private(set) var lineFilters: [LineFilter?]
+    /// Per offer: the conjunct its line filter comes from (read by traces only, and kept apart so
+    /// that the filter the hot path copies holds no text).
+    private(set) var lineFilterSpans: [SourceSpan?]
 
     init(_ compiled: [CompiledOffer], symbols: inout SymbolBuilder) {
         typealias D = IndexKeys.Dimension
@@ -83,6 +86,7 @@ struct OfferIndex: Sendable {
         channels = []
         segments = []
         lineFilters = []
+        lineFilterSpans = []
         for (i, o) in compiled.enumerated() {
             let c = o.keys.constraints
             channels.append((c[.channel] ?? []).map { symbols.intern($0) })
@@ -94,14 +98,14 @@ struct OfferIndex: Sendable {
             guard let (d, values) = anchor else {
                 unconstrained.append(Int32(i))
                 lineFilters.append(nil)
+                lineFilterSpans.append(nil)
                 continue
             }
+            let onItems = d != .segment && d != .channel
             lineFilters.append(
-                d == .segment || d == .channel
-                    ? nil
-                    : LineFilter(
-                        dimension: d, values: Array(Set(values.map { symbols.intern($0) })).sorted(),
-                        span: o.keys.spans[d]))
+                onItems
+                    ? LineFilter(dimension: d, values: Array(Set(values.map { symbols.intern($0) })).sorted()) : nil)
+            lineFilterSpans.append(onItems ? o.keys.spans[d] : nil)
             for v in Set(values) { lists[d.rawValue][symbols.intern(v), default: []].append(Int32(i)) }
         }
         let symbolCount = symbols.strings.count
@@ -172,8 +176,6 @@ struct OfferIndex: Sendable {
 struct LineFilter: Sendable {
     var dimension: IndexKeys.Dimension
     var values: [Int32]
-    /// The conjunct it comes from.
-    var span: SourceSpan?
 
     @inline(__always)
     func admits(_ l: Line) -> Bool {

@@ -227,8 +227,7 @@ extension Engine {
                         discount: 0, shippingDiscount: 0, giftValue: 0)
                 }
                 if let node = offer.whenNode, e.whenRoot >= 0 { when = r.tree(node, e.whenRoot) }
-                let filter = rules.index.lineFilters[o]
-                let anchor = filter?.span.flatMap { rules.nodeBySpan[$0] }
+                let anchor = rules.index.lineFilterSpans[o].flatMap { rules.nodeBySpan[$0] }
                 for l in b.lines[e.lines] {
                     let i = Int(l.line)
                     if l.filteredBy >= 0, let anchor {
