@@ -206,7 +206,7 @@ extension StoreDatabase {
         let took = ContinuousClock.now - began
         return ImportSummary(
             table: table, file: file, rows: rows, total: total, sha256: digest,
-            seconds: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+            seconds: took.inSeconds)
     }
 
     /// A row's values in the table's canonical column order.

@@ -115,7 +115,7 @@ struct Evaluate: ParsableCommand {
                     algorithm.padding(toLength: 14, withPad: " ", startingAt: 0)
                         + String(
                             format: "%.4f        %.4f      %.4f    %.2f s", m.precision, m.recall, m.ndcg,
-                            Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18))
+                            took.inSeconds))
             }
         }
     }
@@ -156,7 +156,7 @@ struct Evaluate: ParsableCommand {
                 "\(transactions): \(customers) customers, \(store.orders.count) transactions; "
                     + String(
                         format: "segmented in %.2f s",
-                        Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18))
+                        took.inSeconds))
             guard let found else { return }
             print(String(format: "k = %d, silhouette %.3f", found.k, found.silhouette))
             print("segment     customers  recency (d)  orders/yr  spend/yr  tenure (d)  on promotion")
@@ -318,28 +318,27 @@ struct Evaluate: ParsableCommand {
                 ("promotion-aware ridge", []), ("4-week moving average", []), ("seasonal naive (52)", []),
                 ("naive", []), ("AutoETS (AICc, season 52)", []),
             ]
-            for s in series {
+            // MASE's scale: the in-sample one-step naive MAE of each series.
+            let scales = series.map { s in
                 let origin = s.units.count - horizon
-                let scale = (1..<origin).reduce(0) { $0 + abs(s.units[$1] - s.units[$1 - 1]) } / Double(origin - 1)
+                return (1..<origin).reduce(0) { $0 + abs(s.units[$1] - s.units[$1 - 1]) } / Double(origin - 1)
+            }
+            for (s, scale) in zip(series, scales) {
+                let origin = s.units.count - horizon
                 results[0].1.append(
                     (model.forecast(s, origin: origin, horizon: horizon), Array(s.units[origin...]), scale))
             }
             let took = ContinuousClock.now - began
             let etsBegan = ContinuousClock.now
             var chosen: [String: Int] = [:]
-            for s in series {
+            for (s, scale) in zip(series, scales) {
                 let origin = s.units.count - horizon
                 let actual = Array(s.units[origin...])
-                let scale = (1..<origin).reduce(0) { $0 + abs(s.units[$1] - s.units[$1 - 1]) } / Double(origin - 1)
+                let history = Array(s.units[..<origin])
                 let ma = (origin - 4..<origin).reduce(0) { $0 + s.units[$1] } / 4
                 results[1].1.append((Array(repeating: ma, count: horizon), actual, scale))
-                results[2].1.append(
-                    (
-                        (origin..<origin + horizon).map { $0 - 52 >= 0 ? s.units[$0 - 52] : s.units[origin - 1] },
-                        actual, scale
-                    ))
+                results[2].1.append((SeasonalNaive(history, period: 52).forecast(horizon), actual, scale))
                 results[3].1.append((Array(repeating: s.units[origin - 1], count: horizon), actual, scale))
-                let history = Array(s.units[..<origin])
                 if let ets = ExponentialSmoothing.auto(history, period: 52) {
                     chosen[ets.name, default: 0] += 1
                     results[4].1.append((ets.forecast(horizon).map { max(0, $0) }, actual, scale))
@@ -349,14 +348,11 @@ struct Evaluate: ParsableCommand {
                 }
             }
             let etsTook = ContinuousClock.now - etsBegan
-            func seconds(_ d: Duration) -> Double {
-                Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            }
             print(
                 "\(sales): \(series.count) series with a final run of at least \(minRun) periods, last \(horizon) held out; "
                     + String(
-                        format: "ridge fit and forecast in %.2f s (penalty %g); AutoETS in %.2f s",
-                        seconds(took), model.penalty, seconds(etsTook)))
+                        format: "ridge fit and forecast in %.2f s (penalty %g); baselines and AutoETS in %.2f s",
+                        took.inSeconds, model.penalty, etsTook.inSeconds))
             print("model                      sMAPE      MAE       RMSE      MASE")
             for (name, pairs) in results {
                 let m = ForecastMetrics.evaluate(pairs)
@@ -546,7 +542,7 @@ struct Evaluate: ParsableCommand {
             print(
                 String(
                     format: "simulated %d rounds in %.1f s", policies.count * sims.count * runs * rounds,
-                    Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18))
+                    took.inSeconds))
         }
     }
 }

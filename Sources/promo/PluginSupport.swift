@@ -51,6 +51,17 @@ struct PluginWorkspace {
 
     var bound: [String] { workspace.models.map(\.plugin) }
 
+    /// The manifest named `name`; otherwise says so, with a suggestion, and exits 2.
+    func manifest(_ name: String, command: String) throws -> PluginManifest {
+        if let m = loaded.manifests.first(where: { $0.name == name }) { return m }
+        let names = loaded.manifests.map(\.name).sorted()
+        writeError(
+            "promo \(command): no plugin named '\(name)'"
+                + (Suggestions.hint(for: name, in: names).map { "; \($0)" } ?? "")
+                + " (plugins: \(names.joined(separator: ", ")))\n")
+        throw ExitCode(2)
+    }
+
     func registry(logLevel: Logger.Level = .warning) -> PluginRegistry {
         var logger = Logger(label: "promo.plugins")
         logger.logLevel = logLevel
@@ -104,7 +115,7 @@ final class ProgressLine: Sendable {
                 let pos = at < width ? at : 2 * width - 2 - at
                 let bar = String(repeating: "░", count: pos) + "█" + String(repeating: "░", count: width - 1 - pos)
                 let t = ContinuousClock.now - began
-                let seconds = Double(t.components.seconds) + Double(t.components.attoseconds) / 1e18
+                let seconds = t.inSeconds
                 writeError("\r\(label): training \(bar) \(String(format: "%.1f s", seconds))\u{1B}[K")
                 tick += 1
                 Thread.sleep(forTimeInterval: 0.1)

@@ -91,14 +91,7 @@ struct Plugins: ParsableCommand {
             let ws = try PluginWorkspace.load(
                 rules: options.rules, plugins: options.plugins, models: options.models, command: "plugins check",
                 color: options.color)
-            guard let manifest = ws.loaded.manifests.first(where: { $0.name == name }) else {
-                let names = ws.loaded.manifests.map(\.name).sorted()
-                writeError(
-                    "promo plugins check: no plugin named '\(name)'"
-                        + (Suggestions.hint(for: name, in: names).map { "; \($0)" } ?? "")
-                        + " (plugins: \(names.joined(separator: ", ")))\n")
-                throw ExitCode(2)
-            }
+            let manifest = try ws.manifest(name, command: "plugins check")
             let folder = store ?? options.rules + "/examples/store"
             let data: StoreData
             do {
@@ -180,14 +173,9 @@ extension Plugins {
                 writeError("promo plugins feedback: \(outcomes): \(error)\n")
                 throw ExitCode(2)
             }
+            _ = try ws.manifest(name, command: "plugins feedback")
             let registry = ws.registry()
             defer { registry.stop() }
-            guard registry.manifests[name] != nil else {
-                writeError(
-                    "promo plugins feedback: no plugin named '\(name)' (plugins: \(registry.manifests.keys.sorted().joined(separator: ", ")))\n"
-                )
-                throw ExitCode(2)
-            }
             switch registry.feedback(name, outcomes: list) {
             case .success(let answer):
                 print(
@@ -239,12 +227,7 @@ struct Train: ParsableCommand {
                 return true
             }
         }
-        for n in targets where registry.manifests[n] == nil {
-            writeError(
-                "promo train: no plugin named '\(n)' (plugins: \(registry.manifests.keys.sorted().joined(separator: ", ")))\n"
-            )
-            throw ExitCode(2)
-        }
+        for n in targets { _ = try ws.manifest(n, command: "train") }
         var failed = false
         for name in targets.sorted() {
             let manifest = registry.manifests[name]!
@@ -267,7 +250,7 @@ struct Train: ParsableCommand {
                     "\(name): trained \(version) on \(tables.joined(separator: ", ")) in "
                         + String(
                             format: "%.2f s",
-                            Double(took.components.attoseconds) / 1e18 + Double(took.components.seconds)))
+                            took.inSeconds))
             } catch {
                 writeError("promo train: \(name): \(error)\n")
                 failed = true

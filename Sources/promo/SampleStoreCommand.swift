@@ -56,6 +56,6 @@ struct SampleStoreCommand: ParsableCommand {
         let took = ContinuousClock.now - began
         print(
             String(
-                format: "done in %.1f s", Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18))
+                format: "done in %.1f s", took.inSeconds))
     }
 }

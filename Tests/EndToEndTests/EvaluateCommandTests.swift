@@ -18,7 +18,7 @@ import Testing
                     let deal = rng.unit() < 0.25 ? 1 : 0
                     let price = 0.85 + 0.3 * rng.unit() - (deal == 1 ? 0.15 : 0)
                     let season = 0.2 * sin(2 * .pi * Double(week) / 52)
-                    let noise = 0.2 * (-2 * log(max(rng.unit(), 1e-12))).squareRoot() * cos(2 * .pi * rng.unit())
+                    let noise = 0.2 * rng.gaussian()
                     let units = exp(6 + 0.3 * Double(brand) + season - 2.5 * log(price) + 0.3 * Double(deal) + noise)
                     lines.append(
                         "\(store),\(brand),\(week),\(price),\(Int(units.rounded())),\(deal),0,\(30 + brand)")

@@ -18,7 +18,7 @@ import Testing
                 let deal: Double = rng.unit() < 0.2 ? 1 : 0
                 let price = deal == 1 ? 0.7 + 0.1 * rng.unit() : 0.95 + 0.15 * rng.unit()
                 let season = 0.3 * sin(2 * .pi * Double(t) / 52)
-                let z = (-2 * log(max(rng.unit(), 1e-12))).squareRoot() * cos(2 * .pi * rng.unit())
+                let z = rng.gaussian()
                 s.periods.append(t)
                 s.price.append(price)
                 s.deal.append(deal)
@@ -58,17 +58,13 @@ import Testing
 }
 
 @Suite struct ExponentialSmoothingTests {
-    static func normal(_ rng: inout SplitMix64) -> Double {
-        (-2 * log(max(rng.unit(), 1e-12))).squareRoot() * cos(2 * .pi * rng.unit())
-    }
-
     /// 8 seasons of 12: level 100, season amplitude 20, noise sd 3. AICc picks a seasonal model,
     /// the seasonal states recover the planted shape within 4 units, and the forecast of the next
     /// season is within 5% sMAPE, where the best non-seasonal model is far off.
     @Test func recoversAPlantedSeason() throws {
         var rng = SplitMix64(seed: 5)
         let planted = (0..<12).map { 20 * sin(2 * .pi * Double($0) / 12) }
-        let y = (0..<108).map { 100 + planted[$0 % 12] + 3 * Self.normal(&rng) }
+        let y = (0..<108).map { 100 + planted[$0 % 12] + 3 * rng.gaussian() }
         let train = Array(y.prefix(96))
         let model = try #require(ExponentialSmoothing.auto(train, period: 12))
         #expect(model.season != .none, "chose \(model.name)")
@@ -88,12 +84,12 @@ import Testing
     /// A planted linear trend is followed; a flat series gets no trend.
     @Test func choosesTrendOnlyWhenThereIsOne() throws {
         var rng = SplitMix64(seed: 6)
-        let trending = (0..<60).map { 50 + 2 * Double($0) + 2 * Self.normal(&rng) }
+        let trending = (0..<60).map { 50 + 2 * Double($0) + 2 * rng.gaussian() }
         let t = try #require(ExponentialSmoothing.auto(trending, period: 1))
         #expect(t.trend != .none, "chose \(t.name)")
         let next = t.forecast(5)
         for (k, f) in next.enumerated() { #expect(abs(f - (50 + 2 * Double(60 + k))) < 8, "\(k): \(f)") }
-        let flat = (0..<60).map { _ in 50 + 2 * Self.normal(&rng) }
+        let flat = (0..<60).map { _ in 50 + 2 * rng.gaussian() }
         let f = try #require(ExponentialSmoothing.auto(flat, period: 1))
         #expect(f.trend == .none || abs(f.slope) < 0.3, "chose \(f.name) with slope \(f.slope)")
     }
@@ -109,7 +105,7 @@ import Testing
             var level = 100.0
             var y: [Double] = []
             for _ in 0..<64 {
-                let e = 5 * Self.normal(&rng)
+                let e = 5 * rng.gaussian()
                 y.append(level + e)
                 level += 0.3 * e
             }
@@ -156,7 +152,7 @@ import Testing
                     }
                     let log =
                         3 + Double(k % 4) * 0.2 - 2.5 * Foundation.log(price / 1000)
-                        + 0.1 * ExponentialSmoothingTests.normal(&rng)
+                        + 0.1 * rng.gaussian()
                     sales.append(
                         SalesRow(
                             sku: sku, location: location, periodStart: 1_700_000_000 + Int64(w) * 7 * 86_400,

@@ -19,7 +19,7 @@ import Testing
         var chosen: [Double] = []
         for _ in 0..<2000 {
             let d = ThompsonPricer.choose(model, list: 100, cost: 50, last: last, guardrails: guardrails, rng: &rng)
-            let z = (-2 * log(max(noise.unit(), 1e-12))).squareRoot() * cos(2 * .pi * noise.unit())
+            let z = noise.gaussian()
             model.update(logPriceRatio: log(1 - d), logUnits: log(50) - 3 * log(1 - d) + 0.3 * z)
             chosen.append(d)
             last = d
@@ -99,7 +99,7 @@ import Testing
             let level = 5 + Double(store) * 0.1
             for _ in 0..<100 {
                 let price = 2 * (0.7 + 0.3 * rng.unit())
-                let units = exp(level - 2.8 * log(price) + 0.4 * gaussian(&rng))
+                let units = exp(level - 2.8 * log(price) + 0.4 * rng.gaussian())
                 rows.append(.init(item: "A", location: "s\(store)", units: units, price: price, cost: 1.2))
             }
         }

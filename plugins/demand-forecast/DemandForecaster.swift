@@ -32,7 +32,6 @@ public struct DemandForecaster: ForecastModel {
 
     struct State: Codable, Hashable {
         var items: [String: ItemForecast]
-        var level: Double
     }
 
     static let weeksAhead = 52
@@ -42,8 +41,7 @@ public struct DemandForecaster: ForecastModel {
 
     public init(settings: [String: String]) {
         season = max(1, Int(settings["season"].flatMap(Double.init) ?? 52))
-        let percent = settings["level"].map { $0.hasSuffix("%") ? String($0.dropLast()) : $0 }.flatMap(Double.init)
-        level = min(0.999, max(0.01, (percent ?? 80) / 100))
+        level = min(0.999, max(0.01, SettingText.fraction(settings["level"]) ?? 0.8))
     }
 
     // MARK: Training
@@ -168,7 +166,7 @@ public struct DemandForecaster: ForecastModel {
                 method: method, weekly: weekly, cumulativeVariance: cumulative, elasticity: prior,
                 listPrice: catalog[s.item]?.price ?? Int64(s.price.last ?? 0), stock: catalog[s.item]?.stock ?? 0)
         }
-        return try .encoding(State(items: items, level: level), by: Self.self)
+        return try .encoding(State(items: items), by: Self.self)
     }
 
     public mutating func load(_ snapshot: ModelSnapshot) throws {
@@ -209,7 +207,7 @@ public struct DemandForecaster: ForecastModel {
     }
 
     public func demandInterval(skus: [String], horizon: Int64) -> [(low: Double, high: Double)?] {
-        interval(skus: skus, horizon: horizon, level: state?.level ?? level)
+        interval(skus: skus, horizon: horizon, level: level)
     }
 
     public func daysOfCover(skus: [String]) -> [Double?] {
@@ -237,39 +235,25 @@ public struct DemandForecaster: ForecastModel {
 
     public func predict(_ request: PredictRequest) throws -> [[Value?]] {
         try request.calls.map { call -> [Value?] in
-            func argument(_ name: String) throws -> Value {
-                guard let v = call.arguments[name] else {
-                    throw PluginFault(.badValue, "\(call.function) needs the argument '\(name)'")
-                }
-                return v
-            }
-            func horizon() throws -> Int64 {
-                guard case .duration(let h) = try argument("horizon"), h >= 0 else {
-                    throw PluginFault(.badValue, "\(call.function): horizon must be a duration of at least 0")
-                }
-                return h
-            }
             switch call.function {
-            case "demand": return demand(skus: request.skus, horizon: try horizon()).map { $0.map(Value.number) }
             case "interval":
-                guard case .percent(let ppm) = try argument("level"), ppm > 0, ppm < 1_000_000 else {
-                    throw PluginFault(.badValue, "interval: level must be a percent between 0% and 100%")
+                guard case .duration(let h)? = call.arguments["horizon"], h >= 0,
+                    case .percent(let ppm)? = call.arguments["level"], ppm > 0, ppm < 1_000_000
+                else {
+                    throw PluginFault(
+                        .badValue, "interval needs a horizon (a duration of at least 0) and a level between 0% and 100%"
+                    )
                 }
-                return interval(skus: request.skus, horizon: try horizon(), level: Double(ppm) / 1_000_000).map {
+                return interval(skus: request.skus, horizon: h, level: Double(ppm) / 1_000_000).map {
                     $0.map { .list([.number($0.low), .number($0.high)]) }
                 }
-            case "demand_low":
-                return demandInterval(skus: request.skus, horizon: try horizon()).map { $0.map { .number($0.low) } }
-            case "demand_high":
-                return demandInterval(skus: request.skus, horizon: try horizon()).map { $0.map { .number($0.high) } }
-            case "days_of_cover": return daysOfCover(skus: request.skus).map { $0.map(Value.number) }
             case "demand_at_price":
-                guard case .money(let p) = try argument("price"), p >= 0 else {
-                    throw PluginFault(.badValue, "demand_at_price: price must be an amount of money of at least 0")
+                guard case .money(let p)? = call.arguments["price"], p >= 0 else {
+                    throw PluginFault(.badValue, "demand_at_price needs a price (an amount of money of at least 0)")
                 }
                 return demandAtPrice(skus: request.skus, price: p).map { $0.map(Value.number) }
             case "method": return method(skus: request.skus).map { $0.map(Value.string) }
-            default: throw PluginFault(.pluginError, "\(Self.builtinName) does not serve '\(call.function)'")
+            default: return try forecastColumn(call, skus: request.skus)
             }
         }
     }

@@ -37,13 +37,8 @@ public struct DemandSimulator: Sendable, Hashable {
 
     /// Units sold at the arm's price in one round.
     public func draw(_ arm: Int, _ rng: inout SplitMix64) -> Double {
-        exp(level + elasticity * log(prices[arm] / top) + noise * gaussian(&rng))
+        exp(level + elasticity * log(prices[arm] / top) + noise * rng.gaussian())
     }
-}
-
-/// A standard normal draw (Box-Muller).
-public func gaussian(_ rng: inout SplitMix64) -> Double {
-    (-2 * log(max(rng.unit(), 1e-300))).squareRoot() * cos(2 * .pi * rng.unit())
 }
 
 /// The policies `promo evaluate pricing` compares.
@@ -104,8 +99,8 @@ public enum PricingRun {
                         let mean = sum[a] / n[a]
                         let variance = max((squares[a] - n[a] * mean * mean) / max(1, n[a] - 1), 1e-12)
                         let shape = max(0.5, (n[a] - 1) / 2)
-                        let precision = gammaDraw(shape, &rng) / (shape * variance)
-                        let value = mean + gaussian(&rng) / (n[a] * precision).squareRoot()
+                        let precision = rng.gamma(shape) / (shape * variance)
+                        let value = mean + rng.gaussian() / (n[a] * precision).squareRoot()
                         if value > top.value { top = (value, a) }
                     }
                     arm = top.arm
@@ -151,18 +146,6 @@ public enum PricingRun {
             out.append(cumulative)
         }
         return out
-    }
-}
-
-/// A gamma(shape, 1) draw (Marsaglia and Tsang; boosted for shape below 1).
-func gammaDraw(_ shape: Double, _ rng: inout SplitMix64) -> Double {
-    if shape < 1 { return gammaDraw(shape + 1, &rng) * pow(max(rng.unit(), 1e-300), 1 / shape) }
-    let d = shape - 1 / 3
-    let c = 1 / (9 * d).squareRoot()
-    while true {
-        let z = gaussian(&rng)
-        let v = pow(1 + c * z, 3)
-        if v > 0, log(max(rng.unit(), 1e-300)) < 0.5 * z * z + d - d * v + d * log(v) { return d * v }
     }
 }
 

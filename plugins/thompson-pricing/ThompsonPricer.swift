@@ -46,23 +46,8 @@ public struct LogLinearDemand: Codable, Hashable, Sendable {
 
     /// One posterior draw of (a, b, noise variance).
     public func sample(_ rng: inout SplitMix64) -> (a: Double, b: Double, variance: Double) {
-        func normal() -> Double {
-            let u1 = max(rng.unit(), 1e-12)
-            return (-2 * log(u1)).squareRoot() * cos(2 * .pi * rng.unit())
-        }
-        // Inverse-gamma via a gamma draw (Marsaglia-Tsang; shape >= 1 here).
-        let d = shape - 1 / 3
-        let c = 1 / (9 * d).squareRoot()
-        var g = 0.0
-        while true {
-            let z = normal()
-            let v = pow(1 + c * z, 3)
-            if v > 0, log(max(rng.unit(), 1e-300)) < 0.5 * z * z + d - d * v + d * log(v) {
-                g = d * v
-                break
-            }
-        }
-        let variance = scale / g
+        // Inverse-gamma via a gamma draw.
+        let variance = scale / rng.gamma(shape)
         // Covariance = variance x P^-1; Cholesky of the 2x2.
         let det = precision[0] * precision[3] - precision[1] * precision[2]
         let c00 = variance * precision[3] / det
@@ -71,8 +56,8 @@ public struct LogLinearDemand: Codable, Hashable, Sendable {
         let l00 = c00.squareRoot()
         let l10 = c01 / l00
         let l11 = max(0, c11 - l10 * l10).squareRoot()
-        let z0 = normal()
-        let z1 = normal()
+        let z0 = rng.gaussian()
+        let z1 = rng.gaussian()
         return (mean[0] + l00 * z0, mean[1] + l10 * z0 + l11 * z1, variance)
     }
 }
@@ -127,16 +112,13 @@ public struct ThompsonPricer: PricingModel {
     var state: State?
 
     public init(settings: [String: String]) {
-        func percent(_ s: String?) -> Double? {
-            guard let s else { return nil }
-            return Double(s.hasSuffix("%") ? String(s.dropLast()) : s).map { $0 / 100 }
-        }
         let steps = (settings["steps"] ?? "0,5,10,15,20,25,30").split(separator: ",").compactMap {
             Double($0.trimmingCharacters(in: .whitespaces)).map { $0 / 100 }
         }
         guardrails = PricingGuardrails(
-            steps: steps.isEmpty ? [0] : steps.sorted(), minMargin: percent(settings["min_margin"]) ?? 0.1,
-            maxChange: percent(settings["max_change"]) ?? 0.15, floor: percent(settings["floor"]) ?? 0.5)
+            steps: steps.isEmpty ? [0] : steps.sorted(), minMargin: SettingText.fraction(settings["min_margin"]) ?? 0.1,
+            maxChange: SettingText.fraction(settings["max_change"]) ?? 0.15,
+            floor: SettingText.fraction(settings["floor"]) ?? 0.5)
         seed = UInt64(settings["seed"].flatMap(Double.init) ?? 42)
     }
 
@@ -213,7 +195,7 @@ public struct ThompsonPricer: PricingModel {
             item.model.update(logPriceRatio: log(ratio), logUnits: log(o.units + 0.5))
             // The draw is seeded by the seed, the item and how much the item has learnt, so the
             // same history gives the same prices.
-            var rng = SplitMix64(seed: seed ^ fnv1a(o.sku) ^ UInt64(item.model.shape * 2))
+            var rng = SplitMix64(seed: seed ^ Holdout.fnv1a64(Array(o.sku.utf8)) ^ UInt64(item.model.shape * 2))
             item.discount = Self.choose(
                 item.model, list: Double(item.list), cost: Double(item.cost), last: item.discount,
                 guardrails: guardrails, rng: &rng)
@@ -243,14 +225,4 @@ public struct ThompsonPricer: PricingModel {
             }
         }
     }
-}
-
-/// FNV-1a of a text, a hash that is the same in every process.
-func fnv1a(_ text: String) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in text.utf8 {
-        h ^= UInt64(b)
-        h = h &* 0x100_0000_01b3
-    }
-    return h
 }

@@ -27,14 +27,29 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return weights.count - 1
     }
 
+    /// A standard normal draw (Box-Muller, one of the pair).
+    public mutating func gaussian() -> Double {
+        let u1 = max(unit(), 1e-12)
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * unit())
+    }
+
+    /// A gamma(shape, 1) draw (Marsaglia and Tsang; boosted for shape below 1).
+    public mutating func gamma(_ shape: Double) -> Double {
+        if shape < 1 { return gamma(shape + 1) * pow(max(unit(), 1e-300), 1 / shape) }
+        let d = shape - 1 / 3
+        let c = 1 / (9 * d).squareRoot()
+        while true {
+            let z = gaussian()
+            let v = pow(1 + c * z, 3)
+            if v > 0, log(max(unit(), 1e-300)) < 0.5 * z * z + d - d * v + d * log(v) { return d * v }
+        }
+    }
+
     /// Knuth's method for small means, a rounded normal approximation above 30.
     public mutating func poisson(_ mean: Double) -> Int {
         guard mean > 0 else { return 0 }
         if mean > 30 {
-            let u1 = max(unit(), 1e-12)
-            let u2 = unit()
-            let z = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-            return max(0, Int((mean + z * mean.squareRoot()).rounded()))
+            return max(0, Int((mean + gaussian() * mean.squareRoot()).rounded()))
         }
         let l = exp(-mean)
         var k = 0

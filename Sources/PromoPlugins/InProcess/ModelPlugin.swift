@@ -72,6 +72,15 @@ extension ModelPlugin {
     }
 }
 
+/// Manifest settings reach in-process plugins as text (`"80%"`, `"28d"`, `"42"`).
+public enum SettingText {
+    /// A percent setting as a fraction: `"80%"` (or `"80"`) is 0.8; nil when absent or not a number.
+    public static func fraction(_ text: String?) -> Double? {
+        guard let text else { return nil }
+        return Double(text.hasSuffix("%") ? String(text.dropLast()) : text).map { $0 / 100 }
+    }
+}
+
 /// `forecast`: expected demand per item.
 public protocol ForecastModel: ModelPlugin {
     /// Expected units sold over `horizon` seconds, per sku.
@@ -88,22 +97,26 @@ extension ForecastModel {
     }
 
     public func predict(_ request: PredictRequest) throws -> [[Value?]] {
-        try request.calls.map { call -> [Value?] in
-            func horizon() throws -> Int64 {
-                guard case .duration(let h)? = call.arguments["horizon"] else {
-                    throw PluginFault(.badValue, "\(call.function) needs a horizon (duration)")
-                }
-                return h
+        try request.calls.map { try forecastColumn($0, skus: request.skus) }
+    }
+
+    /// The column of one of the role's functions (`demand`, `demand_low`, `demand_high`,
+    /// `days_of_cover`); a forecaster serving more answers its own and hands the rest here.
+    public func forecastColumn(_ call: PredictRequest.Call, skus: [String]) throws -> [Value?] {
+        func horizon() throws -> Int64 {
+            guard case .duration(let h)? = call.arguments["horizon"], h >= 0 else {
+                throw PluginFault(.badValue, "\(call.function) needs a horizon (a duration of at least 0)")
             }
-            switch call.function {
-            case "demand": return demand(skus: request.skus, horizon: try horizon()).map { $0.map(Value.number) }
-            case "demand_low":
-                return demandInterval(skus: request.skus, horizon: try horizon()).map { $0.map { .number($0.low) } }
-            case "demand_high":
-                return demandInterval(skus: request.skus, horizon: try horizon()).map { $0.map { .number($0.high) } }
-            case "days_of_cover": return daysOfCover(skus: request.skus).map { $0.map(Value.number) }
-            default: throw PluginFault(.pluginError, "\(Self.builtinName) does not serve '\(call.function)'")
-            }
+            return h
+        }
+        switch call.function {
+        case "demand": return demand(skus: skus, horizon: try horizon()).map { $0.map(Value.number) }
+        case "demand_low":
+            return demandInterval(skus: skus, horizon: try horizon()).map { $0.map { .number($0.low) } }
+        case "demand_high":
+            return demandInterval(skus: skus, horizon: try horizon()).map { $0.map { .number($0.high) } }
+        case "days_of_cover": return daysOfCover(skus: skus).map { $0.map(Value.number) }
+        default: throw PluginFault(.pluginError, "\(Self.builtinName) does not serve '\(call.function)'")
         }
     }
 }
