@@ -124,32 +124,41 @@ struct OfferIndex: Sendable {
     }
 
     /// Offers that may apply, in ascending (stable) order, into `result`. `segment` nil means
-    /// unknown (segment constraints are then not checked).
+    /// unknown (segment constraints are then not checked). For an offer anchored on an item
+    /// dimension, the lines that hit it (those its line filter admits) are left in
+    /// `f.lineMasks[offer]` as bits, when the cart has at most 64 lines.
     func candidates(segment: Int32?, _ f: Frame, into result: inout [Int32]) {
         result.removeAll(keepingCapacity: true)
-        if f.indexStamps.count < channels.count { f.indexStamps = Array(repeating: 0, count: channels.count) }
+        if f.indexStamps.count < channels.count {
+            f.indexStamps = Array(repeating: 0, count: channels.count)
+            f.lineMasks = Array(repeating: 0, count: channels.count)
+        }
         let stamp = f.stamp
         let channel = f.channel
-        func hit(_ d: IndexKeys.Dimension, _ symbol: Int32, _ result: inout [Int32]) {
+        func hit(_ d: IndexKeys.Dimension, _ symbol: Int32, line: Int, _ result: inout [Int32]) {
             let s = start[d.rawValue]
             guard symbol >= 0, Int(symbol) + 1 < s.count else { return }
             let postings = offers[d.rawValue]
             for k in Int(s[Int(symbol)])..<Int(s[Int(symbol) + 1]) {
                 let o = Int(postings[k])
-                if f.indexStamps[o] == stamp { continue }
+                if f.indexStamps[o] == stamp {
+                    if line < 64 { f.lineMasks[o] |= 1 << UInt64(line) }
+                    continue
+                }
                 f.indexStamps[o] = stamp
+                f.lineMasks[o] = line < 64 ? 1 << UInt64(line) : 0
                 if !channels[o].isEmpty && !channels[o].contains(channel) { continue }
                 if let segment, !segments[o].isEmpty && !segments[o].contains(segment) { continue }
                 result.append(Int32(o))
             }
         }
-        for l in f.lines {
-            hit(.sku, l.sku, &result)
-            hit(.category, l.category, &result)
-            hit(.brand, l.brand, &result)
+        for (i, l) in f.lines.enumerated() {
+            hit(.sku, l.sku, line: i, &result)
+            hit(.category, l.category, line: i, &result)
+            hit(.brand, l.brand, line: i, &result)
         }
-        if let segment { hit(.segment, segment, &result) } else { hitAll(.segment, f, &result) }
-        hit(.channel, channel, &result)
+        if let segment { hit(.segment, segment, line: 64, &result) } else { hitAll(.segment, f, &result) }
+        hit(.channel, channel, line: 64, &result)
         result.append(contentsOf: unconstrained)
         result.sort()
     }

@@ -45,44 +45,61 @@ extension Engine {
 
     /// Applies stacking groups, exclusivity, budgets and the per-customer offer limit. Over the
     /// limit, the picks below the top `maxOffersPerCustomer` by score (ties by stable key) are set
-    /// aside and the groups are decided again without them, until the limit holds.
-    func select(_ eligible: inout [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView)
+    /// aside and the groups are decided again without them, until the limit holds. Candidates are
+    /// addressed by their position in `eligible`, so ordering and filtering move no values.
+    func select(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView)
         -> Selection
     {
         // Members in group order; within a group by score (best) or by priority (stack, first).
         // The groups are decided in this order, however many times the limit makes them.
         let groups = rules.groups
-        eligible.sort { x, y in
-            if x.group != y.group { return x.group < y.group }
-            if groups[x.group].mode == .best { return (x.score, -x.offer) > (y.score, -y.offer) }
-            return (x.priority.campaign, x.priority.offer, -x.offer) > (y.priority.campaign, y.priority.offer, -y.offer)
+        var order = Array(0..<Int32(eligible.count))
+        eligible.withUnsafeBufferPointer { e in
+            order.sort { a, b in
+                let x = e[Int(a)]
+                let y = e[Int(b)]
+                if x.group != y.group { return x.group < y.group }
+                if groups[x.group].mode == .best { return (x.score, -x.offer) > (y.score, -y.offer) }
+                return (x.priority.campaign, x.priority.offer, -x.offer)
+                    > (y.priority.campaign, y.priority.offer, -y.offer)
+            }
         }
         var capped: [Int] = []
-        var pool = eligible
+        var pool = order
         while true {
-            var s = selectOnce(pool, f, evaluator, budgets)
+            var s = selectOnce(pool, eligible, f, evaluator, budgets)
             if s.chosen.count <= rules.maxOffersPerCustomer {
-                for c in eligible where capped.contains(c.offer) {
+                for k in order where capped.contains(eligible[Int(k)].offer) {
+                    let c = eligible[Int(k)]
                     s.rejected.append(Rejection(offer: c.offer, reason: .outscored, why: .overLimit, score: c.score))
                 }
                 return s
             }
-            let ranked = s.chosen.sorted {
-                ($0.candidate.score, -$0.candidate.offer) > ($1.candidate.score, -$1.candidate.offer)
+            var ranked = Array(s.chosen.indices)
+            ranked.sort {
+                let x = s.chosen[$0].candidate
+                let y = s.chosen[$1].candidate
+                return (x.score, -x.offer) > (y.score, -y.offer)
             }
-            for p in ranked.dropFirst(rules.maxOffersPerCustomer) { capped.append(p.candidate.offer) }
-            pool = eligible.filter { !capped.contains($0.offer) }
+            for p in ranked.dropFirst(rules.maxOffersPerCustomer) { capped.append(s.chosen[p].candidate.offer) }
+            pool.removeAll { capped.contains(eligible[Int($0)].offer) }
         }
     }
 
     private func isExclusive(_ c: Candidate) -> Bool { rules.campaigns[rules.offers[c.offer].campaign].exclusive }
 
-    private func selectOnce(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView)
+    private func selectOnce(
+        _ members: [Int32], _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView
+    )
         -> Selection
     {
-        guard eligible.contains(where: isExclusive) else { return stack(eligible, f, evaluator, budgets) }
-        var result = stack(eligible.filter { !isExclusive($0) }, f, evaluator, budgets)
-        let exclusives = eligible.filter(isExclusive).sorted { ($0.score, -$0.offer) > ($1.score, -$1.offer) }
+        guard members.contains(where: { isExclusive(eligible[Int($0)]) }) else {
+            return stack(members, eligible, f, evaluator, budgets)
+        }
+        var result = stack(members.filter { !isExclusive(eligible[Int($0)]) }, eligible, f, evaluator, budgets)
+        let exclusives = members.map { eligible[Int($0)] }.filter(isExclusive).sorted {
+            ($0.score, -$0.offer) > ($1.score, -$1.offer)
+        }
         var best: Candidate?
         for e in exclusives {
             if let (reason, why) = budgetProblem(e.offer, e.value.customerValue, spent: [], budgets) {
@@ -138,6 +155,14 @@ extension Engine {
         return nil
     }
 
+    /// A line's base price mixed with its position (the SplitMix64 finaliser).
+    private static func lineHash(_ i: Int, _ price: Int64) -> UInt64 {
+        var z = UInt64(bitPattern: price) &+ UInt64(i) &* 0x9e37_79b9_7f4a_7c15
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
     /// Whether earlier picks discounted a line this offer's value depends on. Per-unit kinds and
     /// tiers read only the lines they apply to; gifts and free shipping no price at all; bundles
     /// and buy-X-get-Y are always computed again.
@@ -151,26 +176,38 @@ extension Engine {
         }
     }
 
-    /// Groups in workspace order (`eligible` comes sorted by `select`). `best`: the highest score; `first`: the first by priority;
+    /// Groups in workspace order (`members` come in `select`'s order). `best`: the highest score; `first`: the first by priority;
     /// `stack`: all by priority, each on list prices (`original`) or on the prices left by the
     /// offers before it (`discounted`). No line is ever discounted below zero.
-    private func stack(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView)
+    private func stack(
+        _ members: [Int32], _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView
+    )
         -> Selection
     {
         var s = Selection()
-        guard !eligible.isEmpty else { return s }
-        s.chosen.reserveCapacity(eligible.count)
-        s.rejected.reserveCapacity(eligible.count)
+        guard !members.isEmpty else { return s }
+        s.chosen.reserveCapacity(members.count)
+        s.rejected.reserveCapacity(members.count)
         let n = f.lines.count
         f.applied.removeAll(keepingCapacity: true)
-        for _ in 0..<n { f.applied.append(0) }
+        f.applied.append(0, times: n)
+        // The prices left by the picks so far, kept up to date as picks are made, with a
+        // signature of them (a hash per line, combined by xor so that a change updates it).
+        f.discountedBase.removeAll(keepingCapacity: true)
+        var signature: UInt64 = 0
+        for i in 0..<n {
+            let b = f.lines[i].quantity > 0 ? f.lines[i].unitPrice : 0
+            f.discountedBase.append(b)
+            signature ^= Self.lineHash(i, b)
+        }
         var anyApplied = false
         var shippingLeft = f.request.cart.shipping
         var spent: [(campaign: Int, amount: Int64)] = []
-        spent.reserveCapacity(eligible.count)
+        spent.reserveCapacity(members.count)
         var winner: Int?
         var currentGroup = -1
-        for m in eligible {
+        for k in members {
+            let m = eligible[Int(k)]
             let g = m.group
             if g != currentGroup {
                 currentGroup = g
@@ -193,15 +230,8 @@ extension Engine {
             }
             var candidate = m
             if rules.groups[g].base == .discounted && anyApplied && pricesChanged(for: m, f) {
-                f.discountedBase.removeAll(keepingCapacity: true)
-                for i in 0..<n {
-                    let q = f.lines[i].quantity
-                    f.discountedBase.append(q > 0 ? (f.lines[i].amount - f.applied[i]) / Int64(q) : 0)
-                }
                 // The per-customer cap decides the groups again: an offer met on the same prices
                 // as before gives what it gave then.
-                var signature: UInt64 = 0xcbf2_9ce4_8422_2325
-                for i in 0..<n { signature = (signature ^ UInt64(bitPattern: f.discountedBase[i])) &* 0x100_0000_01B3 }
                 let evaluation: Evaluation
                 if f.memoStamp[m.offer] == f.stamp && f.memoSignature[m.offer] == signature {
                     evaluation = f.memo[m.offer]
@@ -213,7 +243,7 @@ extension Engine {
                     f.memo[m.offer] = evaluation
                 }
                 switch evaluation {
-                case .value(let v): candidate = score(m.offer, v, f, matchesAt: m.matchesAt)
+                case .value(let v, _): candidate = score(m.offer, v, f, matchesAt: m.matchesAt)
                 case .rejected(let reason, let why, _):
                     s.rejected.append(
                         Rejection(offer: m.offer, reason: reason, why: why, score: m.score, onDiscountedPrices: true))
@@ -221,11 +251,12 @@ extension Engine {
                 }
             }
             // What is left of each line after the offers before this one.
-            let at = f.discounts.count
+            let at = f.discounts.append(0, times: n)
             var lineSum: Int64 = 0
-            for i in 0..<n {
+            let lines = Int(candidate.value.first)..<Int(candidate.value.end)
+            for i in lines {
                 let d = min(f.discounts[candidate.value.at + i], f.lines[i].amount - f.applied[i])
-                f.discounts.append(d)
+                f.discounts[at + i] = d
                 lineSum += d
             }
             let shipping = min(candidate.value.shippingDiscount, shippingLeft)
@@ -247,7 +278,13 @@ extension Engine {
             } else {
                 spent.append((c, value))
             }
-            for i in 0..<n { f.applied[i] += f.discounts[at + i] }
+            for i in lines where f.discounts[at + i] > 0 {
+                f.applied[i] += f.discounts[at + i]
+                let q = f.lines[i].quantity
+                let b = (f.lines[i].amount - f.applied[i]) / Int64(q)
+                signature ^= Self.lineHash(i, f.discountedBase[i]) ^ Self.lineHash(i, b)
+                f.discountedBase[i] = b
+            }
             anyApplied = anyApplied || lineSum > 0
             shippingLeft -= shipping
             s.chosen.append(Pick(candidate: candidate, at: at, shipping: shipping))

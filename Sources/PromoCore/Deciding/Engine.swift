@@ -218,11 +218,13 @@ public struct Engine: Sendable {
             let matchesAt = f.matchArena.count
             let filter = rules.index.lineFilters[o]
             f.withTracer { $0.beginOffer(o) }
-            let evaluation = evaluator.evaluate(rules.offers[o], f, base: base, matchesAt: matchesAt, filter: filter)
+            let admitted = useIndex && filter != nil && f.lines.count <= 64 ? f.lineMasks[o] : nil
+            let evaluation = evaluator.evaluate(
+                rules.offers[o], f, base: base, matchesAt: matchesAt, filter: filter, admitted: admitted)
             f.withTracer { $0.endOffer(evaluation) }
             switch evaluation {
-            case .value(let v):
-                if let n = v.nudge { nudges.append(nudge(o, n)) }
+            case .value(let v, let n):
+                if let n { nudges.append(nudge(o, n)) }
                 eligible.append(score(o, v, f, matchesAt: matchesAt))
             case .rejected(let reason, let why, let n):
                 if let n { nudges.append(nudge(o, n)) }
@@ -235,7 +237,7 @@ public struct Engine: Sendable {
         }
 
         // 5. Choose under stacking groups, exclusivity, budgets and the per-customer limit.
-        let selection = select(&eligible, f, evaluator, budgets)
+        let selection = select(eligible, f, evaluator, budgets)
         rejections += selection.rejected
         // Offers are in (campaign id, offer id) order, so this is the order of names.
         rejections.sort { $0.offer < $1.offer }

@@ -188,8 +188,10 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var memoStamp: [UInt32] = []
     @exclusivity(unchecked) var memoSignature: [UInt64] = []
     @exclusivity(unchecked) var memo: [Evaluation] = []
-    /// Per offer: the decision stamp when the index last met it.
+    /// Per offer: the decision stamp when the index last met it, and the lines (bits, first 64)
+    /// that hit it there.
     @exclusivity(unchecked) var indexStamps: [UInt32] = []
+    @exclusivity(unchecked) var lineMasks: [UInt64] = []
 
     deinit {
         matchArena.free()

@@ -38,9 +38,12 @@ struct OfferValue: Sendable {
     var at: Int
     /// The sum of the line discounts.
     var lineTotal: Int64
+    /// The lines with a discount lie in `first ..< end` (set when the value is final), so that
+    /// selection visits only those.
+    var first: Int32 = 0
+    var end: Int32 = 0
     var shippingDiscount: Int64 = 0
     var gift: Gift?
-    var nudge: Nudge?
 
     /// The gift (its sku is the offer's).
     struct Gift: Sendable, Hashable {
@@ -57,7 +60,8 @@ struct OfferValue: Sendable {
 }
 
 enum Evaluation: Sendable {
-    case value(OfferValue)
+    /// What the offer gives, and the nudge to its next tier (kept apart: candidates carry values).
+    case value(OfferValue, Nudge?)
     case rejected(Reason, Why, Nudge?)
 }
 
@@ -81,8 +85,12 @@ struct OfferEvaluator {
     }
 
     /// Evaluates an offer on list prices: its conditions, which lines it applies to (kept in
-    /// `f.matchArena` from `matchesAt`), and what it gives.
-    func evaluate(_ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, filter: LineFilter?)
+    /// `f.matchArena` from `matchesAt`), and what it gives. `admitted`, when known, holds the
+    /// lines (bits) its line filter admits, so that only those are visited.
+    func evaluate(
+        _ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, filter: LineFilter?,
+        admitted: UInt64? = nil
+    )
         -> Evaluation
     {
         setFallback(o, f)
@@ -97,7 +105,16 @@ struct OfferEvaluator {
             }
         }
         let n = f.lines.count
-        if let appliesTo = o.appliesTo {
+        if let appliesTo = o.appliesTo, let admitted, f.tracerRef == nil {
+            f.matchArena.append(false, times: n)
+            var bits = admitted
+            while bits != 0 {
+                let i = bits.trailingZeroBitCount
+                bits &= bits &- 1
+                f.line = i
+                if case .bool(true) = appliesTo(f) { f.matchArena[matchesAt + i] = true }
+            }
+        } else if let appliesTo = o.appliesTo {
             for i in 0..<n {
                 f.withTracer { $0.begin() }
                 if let filter, !filter.admits(f.lines[i]) {
@@ -186,17 +203,17 @@ struct OfferEvaluator {
             }
             var v = newValue(f)
             v.gift = .init(quantity: quantity, price: item.price, cost: item.cost)
-            result = .value(v)
+            result = .value(v, nil)
         case .freeShipping(let maxShipping):
             guard o.appliesTo == nil || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
             let fee = f.request.cart.shipping
             guard fee > 0 else { return .rejected(.notEligible, .noShippingFee, nil) }
             var v = newValue(f)
             v.shippingDiscount = min(fee, maxShipping ?? fee)
-            result = .value(v)
+            result = .value(v, nil)
         }
         if f.overflow { return .rejected(.notEligible, .overflowed, nil) }
-        guard case .value(var v) = result else {
+        guard case .value(var v, let nudge) = result else {
             // Not eligible because an output was missing is reported as such.
             if case .rejected(.notEligible, _, _) = result, f.missingInOffer > 0 { return missing(f, conditions: true) }
             return result
@@ -210,8 +227,14 @@ struct OfferEvaluator {
             allocate(v.lineTotal, f, into: v.at)
             f.withTracer { $0.notes.append(.maxDiscount(cap)) }
         }
-        guard v.customerValue > 0 else { return .rejected(.notEligible, .givesNothing, v.nudge) }
-        return .value(v)
+        guard v.customerValue > 0 else { return .rejected(.notEligible, .givesNothing, nudge) }
+        var first = 0
+        while first < n && f.discounts[v.at + first] == 0 { first += 1 }
+        var end = n
+        while end > first && f.discounts[v.at + end - 1] == 0 { end -= 1 }
+        v.first = Int32(first)
+        v.end = Int32(end)
+        return .value(v, nudge)
     }
 
     private func missing(_ f: Frame, conditions: Bool) -> Evaluation {
@@ -294,7 +317,7 @@ struct OfferEvaluator {
             if let maxItems { t.notes.append(.maxItems(maxItems)) }
             if let floor = o.marginFloorPPM { t.notes.append(.marginFloor(floor)) }
         }
-        return .value(v)
+        return .value(v, nil)
     }
 
     /// 满减: the highest tier reached on the matching subtotal, allocated over the matching lines.
@@ -340,7 +363,6 @@ struct OfferEvaluator {
         var v = newValue(f)
         allocate(off, f, into: v.at)
         v.lineTotal = off > 0 ? off : 0
-        v.nudge = nudge
         f.withTracer { t in
             t.current.matchingSubtotal = subtotal
             t.current.tierSpend = tier.spend
@@ -352,7 +374,7 @@ struct OfferEvaluator {
             }
             t.notes.append(.tierReached(tier.spend))
         }
-        return .value(v)
+        return .value(v, nudge)
     }
 
     /// One unit of a cart line.
@@ -460,7 +482,7 @@ struct OfferEvaluator {
         guard orderLevelFloor(o, f, allUsed, discount: total) else {
             return .rejected(.marginFloor, .bundleBelowFloor, nil)
         }
-        return .value(value(f, discounts))
+        return .value(value(f, discounts), nil)
     }
 
     /// Buy X get Y: per application, the Y cheapest (or dearest) get-set units left are discounted
@@ -520,6 +542,6 @@ struct OfferEvaluator {
         guard orderLevelFloor(o, f, used, discount: total) else {
             return .rejected(.marginFloor, .itemsBelowFloor, nil)
         }
-        return .value(value(f, discounts))
+        return .value(value(f, discounts), nil)
     }
 }

@@ -216,7 +216,7 @@ extension Engine {
                     case .maxDiscount(let m): "max_discount caps the discount at \(money(m))"
                     }
                 }
-                if case .value(let v) = e.evaluation {
+                if case .value(let v, _) = e.evaluation {
                     value = ValueTrace(
                         lines: valueLines, matchingSubtotal: e.matchingSubtotal, tierSpend: e.tierSpend, notes: notes,
                         discount: v.lineTotal, shippingDiscount: v.shippingDiscount,
@@ -252,7 +252,7 @@ extension Engine {
             var nudge: Nudge?
             if let e {
                 switch e.evaluation {
-                case .value(let v): nudge = v.nudge
+                case .value(_, let n): nudge = n
                 case .rejected(_, _, let n): nudge = n
                 }
             }
