@@ -148,23 +148,23 @@ extension Decision: Codable, Hashable {
 
 /// The model outputs a decision asked for, as the batches and answers themselves.
 struct ModelRecord: Sendable, Hashable {
-    var batches: [ModelBatch] = []
-    var answers: [[[Value?]]] = []
-    /// Per batch, per call: the fault that left the call without values (empty: none).
-    var faults: [[String?]] = []
-    /// Per batch, per call: the model version that answered (empty: not told).
-    var versions: [[String?]] = []
-    /// The model slot of each call of each batch.
-    var slots: [[Int]] = []
+    /// One batch asked of the models, its answer, and the model slot of each of its calls.
+    struct Entry: Sendable, Hashable {
+        var batch: ModelBatch
+        var answer: ModelAnswer
+        var slots: [Int]
+    }
+
+    var entries: [Entry] = []
     /// (batch, call, row) of outputs a rule read while they were missing.
     var readMissing: [Int] = []
 
     /// Notes which gathered outputs rules read while missing (from the frame's marks).
     mutating func noteMissingReads(_ f: Frame) {
         guard f.missingReads.contains(true) else { return }
-        for (b, batch) in batches.enumerated() {
-            for (c, s) in slots[b].enumerated() {
-                for row in 0..<batch.rows(c) where f.missingReads[s * f.stride + row] {
+        for (b, entry) in entries.enumerated() {
+            for (c, s) in entry.slots.enumerated() {
+                for row in 0..<entry.batch.rows(c) where f.missingReads[s * f.stride + row] {
                     readMissing.append((b << 40) | (c << 20) | row)
                 }
             }
@@ -174,12 +174,14 @@ struct ModelRecord: Sendable, Hashable {
     var used: [UsedOutput] {
         var out: [UsedOutput] = []
         let missing = Set(readMissing)
-        for (b, batch) in batches.enumerated() {
+        for (b, entry) in entries.enumerated() {
+            let batch = entry.batch
+            let answer = entry.answer
             for (c, call) in batch.calls.enumerated() {
-                let fault = b < faults.count && c < faults[b].count ? faults[b][c] : nil
-                let version = b < versions.count && c < versions[b].count ? versions[b][c] : nil
+                let fault = c < answer.faults.count ? answer.faults[c] : nil
+                let version = c < answer.versions.count ? answer.versions[c] : nil
+                let column = c < answer.columns.count ? answer.columns[c] : []
                 for row in 0..<batch.rows(c) {
-                    let column = c < answers[b].count ? answers[b][c] : []
                     out.append(
                         UsedOutput(
                             plugin: call.plugin, function: call.function,

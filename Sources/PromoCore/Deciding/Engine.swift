@@ -311,22 +311,17 @@ public struct Engine: Sendable {
     /// Fetches the outputs of `slots` for this request in one batch into the frame.
     private func gather(_ slots: [Int], _ f: Frame, _ models: any ModelOutputs, _ record: inout ModelRecord) {
         guard !slots.isEmpty else { return }
-        if record.batches.isEmpty {
-            record.batches.reserveCapacity(2)
-            record.answers.reserveCapacity(2)
-            record.slots.reserveCapacity(2)
-        }
         var ordinals: [Int32]
-        if let first = record.batches.first {
-            ordinals = first.ordinals
+        if let first = record.entries.first {
+            ordinals = first.batch.ordinals
         } else {
+            record.entries.reserveCapacity(2)
             ordinals = []
             ordinals.reserveCapacity(f.lines.count)
             for l in f.lines { ordinals.append(l.ordinal) }
         }
         let batch = ModelBatch(
-            customerID: f.request.customer.id, skus: record.batches.first?.skus ?? Array(f.lineSkus),
-            ordinals: ordinals, calls: slots.map { rules.modelSlots[$0].call })
+            customerID: f.request.customer.id, skus: f.lineSkus, ordinals: ordinals, calls: f.calls(slots, rules))
         let answer = models.answer(for: batch)
         let answers = answer.columns
         for (c, s) in slots.enumerated() {
@@ -336,11 +331,7 @@ public struct Engine: Sendable {
                 if row < column.count, let v = column[row] { f.models[s * f.stride + row] = f.val(v) }
             }
         }
-        record.batches.append(batch)
-        record.answers.append(answers)
-        record.faults.append(answer.faults)
-        record.versions.append(answer.versions)
-        record.slots.append(slots)
+        record.entries.append(.init(batch: batch, answer: answer, slots: slots))
     }
 
     /// Whether a campaign runs for this request: schedule (in its time zone) and holdout.

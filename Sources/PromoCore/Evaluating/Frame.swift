@@ -199,6 +199,22 @@ final class Frame: @unchecked Sendable {
         order.free()
     }
 
+    /// The model calls of a set of slots, by the set's bits (slots below 64): a batch shares
+    /// the array instead of building it for every decision.
+    @exclusivity(unchecked) var callsBySlots: [UInt64: [ModelCall]] = [:]
+
+    func calls(_ slots: [Int], _ rules: RuleSet) -> [ModelCall] {
+        var bits: UInt64 = 0
+        for s in slots {
+            guard s < 64 else { return slots.map { rules.modelSlots[$0].call } }
+            bits |= 1 << UInt64(s)
+        }
+        if let calls = callsBySlots[bits] { return calls }
+        let calls = slots.map { rules.modelSlots[$0].call }
+        if callsBySlots.count < 1_024 { callsBySlots[bits] = calls }
+        return calls
+    }
+
     /// A replay's recorded control-group membership per campaign (ids may be masked in a trace).
     @exclusivity(unchecked) var holdoutOverride: [String: Bool]?
     /// Where each condition's node is (for traces of filtered lines).

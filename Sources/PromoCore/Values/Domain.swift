@@ -33,19 +33,16 @@ public struct CatalogItem: Sendable, Hashable, Codable {
 public struct Catalog: Sendable {
     final class Storage: Sendable {
         let items: [CatalogItem]
-        let ordinals: [String: Int32]
+        let ordinals: StringIndex
 
         init(_ items: [CatalogItem]) {
             var kept: [CatalogItem] = []
-            var ordinals: [String: Int32] = [:]
+            var seen: Set<String> = []
             kept.reserveCapacity(items.count)
-            ordinals.reserveCapacity(items.count)
-            for item in items where ordinals[item.sku] == nil {
-                ordinals[item.sku] = Int32(kept.count)
-                kept.append(item)
-            }
+            seen.reserveCapacity(items.count)
+            for item in items where seen.insert(item.sku).inserted { kept.append(item) }
             self.items = kept
-            self.ordinals = ordinals
+            self.ordinals = StringIndex(kept.map(\.sku))
         }
     }
 

@@ -3,17 +3,14 @@
 /// few other strings it meets (channel, customer fields, model outputs) in its own overflow. Two
 /// strings are equal exactly when their symbols are, so conditions compare integers.
 final class SymbolTable: Sendable {
-    let ids: [String: Int32]
+    let ids: StringIndex
     let strings: [String]
 
     init(_ strings: [String]) {
-        var ids: [String: Int32] = [:]
+        var seen: Set<String> = []
         var unique: [String] = []
-        for s in strings where ids[s] == nil {
-            ids[s] = Int32(unique.count)
-            unique.append(s)
-        }
-        self.ids = ids
+        for s in strings where seen.insert(s).inserted { unique.append(s) }
+        self.ids = StringIndex(unique)
         self.strings = unique
     }
 

@@ -1,0 +1,79 @@
+import Foundation
+
+/// A fixed map from strings to their positions in a list, for look-ups on the deciding path
+/// (cart skus, the channel, customer fields). ASCII strings, nearly all of them, are found in an
+/// open-addressing table hashed with FNV-1a over their bytes, a fraction of the cost of a
+/// `Dictionary`'s seeded SipHash; others go through a `Dictionary`. Equality is `String`'s
+/// (canonical equivalence) either way: an ASCII string equals a key exactly when the key's
+/// canonical composition (NFC) is the same bytes. Built once (rule set, catalog); read-only.
+struct StringIndex: Sendable {
+    private let all: [String: Int32]
+    /// Per slot: the position of a key whose NFC is ASCII, or -1; `fastKeys` holds that NFC.
+    private let table: [Int32]
+    private let fastKeys: [String]
+    private let mask: Int
+
+    /// Positions of `keys`; of equal strings the first is kept.
+    init(_ keys: [String]) {
+        var all: [String: Int32] = [:]
+        all.reserveCapacity(keys.count)
+        var fast: [(String, Int32)] = []
+        fast.reserveCapacity(keys.count)
+        for (i, k) in keys.enumerated() where all[k] == nil {
+            all[k] = Int32(i)
+            let nfc = Self.isASCII(k) ? k : k.precomposedStringWithCanonicalMapping
+            if Self.isASCII(nfc) { fast.append((nfc, Int32(i))) }
+        }
+        var size = 16
+        while size < fast.count * 2 { size *= 2 }
+        var table = [Int32](repeating: -1, count: size)
+        var fastKeys = [String](repeating: "", count: keys.count)
+        for (k, i) in fast {
+            var slot = Int(truncatingIfNeeded: Self.hash(k).hash) & (size - 1)
+            var duplicate = false
+            while table[slot] >= 0 {
+                if fastKeys[Int(table[slot])] == k { duplicate = true }
+                slot = (slot + 1) & (size - 1)
+            }
+            if duplicate { continue }
+            table[slot] = i
+            fastKeys[Int(i)] = k
+        }
+        self.all = all
+        self.table = table
+        self.fastKeys = fastKeys
+        self.mask = size - 1
+    }
+
+    @inline(__always)
+    subscript(_ s: String) -> Int32? {
+        let (h, ascii) = Self.hash(s)
+        guard ascii else { return all[s] }
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let i = table[slot]
+            if i < 0 { return nil }
+            if fastKeys[Int(i)] == s { return i }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// FNV-1a 64 of the UTF-8 bytes, finished with a multiply-xorshift so that the low bits mix;
+    /// and whether every byte is ASCII.
+    @inline(__always)
+    static func hash(_ s: String) -> (hash: UInt64, ascii: Bool) {
+        var s = s
+        return s.withUTF8 { bytes in
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            var high: UInt8 = 0
+            for b in bytes {
+                h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+                high |= b
+            }
+            h = (h ^ (h >> 29)) &* 0xbf58_476d_1ce4_e5b9
+            return (h ^ (h >> 32), high < 0x80)
+        }
+    }
+
+    private static func isASCII(_ s: String) -> Bool { s.utf8.allSatisfy { $0 < 0x80 } }
+}
