@@ -65,14 +65,20 @@ struct IndexKeys: Sendable, Hashable {
 /// decides exactly, so the decision is the same with or without it. Values are symbols of the
 /// rule set's table; postings are stored flat, by symbol.
 struct OfferIndex: Sendable {
-    /// Per dimension: offers anchored on symbol s are `offers[d][start[d][s] ..< start[d][s + 1]]`.
-    private var start: [[Int32]]
-    private var offers: [[Int32]]
+    /// Offers anchored on symbol s of dimension d are `offers[start[k] ..< start[k + 1]]` for
+    /// k = d x (symbols + 1) + s (flat, so that a look-up touches no nested array).
+    private var start: [Int32]
+    private var offers: [Int32]
+    private var symbolCount: Int
     /// Offers with no constraint at all.
     private var unconstrained: [Int32]
-    /// Per offer: the channels and segments it allows (empty: any).
-    private var channels: [[Int32]]
-    private var segments: [[Int32]]
+    /// Per offer o: the channels and segments it allows (none: any), at
+    /// `allowed[channelsAt[o] ..< segmentsAt[o]]` and `allowed[segmentsAt[o] ..< channelsAt[o + 1]]`.
+    private var channelsAt: [Int32]
+    private var segmentsAt: [Int32]
+    private var allowed: [Int32]
+    /// Per offer: whether it has a line filter (then `lineFilters[o]` is not nil).
+    private(set) var hasLineFilter: [Bool]
     /// Per offer anchored on an item dimension: the lines it can apply to.
     private(set) var lineFilters: [LineFilter?]
     /// Per offer: the conjunct its line filter comes from (read by traces only, and kept apart so
@@ -83,14 +89,17 @@ struct OfferIndex: Sendable {
         typealias D = IndexKeys.Dimension
         var lists = Array(repeating: [Int32: [Int32]](), count: D.allCases.count)
         unconstrained = []
-        channels = []
-        segments = []
+        channelsAt = []
+        segmentsAt = []
+        allowed = []
         lineFilters = []
         lineFilterSpans = []
         for (i, o) in compiled.enumerated() {
             let c = o.keys.constraints
-            channels.append((c[.channel] ?? []).map { symbols.intern($0) })
-            segments.append((c[.segment] ?? []).map { symbols.intern($0) })
+            channelsAt.append(Int32(allowed.count))
+            allowed += (c[.channel] ?? []).map { symbols.intern($0) }
+            segmentsAt.append(Int32(allowed.count))
+            allowed += (c[.segment] ?? []).map { symbols.intern($0) }
             let items = [D.sku, .category, .brand].compactMap { d in c[d].map { (d, $0) } }
             let anchor =
                 items.min { ($0.1.count, $0.0.rawValue) < ($1.1.count, $1.0.rawValue) }
@@ -108,19 +117,32 @@ struct OfferIndex: Sendable {
             lineFilterSpans.append(onItems ? o.keys.spans[d] : nil)
             for v in Set(values) { lists[d.rawValue][symbols.intern(v), default: []].append(Int32(i)) }
         }
-        let symbolCount = symbols.strings.count
+        channelsAt.append(Int32(allowed.count))
+        hasLineFilter = lineFilters.map { $0 != nil }
+        symbolCount = symbols.strings.count
         start = []
         offers = []
         for d in lists {
-            var s: [Int32] = [0]
-            var o: [Int32] = []
+            start.append(Int32(offers.count))
             for symbol in 0..<Int32(symbolCount) {
-                o += d[symbol] ?? []
-                s.append(Int32(o.count))
+                offers += d[symbol] ?? []
+                start.append(Int32(offers.count))
             }
-            start.append(s)
-            offers.append(o)
         }
+    }
+
+    /// Whether offer `o` allows `value` among `allowed[from ..< to]` (none listed: any).
+    @inline(__always)
+    private func allows(_ from: Int32, _ to: Int32, _ value: Int32) -> Bool {
+        if from == to { return true }
+        for k in Int(from)..<Int(to) where allowed[k] == value { return true }
+        return false
+    }
+
+    /// Every offer anchored on dimension `d`, whatever the value.
+    private func postings(_ d: IndexKeys.Dimension) -> Range<Int> {
+        let base = d.rawValue * (symbolCount + 1)
+        return Int(start[base])..<Int(start[base + symbolCount])
     }
 
     /// Offers that may apply, in ascending (stable) order, into `result`. `segment` nil means
@@ -129,26 +151,28 @@ struct OfferIndex: Sendable {
     /// `f.lineMasks[offer]` as bits, when the cart has at most 64 lines.
     func candidates(segment: Int32?, _ f: Frame, into result: inout [Int32]) {
         result.removeAll(keepingCapacity: true)
-        if f.indexStamps.count < channels.count {
-            f.indexStamps = Array(repeating: 0, count: channels.count)
-            f.lineMasks = Array(repeating: 0, count: channels.count)
+        let count = hasLineFilter.count
+        if f.indexStamps.count < count {
+            f.indexStamps.free()
+            f.lineMasks.free()
+            f.indexStamps = Scratch(repeating: 0, count: count)
+            f.lineMasks = Scratch(repeating: 0, count: count)
         }
         let stamp = f.stamp
         let channel = f.channel
         func hit(_ d: IndexKeys.Dimension, _ symbol: Int32, line: Int, _ result: inout [Int32]) {
-            let s = start[d.rawValue]
-            guard symbol >= 0, Int(symbol) + 1 < s.count else { return }
-            let postings = offers[d.rawValue]
-            for k in Int(s[Int(symbol)])..<Int(s[Int(symbol) + 1]) {
-                let o = Int(postings[k])
+            guard symbol >= 0, Int(symbol) < symbolCount else { return }
+            let k = d.rawValue * (symbolCount + 1) + Int(symbol)
+            for p in Int(start[k])..<Int(start[k + 1]) {
+                let o = Int(offers[p])
                 if f.indexStamps[o] == stamp {
                     if line < 64 { f.lineMasks[o] |= 1 << UInt64(line) }
                     continue
                 }
                 f.indexStamps[o] = stamp
                 f.lineMasks[o] = line < 64 ? 1 << UInt64(line) : 0
-                if !channels[o].isEmpty && !channels[o].contains(channel) { continue }
-                if let segment, !segments[o].isEmpty && !segments[o].contains(segment) { continue }
+                if !allows(channelsAt[o], segmentsAt[o], channel) { continue }
+                if let segment, !allows(segmentsAt[o], channelsAt[o + 1], segment) { continue }
                 result.append(Int32(o))
             }
         }
@@ -165,17 +189,18 @@ struct OfferIndex: Sendable {
 
     /// Every offer anchored on a dimension whatever its value (the segment is unknown).
     private func hitAll(_ d: IndexKeys.Dimension, _ f: Frame, _ result: inout [Int32]) {
-        for o in offers[d.rawValue] where f.indexStamps[Int(o)] != f.stamp {
-            f.indexStamps[Int(o)] = f.stamp
-            if !channels[Int(o)].isEmpty && !channels[Int(o)].contains(f.channel) { continue }
-            result.append(o)
+        for p in postings(d) where f.indexStamps[Int(offers[p])] != f.stamp {
+            let o = Int(offers[p])
+            f.indexStamps[o] = f.stamp
+            if !allows(channelsAt[o], segmentsAt[o], f.channel) { continue }
+            result.append(Int32(o))
         }
     }
 
     /// Every offer (the index switched off), for differential tests.
     func all(into result: inout [Int32]) {
         result.removeAll(keepingCapacity: true)
-        result.append(contentsOf: 0..<Int32(channels.count))
+        result.append(contentsOf: 0..<Int32(hasLineFilter.count))
     }
 }
 

@@ -148,6 +148,11 @@ public final class RuleSet: Sendable {
     let groups: [CompiledGroup]
     /// Offers in stable order: by campaign id, then offer id.
     let offers: [CompiledOffer]
+    /// Per offer, flat (so that filtering candidates touches no offer object): its campaign, and
+    /// the model slots it reads at `offerSlots[offerSlotsAt[o] ..< offerSlotsAt[o + 1]]`.
+    let offerCampaign: [Int32]
+    let offerSlotsAt: [Int32]
+    let offerSlots: [Int32]
     let modelSlots: [ModelSlot]
     let letCount: Int
     let index: OfferIndex
@@ -294,6 +299,15 @@ public final class RuleSet: Sendable {
         self.groups = groups
         self.campaigns = campaigns
         self.offers = offers
+        self.offerCampaign = offers.map { Int32($0.campaign) }
+        var slotsAt: [Int32] = [0]
+        var flatSlots: [Int32] = []
+        for o in offers {
+            flatSlots += o.modelSlots.map { Int32($0) }
+            slotsAt.append(Int32(flatSlots.count))
+        }
+        self.offerSlotsAt = slotsAt
+        self.offerSlots = flatSlots
         self.modelSlots = compiler.modelSlots
         self.letCount = compiler.letCount
         self.propensitySlot = propensity

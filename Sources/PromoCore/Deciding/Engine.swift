@@ -138,10 +138,8 @@ public struct Engine: Sendable {
             f.tracing = false
             f.holdoutOverride = nil
         }
-        let items = catalog.storage.items
         for (i, l) in f.lines.enumerated() where l.ordinal >= 0 {
-            let price = items[Int(l.ordinal)].price
-            if !(0...Limits.maxUnitAmount).contains(l.cost) || !(0...Limits.maxUnitAmount).contains(price) {
+            if !(0...Limits.maxUnitAmount).contains(l.cost) || !(0...Limits.maxUnitAmount).contains(l.listPrice) {
                 return refused(request, "catalog item \(f.lineSkus[i]): price or cost is out of range")
             }
         }
@@ -171,7 +169,7 @@ public struct Engine: Sendable {
         f.prepareOffers(rules.offers.count)
         var kept = 0
         for o in candidates {
-            let c = rules.offers[Int(o)].campaign
+            let c = Int(rules.offerCampaign[Int(o)])
             if f.campaignStamp[c] != f.stamp {
                 f.campaignStamp[c] = f.stamp
                 f.campaignStatus[c] = campaignStatus(rules.campaigns[c], request, override: f.holdoutOverride)
@@ -191,7 +189,11 @@ public struct Engine: Sendable {
         // 3. Model outputs: only those the remaining candidates read, plus arbitration's.
         f.wanted.removeAll(keepingCapacity: true)
         for _ in 0..<rules.modelSlots.count { f.wanted.append(false) }
-        for o in candidates { for s in rules.offers[Int(o)].modelSlots { f.wanted[s] = true } }
+        for o in candidates {
+            for k in Int(rules.offerSlotsAt[Int(o)])..<Int(rules.offerSlotsAt[Int(o) + 1]) {
+                f.wanted[Int(rules.offerSlots[k])] = true
+            }
+        }
         if let p = rules.propensitySlot { f.wanted[p] = true }
         if let u = rules.upliftSlot { f.wanted[u] = true }
         if let s = rules.segmentSlot, useIndex { f.wanted[s] = false }
@@ -216,9 +218,12 @@ public struct Engine: Sendable {
                 continue
             }
             let matchesAt = f.matchArena.count
-            let filter = rules.index.lineFilters[o]
             f.withTracer { $0.beginOffer(o) }
-            let admitted = useIndex && filter != nil && f.lines.count <= 64 ? f.lineMasks[o] : nil
+            // The index left the lines it met the offer on; the filter is read only without them.
+            let admitted =
+                useIndex && rules.index.hasLineFilter[o] && f.lines.count <= 64 && f.tracerRef == nil
+                ? f.lineMasks[o] : nil
+            let filter = admitted == nil ? rules.index.lineFilters[o] : nil
             let evaluation = evaluator.evaluate(
                 rules.offers[o], f, base: base, matchesAt: matchesAt, filter: filter, admitted: admitted)
             f.withTracer { $0.endOffer(evaluation) }

@@ -42,14 +42,22 @@ enum Val: Sendable {
     }
 }
 
-/// The catalog as one engine sees it: per item ordinal, the symbols of its sku, category and
-/// brand in the engine's symbol table, and its tags.
+/// The catalog as one engine sees it: per item ordinal, one compact row with the symbols of its
+/// sku, category and brand in the engine's symbol table and the numbers a decision reads (one
+/// cache line per cart line, where the items themselves are spread over several), and its tags.
 final class BoundCatalog: Sendable {
+    struct Row: Sendable {
+        var sku: Int32 = 0
+        var category: Int32 = 0
+        var brand: Int32 = 0
+        var stock = 0
+        var price: Int64 = 0
+        var cost: Int64 = 0
+    }
+
     let catalog: Catalog
     let symbols: SymbolTable
-    let sku: [Int32]
-    let category: [Int32]
-    let brand: [Int32]
+    let rows: [Row]
     /// Tags of item k are `tags[tagStart[k]..<tagStart[k + 1]]`.
     let tagStart: [Int32]
     let tags: [Int32]
@@ -66,9 +74,11 @@ final class BoundCatalog: Sendable {
         let symbols = rules.extended(with: extra)
         self.catalog = catalog
         self.symbols = symbols
-        sku = items.map { symbols.ids[$0.sku]! }
-        category = items.map { symbols.ids[$0.category]! }
-        brand = items.map { symbols.ids[$0.brand]! }
+        rows = items.map { item in
+            Row(
+                sku: symbols.ids[item.sku]!, category: symbols.ids[item.category]!, brand: symbols.ids[item.brand]!,
+                stock: item.stock, price: item.price, cost: item.cost)
+        }
         var tagStart: [Int32] = [0]
         var tags: [Int32] = []
         for item in items {
@@ -91,6 +101,8 @@ struct Line: Sendable {
     var unitPrice: Int64
     var cost: Int64
     var stock: Int
+    /// The catalog's price (the cart's `unitPrice` may differ).
+    var listPrice: Int64
     /// unitPrice x quantity.
     var amount: Int64
 }
@@ -190,13 +202,20 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var memo: [Evaluation] = []
     /// Per offer: the decision stamp when the index last met it, and the lines (bits, first 64)
     /// that hit it there.
-    @exclusivity(unchecked) var indexStamps: [UInt32] = []
-    @exclusivity(unchecked) var lineMasks: [UInt64] = []
+    @exclusivity(unchecked) var indexStamps = Scratch<UInt32>()
+    @exclusivity(unchecked) var lineMasks = Scratch<UInt64>()
+    /// Per cart line while resolving: the catalog slot, then the item's ordinal (-1: none).
+    @exclusivity(unchecked) var resolved = Scratch<Int32>()
+    @exclusivity(unchecked) var rows = Scratch<BoundCatalog.Row>()
 
     deinit {
         matchArena.free()
         for b in [base, discounts, weights, applied, discountedBase] { b.free() }
         order.free()
+        indexStamps.free()
+        lineMasks.free()
+        resolved.free()
+        rows.free()
     }
 
     /// The model calls of a set of slots, by the set's bits (slots below 64): a batch shares
@@ -271,22 +290,33 @@ final class Frame: @unchecked Sendable {
         lineSkus.removeAll(keepingCapacity: true)
         subtotal = 0
         quantity = 0
-        let catalog = bound.catalog.storage
-        for l in cartLines {
+        // Resolved in passes over all lines, so that the catalog look-ups of different lines
+        // (each a cache miss in a large catalog) are in flight together.
+        let ordinals = bound.catalog.storage.ordinals
+        resolved.removeAll(keepingCapacity: true)
+        for l in cartLines { resolved.append(ordinals.probe(l.sku)) }
+        rows.removeAll(keepingCapacity: true)
+        for (i, l) in cartLines.enumerated() {
+            let k = ordinals.position(l.sku, from: resolved[i])
+            resolved[i] = k
+            rows.append(k >= 0 ? bound.rows[Int(k)] : BoundCatalog.Row())
+        }
+        for (i, l) in cartLines.enumerated() {
             let q = max(0, l.quantity)
             let price = max(0, l.unitPrice)
-            if let k = catalog.ordinals[l.sku] {
-                let i = Int(k)
-                let item = catalog.items[i]
+            let k = resolved[i]
+            if k >= 0 {
+                let row = rows[i]
                 lines.append(
                     Line(
-                        ordinal: k, sku: bound.sku[i], category: bound.category[i], brand: bound.brand[i],
-                        quantity: q, unitPrice: price, cost: item.cost, stock: item.stock, amount: price * Int64(q)))
+                        ordinal: k, sku: row.sku, category: row.category, brand: row.brand, quantity: q,
+                        unitPrice: price, cost: row.cost, stock: row.stock, listPrice: row.price,
+                        amount: price * Int64(q)))
             } else {
                 lines.append(
                     Line(
                         ordinal: -1, sku: symbol(l.sku), category: 0, brand: 0, quantity: q, unitPrice: price,
-                        cost: 0, stock: 0, amount: price * Int64(q)))
+                        cost: 0, stock: 0, listPrice: 0, amount: price * Int64(q)))
             }
             lineIDs.append(l.id)
             lineSkus.append(l.sku)

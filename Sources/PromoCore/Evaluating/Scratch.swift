@@ -11,6 +11,12 @@ struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollect
         base = .allocate(capacity: self.capacity)
     }
 
+    /// `count` copies of `v`.
+    init(repeating v: Element, count: Int) {
+        self.init(capacity: count)
+        append(v, times: count)
+    }
+
     func free() { base.deallocate() }
 
     var startIndex: Int { 0 }

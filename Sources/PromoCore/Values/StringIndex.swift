@@ -7,10 +7,15 @@ import Foundation
 /// (canonical equivalence) either way: an ASCII string equals a key exactly when the key's
 /// canonical composition (NFC) is the same bytes. Built once (rule set, catalog); read-only.
 struct StringIndex: Sendable {
+    /// A key whose NFC is ASCII (that NFC) and its position; -1 when the slot is empty. The key
+    /// sits in the slot so that a look-up reads one place in memory.
+    struct Slot: Sendable {
+        var key: String
+        var position: Int32
+    }
+
     private let all: [String: Int32]
-    /// Per slot: the position of a key whose NFC is ASCII, or -1; `fastKeys` holds that NFC.
-    private let table: [Int32]
-    private let fastKeys: [String]
+    private let table: [Slot]
     private let mask: Int
 
     /// Positions of `keys`; of equal strings the first is kept.
@@ -26,23 +31,44 @@ struct StringIndex: Sendable {
         }
         var size = 16
         while size < fast.count * 2 { size *= 2 }
-        var table = [Int32](repeating: -1, count: size)
-        var fastKeys = [String](repeating: "", count: keys.count)
+        var table = [Slot](repeating: Slot(key: "", position: -1), count: size)
         for (k, i) in fast {
             var slot = Int(truncatingIfNeeded: Self.hash(k).hash) & (size - 1)
             var duplicate = false
-            while table[slot] >= 0 {
-                if fastKeys[Int(table[slot])] == k { duplicate = true }
+            while table[slot].position >= 0 {
+                if table[slot].key == k { duplicate = true }
                 slot = (slot + 1) & (size - 1)
             }
-            if duplicate { continue }
-            table[slot] = i
-            fastKeys[Int(i)] = k
+            if !duplicate { table[slot] = Slot(key: k, position: i) }
         }
         self.all = all
         self.table = table
-        self.fastKeys = fastKeys
         self.mask = size - 1
+    }
+
+    /// The first step of a look-up, for resolving many strings in passes: the slot where the
+    /// search starts (reading it, so that it is in cache for `position(_:from:)`), or -1 for a
+    /// string not in ASCII.
+    @inline(__always)
+    func probe(_ s: String) -> Int32 {
+        let (h, ascii) = Self.hash(s)
+        guard ascii else { return -1 }
+        let slot = Int(truncatingIfNeeded: h) & mask
+        return table[slot].position < 0 ? -2 : Int32(slot)
+    }
+
+    /// The position of `s` (-1: none), from what `probe(s)` returned.
+    @inline(__always)
+    func position(_ s: String, from probed: Int32) -> Int32 {
+        if probed == -2 { return -1 }
+        if probed == -1 { return all[s] ?? -1 }
+        var slot = Int(probed)
+        while true {
+            let i = table[slot].position
+            if i < 0 { return -1 }
+            if table[slot].key == s { return i }
+            slot = (slot + 1) & mask
+        }
     }
 
     @inline(__always)
@@ -51,9 +77,9 @@ struct StringIndex: Sendable {
         guard ascii else { return all[s] }
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
-            let i = table[slot]
+            let i = table[slot].position
             if i < 0 { return nil }
-            if fastKeys[Int(i)] == s { return i }
+            if table[slot].key == s { return i }
             slot = (slot + 1) & mask
         }
     }
