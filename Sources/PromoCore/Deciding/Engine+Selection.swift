@@ -53,7 +53,23 @@ extension Engine {
         // Members in group order; within a group by score (best) or by priority (stack, first).
         // The groups are decided in this order, however many times the limit makes them.
         let groups = rules.groups
-        var order = Array(0..<Int32(eligible.count))
+        // The orders and sets below live in the frame between decisions (no allocation).
+        var order: [Int32] = []
+        var pool: [Int32] = []
+        var capped: [Int] = []
+        var ranked: [Int] = []
+        swap(&order, &f.selectionOrder)
+        swap(&pool, &f.selectionPool)
+        swap(&capped, &f.selectionCapped)
+        swap(&ranked, &f.selectionRanked)
+        defer {
+            swap(&order, &f.selectionOrder)
+            swap(&pool, &f.selectionPool)
+            swap(&capped, &f.selectionCapped)
+            swap(&ranked, &f.selectionRanked)
+        }
+        order.removeAll(keepingCapacity: true)
+        order.append(contentsOf: 0..<Int32(eligible.count))
         eligible.withUnsafeBufferPointer { e in
             order.sort { a, b in
                 let x = e[Int(a)]
@@ -64,8 +80,9 @@ extension Engine {
                     > (y.priority.campaign, y.priority.offer, -y.offer)
             }
         }
-        var capped: [Int] = []
-        var pool = order
+        capped.removeAll(keepingCapacity: true)
+        pool.removeAll(keepingCapacity: true)
+        pool.append(contentsOf: order)
         while true {
             var s = selectOnce(pool, eligible, f, evaluator, budgets)
             if s.chosen.count <= rules.maxOffersPerCustomer {
@@ -75,7 +92,8 @@ extension Engine {
                 }
                 return s
             }
-            var ranked = Array(s.chosen.indices)
+            ranked.removeAll(keepingCapacity: true)
+            ranked.append(contentsOf: s.chosen.indices)
             ranked.sort {
                 let x = s.chosen[$0].candidate
                 let y = s.chosen[$1].candidate

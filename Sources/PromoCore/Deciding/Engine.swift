@@ -115,7 +115,7 @@ public struct Engine: Sendable {
     }
 
     func decide(
-        _ request: DecisionRequest, models: any ModelOutputs, budgets: BudgetView, excluded: [Int: (Reason, Why)],
+        _ request: DecisionRequest, models: some ModelOutputs, budgets: BudgetView, excluded: [Int: (Reason, Why)],
         recording: TraceRecording? = nil
     )
         -> Decision
@@ -314,7 +314,7 @@ public struct Engine: Sendable {
     }
 
     /// Fetches the outputs of `slots` for this request in one batch into the frame.
-    private func gather(_ slots: [Int], _ f: Frame, _ models: any ModelOutputs, _ record: inout ModelRecord) {
+    private func gather(_ slots: [Int], _ f: Frame, _ models: some ModelOutputs, _ record: inout ModelRecord) {
         guard !slots.isEmpty else { return }
         var ordinals: [Int32]
         if let first = record.entries.first {

@@ -194,7 +194,11 @@ final class Frame: @unchecked Sendable {
     /// Selection scratch: per line, discount applied by earlier picks; base prices after them.
     @exclusivity(unchecked) var applied = Scratch<Int64>()
     @exclusivity(unchecked) var discountedBase = Scratch<Int64>()
-    @exclusivity(unchecked) var members: [Int] = []
+    /// Selection's candidate order, pool, offers set aside by the limit, and picks by score.
+    @exclusivity(unchecked) var selectionOrder: [Int32] = []
+    @exclusivity(unchecked) var selectionPool: [Int32] = []
+    @exclusivity(unchecked) var selectionCapped: [Int] = []
+    @exclusivity(unchecked) var selectionRanked: [Int] = []
     /// Per offer: its last evaluation on discounted prices, valid for this decision's stamp and
     /// the prices' signature.
     @exclusivity(unchecked) var memoStamp: [UInt32] = []
