@@ -144,8 +144,22 @@ public struct Engine: Sendable {
             }
         }
         var record = ModelRecord()
+        // The decision's arrays come from the frame and go back to it: while no caller still
+        // holds the previous decision, its buffers are reused instead of allocated again.
         var rejections: [Rejection] = []
-        rejections.reserveCapacity(16)
+        var chosen: [ChosenOffer] = []
+        var decided: [DecidedLine] = []
+        swap(&rejections, &f.rejections)
+        swap(&chosen, &f.chosen)
+        swap(&decided, &f.decided)
+        defer {
+            swap(&rejections, &f.rejections)
+            swap(&chosen, &f.chosen)
+            swap(&decided, &f.decided)
+        }
+        rejections.removeAll(keepingCapacity: true)
+        chosen.removeAll(keepingCapacity: true)
+        decided.removeAll(keepingCapacity: true)
 
         // 1. Candidates: the index (with the customer's segment when offers are indexed on it).
         var candidates: [Int32] = []
@@ -154,7 +168,7 @@ public struct Engine: Sendable {
         if useIndex {
             var segment: Int32?
             if let s = rules.segmentSlot {
-                gather([s], f, models, &record)
+                gather(s < 64 ? f.slotList(bits: 1 << UInt64(s)) : [s], f, models, &record)
                 if case .symbol(let v) = f.models[s * f.stride] { segment = Int(v) < rules.symbols.count ? v : -1 }
             }
             rules.index.candidates(segment: segment, f, into: &candidates)
@@ -197,8 +211,12 @@ public struct Engine: Sendable {
         if let p = rules.propensitySlot { f.wanted[p] = true }
         if let u = rules.upliftSlot { f.wanted[u] = true }
         if let s = rules.segmentSlot, useIndex { f.wanted[s] = false }
-        var slots: [Int] = []
-        for s in 0..<f.wanted.count where f.wanted[s] { slots.append(s) }
+        var bits: UInt64 = 0
+        var wide = false
+        for s in 0..<f.wanted.count where f.wanted[s] {
+            if s < 64 { bits |= 1 << UInt64(s) } else { wide = true }
+        }
+        let slots = wide ? (0..<f.wanted.count).filter { f.wanted[$0] } : f.slotList(bits: bits)
         gather(slots, f, models, &record)
         f.margin = 0
         for l in f.lines { f.margin += (l.unitPrice - l.cost) * Int64(l.quantity) }
@@ -250,7 +268,6 @@ public struct Engine: Sendable {
         let n = f.lines.count
         f.weights.removeAll(keepingCapacity: true)
         for _ in 0..<n { f.weights.append(0) }
-        var chosen: [ChosenOffer] = []
         var gifts: [GiftLine] = []
         var shippingDiscount: Int64 = 0
         for pick in selection.chosen {
@@ -277,7 +294,6 @@ public struct Engine: Sendable {
                     score: pick.candidate.score, pWithOffer: pick.candidate.p1, pWithout: pick.candidate.p0))
         }
         record.noteMissingReads(f)
-        var decided: [DecidedLine] = []
         decided.reserveCapacity(n)
         var discount: Int64 = 0
         for i in 0..<n {
@@ -321,9 +337,7 @@ public struct Engine: Sendable {
             ordinals = first.batch.ordinals
         } else {
             record.entries.reserveCapacity(2)
-            ordinals = []
-            ordinals.reserveCapacity(f.lines.count)
-            for l in f.lines { ordinals.append(l.ordinal) }
+            ordinals = f.lineOrdinals
         }
         let batch = ModelBatch(
             customerID: f.request.customer.id, skus: f.lineSkus, ordinals: ordinals, calls: f.calls(slots, rules))

@@ -123,6 +123,13 @@ final class Frame: @unchecked Sendable {
     /// Line ids and skus in the canonical order.
     @exclusivity(unchecked) var lineIDs: [String] = []
     @exclusivity(unchecked) var lineSkus: [String] = []
+    /// The lines' catalog ordinals (-1: not in the catalog), for model batches.
+    @exclusivity(unchecked) var lineOrdinals: [Int32] = []
+    /// The last decision's rejections, chosen offers and lines: their buffers are reused by the
+    /// next decision when nobody holds that decision any more.
+    @exclusivity(unchecked) var rejections: [Rejection] = []
+    @exclusivity(unchecked) var chosen: [ChosenOffer] = []
+    @exclusivity(unchecked) var decided: [DecidedLine] = []
     @exclusivity(unchecked) var subtotal: Int64 = 0
     @exclusivity(unchecked) var quantity = 0
     @exclusivity(unchecked) var channel: Int32 = 0
@@ -226,6 +233,17 @@ final class Frame: @unchecked Sendable {
     /// the array instead of building it for every decision.
     @exclusivity(unchecked) var callsBySlots: [UInt64: [ModelCall]] = [:]
 
+    @exclusivity(unchecked) var slotLists: [UInt64: [Int]] = [:]
+
+    /// The slots whose bits are set, as one array shared by every decision that asks for the same
+    /// set (a decision's model record then holds a reference rather than an array of its own).
+    func slotList(bits: UInt64) -> [Int] {
+        if let list = slotLists[bits] { return list }
+        let list = (0..<64).filter { bits & (1 << UInt64($0)) != 0 }
+        if slotLists.count < 1_024 { slotLists[bits] = list }
+        return list
+    }
+
     func calls(_ slots: [Int], _ rules: RuleSet) -> [ModelCall] {
         var bits: UInt64 = 0
         for s in slots {
@@ -292,6 +310,7 @@ final class Frame: @unchecked Sendable {
         lines.removeAll(keepingCapacity: true)
         lineIDs.removeAll(keepingCapacity: true)
         lineSkus.removeAll(keepingCapacity: true)
+        lineOrdinals.removeAll(keepingCapacity: true)
         subtotal = 0
         quantity = 0
         // Resolved in passes over all lines, so that the catalog look-ups of different lines
@@ -323,6 +342,7 @@ final class Frame: @unchecked Sendable {
                         cost: 0, stock: 0, listPrice: 0, amount: price * Int64(q)))
             }
             lineIDs.append(l.id)
+            lineOrdinals.append(lines[lines.count - 1].ordinal)
             lineSkus.append(l.sku)
             subtotal += price * Int64(q)
             quantity += q
