@@ -201,8 +201,8 @@ public struct Engine: Sendable {
         candidates.removeLast(candidates.count - kept)
 
         // 3. Model outputs: only those the remaining candidates read, plus arbitration's.
-        f.wanted.removeAll(keepingCapacity: true)
-        for _ in 0..<rules.modelSlots.count { f.wanted.append(false) }
+        f.wanted.removeAll()
+        f.wanted.append(false, times: rules.modelSlots.count)
         for o in candidates {
             for k in Int(rules.offerSlotsAt[Int(o)])..<Int(rules.offerSlotsAt[Int(o) + 1]) {
                 f.wanted[Int(rules.offerSlots[k])] = true

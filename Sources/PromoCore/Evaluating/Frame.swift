@@ -136,10 +136,10 @@ final class Frame: @unchecked Sendable {
     /// The line in scope for `item`.
     @exclusivity(unchecked) var line = 0
     /// Model outputs: slot s for line l at `s * stride + l` (l = 0 for outputs not per item).
-    @exclusivity(unchecked) var models: [Val] = []
+    @exclusivity(unchecked) var models = Scratch<Val>()
     @exclusivity(unchecked) var stride = 1
     /// Model output positions read while missing, during the whole decision.
-    @exclusivity(unchecked) var missingReads: [Bool] = []
+    @exclusivity(unchecked) var missingReads = Scratch<Bool>()
     /// Missing outputs read while evaluating the current offer.
     @exclusivity(unchecked) var missingInOffer = 0
     /// The current offer's `on_missing` value, if it declares one.
@@ -192,7 +192,7 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var remainders: [(Int128, Int)] = []
     @exclusivity(unchecked) var candidates: [Int32] = []
     @exclusivity(unchecked) var eligible: [Engine.Candidate] = []
-    @exclusivity(unchecked) var wanted: [Bool] = []
+    @exclusivity(unchecked) var wanted = Scratch<Bool>()
     /// The cart's margin on list prices: sum of (price - cost) x quantity.
     @exclusivity(unchecked) var margin: Int64 = 0
     /// Per campaign: whether it runs for this request, valid when the stamp is this decision's.
@@ -225,6 +225,9 @@ final class Frame: @unchecked Sendable {
         order.free()
         indexStamps.free()
         lineMasks.free()
+        models.free()
+        missingReads.free()
+        wanted.free()
         resolved.free()
         rows.free()
     }
@@ -350,15 +353,10 @@ final class Frame: @unchecked Sendable {
         channel = symbol(request.channel)
         stride = max(1, lines.count)
         let size = modelSlots * stride
-        if models.count != size {
-            models = Array(repeating: .missing, count: size)
-            missingReads = Array(repeating: false, count: size)
-        } else {
-            for i in 0..<size {
-                models[i] = .missing
-                missingReads[i] = false
-            }
-        }
+        models.removeAll()
+        models.append(.missing, times: size)
+        missingReads.removeAll()
+        missingReads.append(false, times: size)
         line = 0
         arena.removeAll(keepingCapacity: true)
         discounts.removeAll(keepingCapacity: true)
