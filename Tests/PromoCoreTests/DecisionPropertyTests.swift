@@ -56,6 +56,24 @@ import Testing
         }
     }
 
+    /// The index tells evaluation which lines met each offer for carts of up to 64 lines; longer
+    /// carts go back to the line filter. Both sides of that limit decide as the index-free engine does.
+    @Test func indexOnAndOffAgreeOnCartsAroundSixtyFourLines() async throws {
+        await propertyCheck(count: 40, input: Self.seeds) { seed in
+            let s = Scenario(seed: seed)
+            for size in [64, 65, 90] {
+                let lines = (0..<size).map { k in
+                    var l = s.lines[k % s.lines.count]
+                    l.id = String(format: "L%03d", k)
+                    return l
+                }
+                let on = try engine(s).decide(s.request(lines: lines), models: s.models)
+                let off = try engine(s, index: false).decide(s.request(lines: lines), models: s.models)
+                #expect(on.outcome == off.outcome, "seed \(seed), \(size) lines")
+            }
+        }
+    }
+
     @Test func addingAnItemNeverLowersAReachedTier() async throws {
         let campaign = RulesFixture.campaign(
             "tiers",

@@ -77,8 +77,6 @@ struct OfferIndex: Sendable {
     private var channelsAt: [Int32]
     private var segmentsAt: [Int32]
     private var allowed: [Int32]
-    /// Per offer: whether it has a line filter (then `lineFilters[o]` is not nil).
-    private(set) var hasLineFilter: [Bool]
     /// Per offer anchored on an item dimension: the lines it can apply to.
     private(set) var lineFilters: [LineFilter?]
     /// Per offer: the conjunct its line filter comes from (read by traces only, and kept apart so
@@ -118,7 +116,6 @@ struct OfferIndex: Sendable {
             for v in Set(values) { lists[d.rawValue][symbols.intern(v), default: []].append(Int32(i)) }
         }
         channelsAt.append(Int32(allowed.count))
-        hasLineFilter = lineFilters.map { $0 != nil }
         symbolCount = symbols.strings.count
         start = []
         offers = []
@@ -151,7 +148,7 @@ struct OfferIndex: Sendable {
     /// `f.lineMasks[offer]` as bits, when the cart has at most 64 lines.
     func candidates(segment: Int32?, _ f: Frame, into result: inout [Int32]) {
         result.removeAll(keepingCapacity: true)
-        let count = hasLineFilter.count
+        let count = lineFilters.count
         if f.indexStamps.count < count {
             f.indexStamps.free()
             f.lineMasks.free()
@@ -200,7 +197,7 @@ struct OfferIndex: Sendable {
     /// Every offer (the index switched off), for differential tests.
     func all(into result: inout [Int32]) {
         result.removeAll(keepingCapacity: true)
-        result.append(contentsOf: 0..<Int32(hasLineFilter.count))
+        result.append(contentsOf: 0..<Int32(lineFilters.count))
     }
 }
 

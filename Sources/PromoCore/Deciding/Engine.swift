@@ -168,7 +168,7 @@ public struct Engine: Sendable {
         if useIndex {
             var segment: Int32?
             if let s = rules.segmentSlot {
-                gather(s < 64 ? f.slotList(bits: 1 << UInt64(s)) : [s], f, models, &record)
+                gather(s < 64 ? f.shape(bits: 1 << UInt64(s), rules) : .init([s], rules), f, models, &record)
                 if case .symbol(let v) = f.models[s * f.stride] { segment = Int(v) < rules.symbols.count ? v : -1 }
             }
             rules.index.candidates(segment: segment, f, into: &candidates)
@@ -216,8 +216,9 @@ public struct Engine: Sendable {
         for s in 0..<f.wanted.count where f.wanted[s] {
             if s < 64 { bits |= 1 << UInt64(s) } else { wide = true }
         }
-        let slots = wide ? (0..<f.wanted.count).filter { f.wanted[$0] } : f.slotList(bits: bits)
-        gather(slots, f, models, &record)
+        gather(
+            wide ? .init((0..<f.wanted.count).filter { f.wanted[$0] }, rules) : f.shape(bits: bits, rules), f, models,
+            &record)
         f.margin = 0
         for l in f.lines { f.margin += (l.unitPrice - l.cost) * Int64(l.quantity) }
 
@@ -239,7 +240,7 @@ public struct Engine: Sendable {
             f.withTracer { $0.beginOffer(o) }
             // The index left the lines it met the offer on; the filter is read only without them.
             let admitted =
-                useIndex && rules.index.hasLineFilter[o] && f.lines.count <= 64 && f.tracerRef == nil
+                useIndex && rules.index.lineFilters[o] != nil && f.lines.count <= 64 && f.tracerRef == nil
                 ? f.lineMasks[o] : nil
             let filter = admitted == nil ? rules.index.lineFilters[o] : nil
             let evaluation = evaluator.evaluate(
@@ -329,8 +330,11 @@ public struct Engine: Sendable {
         OfferNudge(campaign: rules.campaigns[rules.offers[o].campaign].id, offer: rules.offers[o].id, nudge: n)
     }
 
-    /// Fetches the outputs of `slots` for this request in one batch into the frame.
-    private func gather(_ slots: [Int], _ f: Frame, _ models: some ModelOutputs, _ record: inout ModelRecord) {
+    /// Fetches the outputs of a set of slots for this request in one batch into the frame.
+    private func gather(
+        _ shape: Frame.BatchShape, _ f: Frame, _ models: some ModelOutputs, _ record: inout ModelRecord
+    ) {
+        let slots = shape.slots
         guard !slots.isEmpty else { return }
         var ordinals: [Int32]
         if let first = record.entries.first {
@@ -340,7 +344,7 @@ public struct Engine: Sendable {
             ordinals = f.lineOrdinals
         }
         let batch = ModelBatch(
-            customerID: f.request.customer.id, skus: f.lineSkus, ordinals: ordinals, calls: f.calls(slots, rules))
+            customerID: f.request.customer.id, skus: f.lineSkus, ordinals: ordinals, calls: shape.calls)
         let answer = models.answer(for: batch)
         let answers = answer.columns
         for (c, s) in slots.enumerated() {

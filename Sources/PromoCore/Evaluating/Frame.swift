@@ -232,31 +232,26 @@ final class Frame: @unchecked Sendable {
         rows.free()
     }
 
-    /// The model calls of a set of slots, by the set's bits (slots below 64): a batch shares
-    /// the array instead of building it for every decision.
-    @exclusivity(unchecked) var callsBySlots: [UInt64: [ModelCall]] = [:]
+    /// A set of model slots asked in one batch, with their calls.
+    struct BatchShape {
+        var slots: [Int]
+        var calls: [ModelCall]
 
-    @exclusivity(unchecked) var slotLists: [UInt64: [Int]] = [:]
-
-    /// The slots whose bits are set, as one array shared by every decision that asks for the same
-    /// set (a decision's model record then holds a reference rather than an array of its own).
-    func slotList(bits: UInt64) -> [Int] {
-        if let list = slotLists[bits] { return list }
-        let list = (0..<64).filter { bits & (1 << UInt64($0)) != 0 }
-        if slotLists.count < 1_024 { slotLists[bits] = list }
-        return list
+        init(_ slots: [Int], _ rules: RuleSet) {
+            self.slots = slots
+            calls = slots.map { rules.modelSlots[$0].call }
+        }
     }
 
-    func calls(_ slots: [Int], _ rules: RuleSet) -> [ModelCall] {
-        var bits: UInt64 = 0
-        for s in slots {
-            guard s < 64 else { return slots.map { rules.modelSlots[$0].call } }
-            bits |= 1 << UInt64(s)
-        }
-        if let calls = callsBySlots[bits] { return calls }
-        let calls = slots.map { rules.modelSlots[$0].call }
-        if callsBySlots.count < 1_024 { callsBySlots[bits] = calls }
-        return calls
+    /// Shapes by the bits of their slots (below 64): every decision asking for the same set shares
+    /// one pair of arrays, so its batch and its model record hold references, not copies.
+    @exclusivity(unchecked) var shapes: [UInt64: BatchShape] = [:]
+
+    func shape(bits: UInt64, _ rules: RuleSet) -> BatchShape {
+        if let shape = shapes[bits] { return shape }
+        let shape = BatchShape((0..<64).filter { bits & (1 << UInt64($0)) != 0 }, rules)
+        if shapes.count < 1_024 { shapes[bits] = shape }
+        return shape
     }
 
     /// A replay's recorded control-group membership per campaign (ids may be masked in a trace).
@@ -345,7 +340,7 @@ final class Frame: @unchecked Sendable {
                         cost: 0, stock: 0, listPrice: 0, amount: price * Int64(q)))
             }
             lineIDs.append(l.id)
-            lineOrdinals.append(lines[lines.count - 1].ordinal)
+            lineOrdinals.append(k)
             lineSkus.append(l.sku)
             subtotal += price * Int64(q)
             quantity += q
