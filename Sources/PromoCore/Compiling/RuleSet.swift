@@ -100,6 +100,17 @@ final class CompiledOffer: Sendable {
     let valueNode: Int?
     let file: String
     let line: Int
+    /// The terms of the common kinds, read by the hot path without copying `kind` (a copy of the
+    /// enum retains every closure and array in it).
+    let shape: Shape
+    let unitValue: Eval?
+    let maxItems: Int?
+    let tiers: [CompiledTier]
+    let nudgeWithin: Int64?
+
+    enum Shape: UInt8 {
+        case percentOff, amountOff, fixedPrice, spendThreshold, other
+    }
 
     init(
         campaign: Int, id: String, title: String, kindName: String, kind: CompiledKind, appliesTo: Eval?, when: Eval?,
@@ -125,6 +136,19 @@ final class CompiledOffer: Sendable {
         self.fallback = fallback
         self.modelSlots = modelSlots
         self.keys = keys
+        var tiers: [CompiledTier] = []
+        var nudgeWithin: Int64?
+        switch kind {
+        case .percentOff(let e, let m): (shape, unitValue, maxItems) = (.percentOff, e, m)
+        case .amountOff(let e, let m): (shape, unitValue, maxItems) = (.amountOff, e, m)
+        case .fixedPrice(let e, let m): (shape, unitValue, maxItems) = (.fixedPrice, e, m)
+        case .spendThreshold(let t, let n):
+            (shape, unitValue, maxItems) = (.spendThreshold, nil, nil)
+            (tiers, nudgeWithin) = (t, n)
+        default: (shape, unitValue, maxItems) = (.other, nil, nil)
+        }
+        self.tiers = tiers
+        self.nudgeWithin = nudgeWithin
     }
 }
 

@@ -83,8 +83,12 @@ extension Engine {
         capped.removeAll(keepingCapacity: true)
         pool.removeAll(keepingCapacity: true)
         pool.append(contentsOf: order)
+        // The picks and rejections are the frame's buffers; `decide` gives them back.
+        var s = Selection()
+        swap(&s.chosen, &f.picks)
+        swap(&s.rejected, &f.selectionRejected)
         while true {
-            var s = selectOnce(pool, eligible, f, evaluator, budgets)
+            selectOnce(pool, eligible, f, evaluator, budgets, into: &s)
             if s.chosen.count <= rules.maxOffersPerCustomer {
                 for k in order where capped.contains(eligible[Int(k)].offer) {
                     let c = eligible[Int(k)]
@@ -107,14 +111,14 @@ extension Engine {
     private func isExclusive(_ c: Candidate) -> Bool { rules.campaigns[rules.offers[c.offer].campaign].exclusive }
 
     private func selectOnce(
-        _ members: [Int32], _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView
-    )
-        -> Selection
-    {
+        _ members: [Int32], _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView,
+        into result: inout Selection
+    ) {
         guard members.contains(where: { isExclusive(eligible[Int($0)]) }) else {
-            return stack(members, eligible, f, evaluator, budgets)
+            stack(members, eligible, f, evaluator, budgets, into: &result)
+            return
         }
-        var result = stack(members.filter { !isExclusive(eligible[Int($0)]) }, eligible, f, evaluator, budgets)
+        stack(members.filter { !isExclusive(eligible[Int($0)]) }, eligible, f, evaluator, budgets, into: &result)
         let exclusives = members.map { eligible[Int($0)] }.filter(isExclusive).sorted {
             ($0.score, -$0.offer) > ($1.score, -$1.offer)
         }
@@ -131,7 +135,7 @@ extension Engine {
                 best = e
             }
         }
-        guard let exclusive = best else { return result }
+        guard let exclusive = best else { return }
         let combined = result.chosen.reduce(0.0) { $0 + $1.candidate.score }
         if result.chosen.isEmpty || exclusive.score > combined {
             for p in result.chosen {
@@ -140,9 +144,9 @@ extension Engine {
                         offer: p.candidate.offer, reason: .blockedByExclusive, why: .exclusiveWins(exclusive.offer),
                         score: p.candidate.score))
             }
-            result.chosen = [
-                Pick(candidate: exclusive, at: exclusive.value.at, shipping: exclusive.value.shippingDiscount)
-            ]
+            result.chosen.removeAll(keepingCapacity: true)
+            result.chosen.append(
+                Pick(candidate: exclusive, at: exclusive.value.at, shipping: exclusive.value.shippingDiscount))
         } else {
             result.rejected.append(
                 Rejection(
@@ -150,7 +154,6 @@ extension Engine {
                     why: .exclusiveLoses(margin: combined - exclusive.score),
                     score: exclusive.score))
         }
-        return result
     }
 
     /// Whether the campaign's budget or the customer's cap stops an offer worth `value`, given
@@ -198,14 +201,12 @@ extension Engine {
     /// `stack`: all by priority, each on list prices (`original`) or on the prices left by the
     /// offers before it (`discounted`). No line is ever discounted below zero.
     private func stack(
-        _ members: [Int32], _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView
-    )
-        -> Selection
-    {
-        var s = Selection()
-        guard !members.isEmpty else { return s }
-        s.chosen.reserveCapacity(members.count)
-        s.rejected.reserveCapacity(members.count)
+        _ members: [Int32], _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView,
+        into s: inout Selection
+    ) {
+        s.chosen.removeAll(keepingCapacity: true)
+        s.rejected.removeAll(keepingCapacity: true)
+        guard !members.isEmpty else { return }
         let n = f.lines.count
         f.applied.removeAll(keepingCapacity: true)
         f.applied.append(0, times: n)
@@ -221,7 +222,11 @@ extension Engine {
         var anyApplied = false
         var shippingLeft = f.request.cart.shipping
         var spent: [(campaign: Int, amount: Int64)] = []
-        spent.reserveCapacity(members.count)
+        swap(&spent, &f.spent)
+        defer {
+            spent.removeAll(keepingCapacity: true)
+            swap(&spent, &f.spent)
+        }
         var winner: Int?
         var currentGroup = -1
         for k in members {
@@ -308,6 +313,5 @@ extension Engine {
             s.chosen.append(Pick(candidate: candidate, at: at, shipping: shipping))
             winner = m.offer
         }
-        return s
     }
 }

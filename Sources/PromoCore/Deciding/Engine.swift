@@ -261,10 +261,28 @@ public struct Engine: Sendable {
         }
 
         // 5. Choose under stacking groups, exclusivity, budgets and the per-customer limit.
-        let selection = select(eligible, f, evaluator, budgets)
+        var selection = select(eligible, f, evaluator, budgets)
+        defer {
+            selection.chosen.removeAll(keepingCapacity: true)
+            selection.rejected.removeAll(keepingCapacity: true)
+            swap(&selection.chosen, &f.picks)
+            swap(&selection.rejected, &f.selectionRejected)
+        }
         rejections += selection.rejected
-        // Offers are in (campaign id, offer id) order, so this is the order of names.
-        rejections.sort { $0.offer < $1.offer }
+        // Offers are in (campaign id, offer id) order, so this is the order of names. Sorted by
+        // key (offer, position), so that each rejection moves once, into the frame's spare buffer.
+        f.rejectionKeys.removeAll()
+        var sorted = true
+        for (k, r) in rejections.enumerated() {
+            if k > 0 && rejections[k - 1].offer > r.offer { sorted = false }
+            f.rejectionKeys.append(UInt64(r.offer) << 32 | UInt64(k))
+        }
+        if !sorted {
+            f.rejectionKeys.sort()
+            f.spareRejections.removeAll(keepingCapacity: true)
+            for key in f.rejectionKeys { f.spareRejections.append(rejections[Int(key & 0xffff_ffff)]) }
+            swap(&rejections, &f.spareRejections)
+        }
 
         let n = f.lines.count
         f.weights.removeAll(keepingCapacity: true)

@@ -206,6 +206,14 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var selectionPool: [Int32] = []
     @exclusivity(unchecked) var selectionCapped: [Int] = []
     @exclusivity(unchecked) var selectionRanked: [Int] = []
+    /// Selection's picks and rejections (lent to the decision being made), and the amounts
+    /// each campaign's picks spent so far.
+    @exclusivity(unchecked) var picks: [Engine.Pick] = []
+    @exclusivity(unchecked) var selectionRejected: [Rejection] = []
+    @exclusivity(unchecked) var spent: [(campaign: Int, amount: Int64)] = []
+    /// Sorting a decision's rejections: their keys, and the buffer they are moved into.
+    @exclusivity(unchecked) var rejectionKeys = Scratch<UInt64>()
+    @exclusivity(unchecked) var spareRejections: [Rejection] = []
     /// Per offer: its last evaluation on discounted prices, valid for this decision's stamp and
     /// the prices' signature.
     @exclusivity(unchecked) var memoStamp: [UInt32] = []
@@ -223,6 +231,7 @@ final class Frame: @unchecked Sendable {
         matchArena.free()
         for b in [base, discounts, weights, applied, discountedBase] { b.free() }
         order.free()
+        rejectionKeys.free()
         indexStamps.free()
         lineMasks.free()
         models.free()
@@ -315,13 +324,12 @@ final class Frame: @unchecked Sendable {
         // (each a cache miss in a large catalog) are in flight together.
         let ordinals = bound.catalog.storage.ordinals
         resolved.removeAll(keepingCapacity: true)
-        for l in cartLines { resolved.append(ordinals.probe(l.sku)) }
+        // Hashes first, then the table's slots and the catalog's rows in tight loops of reads.
+        for l in cartLines { resolved.append(ordinals.start(l.sku)) }
+        for i in 0..<resolved.count { resolved[i] = ordinals.probe(resolved[i]) }
+        for (i, l) in cartLines.enumerated() { resolved[i] = ordinals.position(l.sku, from: resolved[i]) }
         rows.removeAll(keepingCapacity: true)
-        for (i, l) in cartLines.enumerated() {
-            let k = ordinals.position(l.sku, from: resolved[i])
-            resolved[i] = k
-            rows.append(k >= 0 ? bound.rows[Int(k)] : BoundCatalog.Row())
-        }
+        for k in resolved { rows.append(k >= 0 ? bound.rows[Int(k)] : BoundCatalog.Row()) }
         for (i, l) in cartLines.enumerated() {
             let q = max(0, l.quantity)
             let price = max(0, l.unitPrice)

@@ -169,48 +169,53 @@ struct OfferEvaluator {
             break
         }
         f.matchesAt = matchesAt
-        let result: Evaluation
-        switch o.kind {
-        case .percentOff(let e, let maxItems):
-            guard anyMatch else { result = .rejected(.notEligible, .noMatchingItem, nil); break }
-            result = perUnit(o, f, base, maxItems) { f, i in
+        var result: Evaluation = .rejected(.notEligible, .noMatchingItem, nil)
+        // The common kinds from the offer's fields (no copy of `kind`), the rest from `kind`.
+        switch o.shape {
+        case .percentOff:
+            guard anyMatch, let e = o.unitValue else { break }
+            result = perUnit(o, f, base, o.maxItems) { f, i in
                 guard case .percent(let p) = e(f) else { return nil }
                 return Rounding.apply(min(max(p, 0), 1_000_000), to: base[i], f.rounding)
             }
-        case .amountOff(let e, let maxItems):
-            guard anyMatch else { result = .rejected(.notEligible, .noMatchingItem, nil); break }
-            result = perUnit(o, f, base, maxItems) { f, i in
+        case .amountOff:
+            guard anyMatch, let e = o.unitValue else { break }
+            result = perUnit(o, f, base, o.maxItems) { f, i in
                 guard case .money(let m) = e(f) else { return nil }
                 return min(max(m, 0), base[i])
             }
-        case .fixedPrice(let e, let maxItems):
-            guard anyMatch else { result = .rejected(.notEligible, .noMatchingItem, nil); break }
-            result = perUnit(o, f, base, maxItems) { f, i in
+        case .fixedPrice:
+            guard anyMatch, let e = o.unitValue else { break }
+            result = perUnit(o, f, base, o.maxItems) { f, i in
                 guard case .money(let m) = e(f) else { return nil }
                 return max(0, base[i] - max(m, 0))
             }
-        case .spendThreshold(let tiers, let nudgeWithin):
-            result = spendThreshold(o, f, base, tiers, nudgeWithin)
-        case .bundle(let items, let price, let percent, let maxBundles):
-            result = bundle(o, f, base, items, price, percent, maxBundles)
-        case .buyXGetY(let buy, let buyQ, let get, let getQ, let pct, let cheapest, let maxApps):
-            result = buyXGetY(o, f, base, buy, buyQ, get, getQ, pct, cheapest, maxApps)
-        case .gift(let sku, let quantity):
-            guard o.appliesTo == nil || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
-            guard let item = catalog[sku] else { return .rejected(.notEligible, .giftNotInCatalog, nil) }
-            guard item.stock >= quantity else {
-                return .rejected(.notEligible, .giftOutOfStock(stock: item.stock, needed: quantity), nil)
+        case .spendThreshold:
+            result = spendThreshold(o, f, base, o.tiers, o.nudgeWithin)
+        case .other:
+            switch o.kind {
+            case .percentOff, .amountOff, .fixedPrice, .spendThreshold: break
+            case .bundle(let items, let price, let percent, let maxBundles):
+                result = bundle(o, f, base, items, price, percent, maxBundles)
+            case .buyXGetY(let buy, let buyQ, let get, let getQ, let pct, let cheapest, let maxApps):
+                result = buyXGetY(o, f, base, buy, buyQ, get, getQ, pct, cheapest, maxApps)
+            case .gift(let sku, let quantity):
+                guard o.appliesTo == nil || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
+                guard let item = catalog[sku] else { return .rejected(.notEligible, .giftNotInCatalog, nil) }
+                guard item.stock >= quantity else {
+                    return .rejected(.notEligible, .giftOutOfStock(stock: item.stock, needed: quantity), nil)
+                }
+                var v = newValue(f)
+                v.gift = .init(quantity: quantity, price: item.price, cost: item.cost)
+                result = .value(v, nil)
+            case .freeShipping(let maxShipping):
+                guard o.appliesTo == nil || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
+                let fee = f.request.cart.shipping
+                guard fee > 0 else { return .rejected(.notEligible, .noShippingFee, nil) }
+                var v = newValue(f)
+                v.shippingDiscount = min(fee, maxShipping ?? fee)
+                result = .value(v, nil)
             }
-            var v = newValue(f)
-            v.gift = .init(quantity: quantity, price: item.price, cost: item.cost)
-            result = .value(v, nil)
-        case .freeShipping(let maxShipping):
-            guard o.appliesTo == nil || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
-            let fee = f.request.cart.shipping
-            guard fee > 0 else { return .rejected(.notEligible, .noShippingFee, nil) }
-            var v = newValue(f)
-            v.shippingDiscount = min(fee, maxShipping ?? fee)
-            result = .value(v, nil)
         }
         if f.overflow { return .rejected(.notEligible, .overflowed, nil) }
         guard case .value(var v, let nudge) = result else {

@@ -53,6 +53,19 @@ struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollect
 
     mutating func removeAll(keepingCapacity: Bool = true) { count = 0 }
 
+    /// Sorting and the other algorithms of `MutableCollection` work in place on the buffer
+    /// instead of copying it into an array first.
+    mutating func withContiguousMutableStorageIfAvailable<R>(
+        _ body: (inout UnsafeMutableBufferPointer<Element>) throws -> R
+    ) rethrows -> R? {
+        var buffer = UnsafeMutableBufferPointer(start: base, count: count)
+        return try body(&buffer)
+    }
+
+    func withContiguousStorageIfAvailable<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R? {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
     mutating func removeLast(_ n: Int) {
         precondition(n <= count)
         count -= n

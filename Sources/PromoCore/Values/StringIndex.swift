@@ -47,17 +47,22 @@ struct StringIndex: Sendable {
     }
 
     /// The first step of a look-up, for resolving many strings in passes: the slot where the
-    /// search starts (reading it, so that it is in cache for `position(_:from:)`), or -1 for a
-    /// string not in ASCII.
+    /// search starts, or -1 for a string not in ASCII. Reads no table memory.
     @inline(__always)
-    func probe(_ s: String) -> Int32 {
+    func start(_ s: String) -> Int32 {
         let (h, ascii) = Self.hash(s)
         guard ascii else { return -1 }
-        let slot = Int(truncatingIfNeeded: h) & mask
-        return table[slot].position < 0 ? -2 : Int32(slot)
+        return Int32(truncatingIfNeeded: Int(truncatingIfNeeded: h) & mask)
     }
 
-    /// The position of `s` (-1: none), from what `probe(s)` returned.
+    /// The second step: reads the slot `start` gave (-2: empty, so the string is absent), so
+    /// that it is in cache for `position(_:from:)`. A loop of these keeps many reads in flight.
+    @inline(__always)
+    func probe(_ start: Int32) -> Int32 {
+        start < 0 ? start : table[Int(start)].position < 0 ? -2 : start
+    }
+
+    /// The position of `s` (-1: none), from what `probe` returned.
     @inline(__always)
     func position(_ s: String, from probed: Int32) -> Int32 {
         if probed == -2 { return -1 }
