@@ -95,6 +95,11 @@ public struct Scenario: Sendable {
                 "item.brand == \"\(brands.randomElement(using: &g)!)\"",
                 "forecast.days_of_cover(item) > \(Int.random(in: 10...100, using: &g))",
                 "recommend.score(item) >= 0.\(Int.random(in: 1...9, using: &g)) and item.category != \"\(cats[2])\"",
+                // An indexed conjunct with others around it (evaluation runs only the others on
+                // the lines the index admits).
+                "item.category == \"\(cats[0])\" and forecast.days_of_cover(item) > \(Int.random(in: 10...100, using: &g))",
+                "recommend.score(item) >= 0.\(Int.random(in: 1...9, using: &g)) and item.category in [\"\(cats[0])\", \"\(cats[1])\"]",
+                "item.brand == \"\(brands.randomElement(using: &g)!)\" and item.category == \"\(cats[0])\" and item.sku != \"none\"",
             ].randomElement(using: &g)!
         }
         return [

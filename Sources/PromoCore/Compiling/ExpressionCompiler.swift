@@ -228,6 +228,19 @@ struct ExpressionCompiler {
     /// Compiles a condition so that, when the frame is tracing, it records its result and the
     /// values its operands had (`and`, `or` and `not` record their parts as a tree). The same
     /// closures decide whether tracing is on or off.
+    /// `applies_to` without the conjunct its line filter comes from (`true and x` is `x`, and
+    /// `x and true` is `x`, unknowns included): nil when nothing is left. Compiled for untraced
+    /// decisions only, so its condition nodes are not kept.
+    mutating func residual(_ appliesTo: Expr, _ keys: IndexKeys) -> Eval? {
+        guard let d = keys.lineAnchor, let span = keys.spans[d] else { return nil }
+        let rest = IndexKeys.conjuncts(appliesTo).filter { $0.span != span }
+        guard let first = rest.first else { return nil }
+        let e = rest.dropFirst().reduce(first) { Expr(.binary(.and, $0, $1), span: $1.span, type: .bool) }
+        let (nodes, nodeBySpan) = (self.nodes, self.nodeBySpan)
+        defer { (self.nodes, self.nodeBySpan) = (nodes, nodeBySpan) }
+        return condition(e).eval
+    }
+
     mutating func condition(_ e: Expr) -> (eval: Eval, node: Int) {
         switch e.kind {
         case .binary(let op, let lhs, let rhs) where op == .and || op == .or:

@@ -18,6 +18,13 @@ struct IndexKeys: Sendable, Hashable {
         for c in appliesTo.map(Self.conjuncts) ?? [] { add(c, dimensions: [.sku, .category, .brand]) }
     }
 
+    /// The item dimension an offer's line filter comes from: the one with the fewest values
+    /// (ties: sku, category, brand); nil when no item condition is indexable.
+    var lineAnchor: Dimension? {
+        [Dimension.sku, .category, .brand].compactMap { d in constraints[d].map { (d, $0.count) } }
+            .min { ($0.1, $0.0.rawValue) < ($1.1, $1.0.rawValue) }?.0
+    }
+
     static func conjuncts(_ e: Expr) -> [Expr] {
         if case .binary(.and, let a, let b) = e.kind { return conjuncts(a) + conjuncts(b) }
         return [e]
@@ -98,10 +105,9 @@ struct OfferIndex: Sendable {
             allowed += (c[.channel] ?? []).map { symbols.intern($0) }
             segmentsAt.append(Int32(allowed.count))
             allowed += (c[.segment] ?? []).map { symbols.intern($0) }
-            let items = [D.sku, .category, .brand].compactMap { d in c[d].map { (d, $0) } }
             let anchor =
-                items.min { ($0.1.count, $0.0.rawValue) < ($1.1.count, $1.0.rawValue) }
-                ?? c[.segment].map { (D.segment, $0) } ?? c[.channel].map { (D.channel, $0) }
+                o.keys.lineAnchor.map { ($0, c[$0]!) } ?? c[.segment].map { (D.segment, $0) }
+                ?? c[.channel].map { (D.channel, $0) }
             guard let (d, values) = anchor else {
                 unconstrained.append(Int32(i))
                 lineFilters.append(nil)

@@ -107,6 +107,10 @@ final class CompiledOffer: Sendable {
     let maxItems: Int?
     let tiers: [CompiledTier]
     let nudgeWithin: Int64?
+    /// What is left of `applies_to` on the lines the index admitted (those whose sku, category
+    /// or brand meets the conjunct the offer's line filter comes from): the other conjuncts, or
+    /// nil when there are none (every admitted line matches). Only for offers with a line filter.
+    let appliesToRest: Eval?
 
     enum Shape: UInt8 {
         case percentOff, amountOff, fixedPrice, spendThreshold, other
@@ -116,8 +120,9 @@ final class CompiledOffer: Sendable {
         campaign: Int, id: String, title: String, kindName: String, kind: CompiledKind, appliesTo: Eval?, when: Eval?,
         whenNode: Int?, valueNode: Int?, appliesToNode: Int?, file: String, line: Int, marginFloorPPM: Int64?,
         maxDiscount: Int64?,
-        priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys
+        priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys, appliesToRest: Eval? = nil
     ) {
+        self.appliesToRest = appliesToRest
         self.campaign = campaign
         self.id = id
         self.title = title
@@ -243,6 +248,8 @@ public final class RuleSet: Sendable {
                 compiler.usedSlots = []
                 var exprs: [Expr] = [o.appliesTo, o.when].compactMap { $0 }
                 let appliesTo = o.appliesTo.map { compiler.condition($0) }
+                let keys = IndexKeys(when: o.when, appliesTo: o.appliesTo)
+                let rest = o.appliesTo.flatMap { compiler.residual($0, keys) }
                 let when = o.when.map { compiler.condition($0) }
                 let kind: CompiledKind
                 var valueNode: Int?
@@ -301,7 +308,7 @@ public final class RuleSet: Sendable {
                         appliesToNode: appliesTo?.node, file: o.span.file, line: o.span.start.line,
                         marginFloorPPM: o.marginFloor?.partsPerMillion,
                         maxDiscount: o.maxDiscount?.minorUnits, priority: o.priority, fallback: fallback,
-                        modelSlots: slots.sorted(), keys: IndexKeys(when: o.when, appliesTo: o.appliesTo)))
+                        modelSlots: slots.sorted(), keys: keys, appliesToRest: rest))
             }
         }
         // Arbitration reads the uplift model when one is bound.

@@ -105,14 +105,22 @@ struct OfferEvaluator {
             }
         }
         let n = f.lines.count
-        if let appliesTo = o.appliesTo, let admitted, f.tracerRef == nil {
+        if o.appliesTo != nil, let admitted, f.tracerRef == nil {
+            // The index's lines meet the filter's conjunct: only the rest is evaluated.
             f.matchArena.append(false, times: n)
             var bits = admitted
-            while bits != 0 {
-                let i = bits.trailingZeroBitCount
-                bits &= bits &- 1
-                f.line = i
-                if case .bool(true) = appliesTo(f) { f.matchArena[matchesAt + i] = true }
+            if let rest = o.appliesToRest {
+                while bits != 0 {
+                    let i = bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                    f.line = i
+                    if case .bool(true) = rest(f) { f.matchArena[matchesAt + i] = true }
+                }
+            } else {
+                while bits != 0 {
+                    f.matchArena[matchesAt + bits.trailingZeroBitCount] = true
+                    bits &= bits &- 1
+                }
             }
         } else if let appliesTo = o.appliesTo {
             for i in 0..<n {
