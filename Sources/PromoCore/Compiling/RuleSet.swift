@@ -80,17 +80,29 @@ struct CompiledBundleItem: Sendable {
 
 /// An offer ready to run. A class so that the hot path passes one reference, not its closures.
 final class CompiledOffer: Sendable {
+    // What evaluation reads comes first, so that it lies in the object's first cache lines.
+    let when: Eval?
+    let appliesTo: Eval?
+    /// What is left of `applies_to` on the lines the index admitted (those whose sku, category
+    /// or brand meets the conjunct the offer's line filter comes from): the other conjuncts, or
+    /// nil when there are none (every admitted line matches). Only for offers with a line filter.
+    let appliesToRest: Eval?
+    let fallback: Eval?
+    /// The terms of the common kinds, read by the hot path without copying `kind` (a copy of the
+    /// enum retains every closure and array in it).
+    let unitValue: Eval?
+    let shape: Shape
+    let maxItems: Int?
+    let tiers: [CompiledTier]
+    let nudgeWithin: Int64?
+    let marginFloorPPM: Int64?
+    let maxDiscount: Int64?
     let campaign: Int
+    let priority: Int
     let id: String
     let title: String
     let kindName: String
     let kind: CompiledKind
-    let appliesTo: Eval?
-    let when: Eval?
-    let marginFloorPPM: Int64?
-    let maxDiscount: Int64?
-    let priority: Int
-    let fallback: Eval?
     let modelSlots: [Int]
     let keys: IndexKeys
     /// Condition nodes of `when` and `applies_to`, and where the offer is written (for traces).
@@ -100,17 +112,6 @@ final class CompiledOffer: Sendable {
     let valueNode: Int?
     let file: String
     let line: Int
-    /// The terms of the common kinds, read by the hot path without copying `kind` (a copy of the
-    /// enum retains every closure and array in it).
-    let shape: Shape
-    let unitValue: Eval?
-    let maxItems: Int?
-    let tiers: [CompiledTier]
-    let nudgeWithin: Int64?
-    /// What is left of `applies_to` on the lines the index admitted (those whose sku, category
-    /// or brand meets the conjunct the offer's line filter comes from): the other conjuncts, or
-    /// nil when there are none (every admitted line matches). Only for offers with a line filter.
-    let appliesToRest: Eval?
 
     enum Shape: UInt8 {
         case percentOff, amountOff, fixedPrice, spendThreshold, other
@@ -182,6 +183,14 @@ public final class RuleSet: Sendable {
     let offerCampaign: [Int32]
     let offerSlotsAt: [Int32]
     let offerSlots: [Int32]
+    /// Per offer, unretained: the hot path evaluates it without touching its reference count
+    /// (an atomic write to memory that is cold, which stalls until the memory arrives).
+    let offerRefs: [Unmanaged<CompiledOffer>]
+    /// Per offer, `hotWords` addresses (0: none) of the memory its evaluation reads first: the
+    /// object's leading cache lines and the contexts of its top closures. The engine reads them
+    /// for every candidate before it evaluates any, so that their cache misses overlap.
+    let hotAddresses: [UInt]
+    static let hotWords = 8
     let modelSlots: [ModelSlot]
     let letCount: Int
     let index: OfferIndex
@@ -206,6 +215,13 @@ public final class RuleSet: Sendable {
     public struct CompileError: Error, Sendable, CustomStringConvertible {
         public var diagnostics: [Diagnostic]
         public var description: String { "the rules have \(diagnostics.count) error(s); run promo validate" }
+    }
+
+    /// The address of a closure's context (0: none): a Swift closure is a function pointer and
+    /// a context pointer.
+    private static func context(_ e: Eval?) -> UInt {
+        guard let e else { return 0 }
+        return withUnsafeBytes(of: e) { $0.load(fromByteOffset: MemoryLayout<UInt>.size, as: UInt.self) }
     }
 
     public var offerCount: Int { offers.count }
@@ -339,6 +355,12 @@ public final class RuleSet: Sendable {
         }
         self.offerSlotsAt = slotsAt
         self.offerSlots = flatSlots
+        self.offerRefs = offers.map { Unmanaged.passUnretained($0) }
+        self.hotAddresses = offers.flatMap { o in
+            let object = UInt(bitPattern: Unmanaged.passUnretained(o).toOpaque())
+            return [object, object + 64, object + 128]
+                + [o.when, o.appliesTo, o.appliesToRest, o.fallback, o.unitValue].map(Self.context)
+        }
         self.modelSlots = compiler.modelSlots
         self.letCount = compiler.letCount
         self.propensitySlot = propensity
