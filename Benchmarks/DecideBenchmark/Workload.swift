@@ -177,7 +177,12 @@ struct TableOutputs: ModelOutputs {
             case "forecast.days_of_cover": return batch.ordinals.map { $0 >= 0 ? .number(daysOfCover[Int($0)]) : nil }
             case "recommend.score":
                 guard let c else { return batch.ordinals.map { _ in nil } }
-                return batch.ordinals.map { $0 >= 0 ? .number(score(customer: c, item: Int($0))) : nil }
+                // Every item's factors read first, so that their cache misses overlap.
+                var touched: Float = 0
+                for i in batch.ordinals where i >= 0 { touched += itemFactors[Int(i) * Self.dimensions] }
+                return batch.ordinals.map {
+                    $0 >= 0 ? .number(score(customer: c, item: Int($0)) + (touched.isNaN ? 1 : 0)) : nil
+                }
             case "customer.segment": return [c.map { .string(segments[$0]) }]
             default: return Array(repeating: nil, count: batch.rows(batch.calls.firstIndex(of: call)!))
             }

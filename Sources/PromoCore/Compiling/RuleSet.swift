@@ -45,6 +45,24 @@ final class CompiledCampaign: Sendable {
     }
 }
 
+/// What arbitration and selection read of an offer and its campaign, in one flat value per offer
+/// (no object, no reference count).
+struct OfferFacts: Sendable {
+    var campaign: Int32
+    var group: Int32
+    var campaignPriority: Int
+    var priority: Int
+    var weight: Double
+    var exclusive: Bool
+    /// The campaign has a money budget or a per-customer cap.
+    var limited: Bool
+    var shape: CompiledOffer.Shape
+    /// Bundles and buy-X-get-Y: valued again whenever earlier offers changed any price.
+    var repriced: Bool
+    /// Gifts and free shipping: their value reads no price.
+    var priceFree: Bool
+}
+
 /// A stacking group as the engine applies it.
 struct CompiledGroup: Sendable {
     var name: String
@@ -183,9 +201,12 @@ public final class RuleSet: Sendable {
     let offerCampaign: [Int32]
     let offerSlotsAt: [Int32]
     let offerSlots: [Int32]
+    /// Per offer, flat: what arbitration and selection read of it and its campaign.
+    let facts: [OfferFacts]
     /// Per offer, unretained: the hot path evaluates it without touching its reference count
     /// (an atomic write to memory that is cold, which stalls until the memory arrives).
     let offerRefs: [Unmanaged<CompiledOffer>]
+    let campaignRefs: [Unmanaged<CompiledCampaign>]
     /// Per offer, `hotWords` addresses (0: none) of the memory its evaluation reads first: the
     /// object's leading cache lines and the contexts of its top closures. The engine reads them
     /// for every candidate before it evaluates any, so that their cache misses overlap.
@@ -355,7 +376,21 @@ public final class RuleSet: Sendable {
         }
         self.offerSlotsAt = slotsAt
         self.offerSlots = flatSlots
+        self.facts = offers.map { o in
+            let c = campaigns[o.campaign]
+            return OfferFacts(
+                campaign: Int32(o.campaign), group: Int32(c.group), campaignPriority: c.priority, priority: o.priority,
+                weight: c.weight, exclusive: c.exclusive, limited: c.budgetTotal != nil || c.perCustomer != nil,
+                shape: o.shape,
+                repriced: {
+                    if case .bundle = o.kind { true } else if case .buyXGetY = o.kind { true } else { false }
+                }(),
+                priceFree: {
+                    if case .gift = o.kind { true } else if case .freeShipping = o.kind { true } else { false }
+                }())
+        }
         self.offerRefs = offers.map { Unmanaged.passUnretained($0) }
+        self.campaignRefs = campaigns.map { Unmanaged.passUnretained($0) }
         self.hotAddresses = offers.flatMap { o in
             let object = UInt(bitPattern: Unmanaged.passUnretained(o).toOpaque())
             return [object, object + 64, object + 128]

@@ -19,7 +19,7 @@ extension Engine {
     /// model (propensity, and propensity + uplift score) when one is bound; otherwise P(no offer) is
     /// `fallbackPropensity` and the offer lifts it by `fallbackElasticity` x (value / cart subtotal).
     func score(_ o: Int, _ v: OfferValue, _ f: Frame, matchesAt: Int) -> Candidate {
-        let offer = rules.offers[o]
+        let facts = rules.facts[o]
         let margin = f.margin
         var p0 = Self.fallbackPropensity
         if let s = rules.propensitySlot, case .number(let p) = f.models[s * f.stride] { p0 = min(max(p, 0), 1) }
@@ -36,11 +36,9 @@ extension Engine {
         case .revenue: value = p1 * Double(f.subtotal - v.discount) - p0 * Double(f.subtotal)
         case .margin: value = p1 * Double(margin - v.storeCost)
         }
-        let campaign = rules.campaigns[offer.campaign]
         return Candidate(
-            offer: o, group: campaign.group, priority: (campaign.priority, offer.priority), matchesAt: matchesAt,
-            value: v,
-            score: value * campaign.weight, p1: p1, p0: p0)
+            offer: o, group: Int(facts.group), priority: (facts.campaignPriority, facts.priority),
+            matchesAt: matchesAt, value: v, score: value * facts.weight, p1: p1, p0: p0)
     }
 
     /// Applies stacking groups, exclusivity, budgets and the per-customer offer limit. Over the
@@ -108,7 +106,7 @@ extension Engine {
         }
     }
 
-    private func isExclusive(_ c: Candidate) -> Bool { rules.campaigns[rules.offers[c.offer].campaign].exclusive }
+    private func isExclusive(_ c: Candidate) -> Bool { rules.facts[c.offer].exclusive }
 
     private func selectOnce(
         _ members: [Int32], _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView,
@@ -161,9 +159,9 @@ extension Engine {
     private func budgetProblem(_ o: Int, _ value: Int64, spent: [(campaign: Int, amount: Int64)], _ budgets: BudgetView)
         -> (Reason, Why)?
     {
-        let c = rules.offers[o].campaign
+        guard rules.facts[o].limited else { return nil }
+        let c = Int(rules.facts[o].campaign)
         let campaign = rules.campaigns[c]
-        if campaign.budgetTotal == nil && campaign.perCustomer == nil { return nil }
         let earlier = spent.first { $0.campaign == c }
         if let total = campaign.budgetTotal {
             let remaining = (budgets.remaining[campaign.id] ?? total) - (earlier?.amount ?? 0)
@@ -188,13 +186,11 @@ extension Engine {
     /// tiers read only the lines they apply to; gifts and free shipping no price at all; bundles
     /// and buy-X-get-Y are always computed again.
     private func pricesChanged(for c: Candidate, _ f: Frame) -> Bool {
-        switch rules.offers[c.offer].kind {
-        case .gift, .freeShipping: return false
-        case .bundle, .buyXGetY: return true
-        case .percentOff, .amountOff, .fixedPrice, .spendThreshold:
-            for i in 0..<f.lines.count where f.applied[i] > 0 && f.matchArena[c.matchesAt + i] { return true }
-            return false
-        }
+        let facts = rules.facts[c.offer]
+        if facts.priceFree { return false }
+        if facts.repriced { return true }
+        for i in 0..<f.lines.count where f.applied[i] > 0 && f.matchArena[c.matchesAt + i] { return true }
+        return false
     }
 
     /// Groups in workspace order (`members` come in `select`'s order). `best`: the highest score; `first`: the first by priority;
@@ -259,8 +255,9 @@ extension Engine {
                 if f.memoStamp[m.offer] == f.stamp && f.memoSignature[m.offer] == signature {
                     evaluation = f.memo[m.offer]
                 } else {
-                    let o = rules.offers[m.offer]
-                    evaluation = evaluator.value(o, f, base: f.discountedBase, matchesAt: m.matchesAt, again: true)
+                    evaluation = rules.offerRefs[m.offer]._withUnsafeGuaranteedRef {
+                        evaluator.value($0, f, base: f.discountedBase, matchesAt: m.matchesAt, again: true)
+                    }
                     f.memoStamp[m.offer] = f.stamp
                     f.memoSignature[m.offer] = signature
                     f.memo[m.offer] = evaluation
@@ -295,7 +292,7 @@ extension Engine {
                 s.rejected.append(Rejection(offer: m.offer, reason: reason, why: why, score: m.score))
                 continue
             }
-            let c = rules.offers[m.offer].campaign
+            let c = Int(rules.facts[m.offer].campaign)
             if let e = spent.firstIndex(where: { $0.campaign == c }) {
                 spent[e].amount += value
             } else {

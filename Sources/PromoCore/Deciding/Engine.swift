@@ -186,7 +186,9 @@ public struct Engine: Sendable {
             let c = Int(rules.offerCampaign[Int(o)])
             if f.campaignStamp[c] != f.stamp {
                 f.campaignStamp[c] = f.stamp
-                f.campaignStatus[c] = campaignStatus(rules.campaigns[c], request, override: f.holdoutOverride)
+                f.campaignStatus[c] = rules.campaignRefs[c]._withUnsafeGuaranteedRef {
+                    campaignStatus($0, request, override: f.holdoutOverride)
+                }
                 if let recording, rules.campaigns[c].holdoutPPM > 0 {
                     recording.holdouts[rules.campaigns[c].id] = f.campaignStatus[c].map { $0.0 == .holdout } ?? false
                 }
