@@ -23,9 +23,20 @@ public enum Allocation {
         _ total: Int64, weights: Scratch<Int64>, scratch: inout [(Int128, Int)], write: (Int, Int64) -> Void
     ) {
         var sum: Int128 = 0
-        for w in weights where w > 0 { sum += Int128(w) }
+        var positive = 0
+        var last = 0
+        for (i, w) in weights.enumerated() where w > 0 {
+            sum += Int128(w)
+            positive += 1
+            last = i
+        }
         guard total > 0, sum > 0 else {
             for i in weights.indices { write(i, 0) }
+            return
+        }
+        // One part (an order-level offer met on one line, the usual case): it takes the whole.
+        if positive == 1 {
+            for i in weights.indices { write(i, i == last ? total : 0) }
             return
         }
         // Amounts of real carts fit 64 bits: no 128-bit division then.
