@@ -81,18 +81,7 @@ struct ExpressionCompiler {
         }
     }
 
-    /// Every closure compiled since this was last emptied. An offer keeps those of its
-    /// expressions, so that the addresses of their contexts stay valid for the engine to read
-    /// ahead of evaluation (`RuleSet.hotAddresses`).
-    var compiled: [Eval] = []
-
     mutating func compile(_ e: Expr) -> Eval {
-        let eval = compileNode(e)
-        compiled.append(eval)
-        return eval
-    }
-
-    private mutating func compileNode(_ e: Expr) -> Eval {
         if let v = constant(e) { return { _ in v } }
         switch e.kind {
         case .list(let items):
@@ -253,12 +242,6 @@ struct ExpressionCompiler {
     }
 
     mutating func condition(_ e: Expr) -> (eval: Eval, node: Int) {
-        let c = conditionNode(e)
-        compiled.append(c.eval)
-        return c
-    }
-
-    private mutating func conditionNode(_ e: Expr) -> (eval: Eval, node: Int) {
         switch e.kind {
         case .binary(let op, let lhs, let rhs) where op == .and || op == .or:
             let (a, ia) = condition(lhs)

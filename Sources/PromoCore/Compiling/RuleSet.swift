@@ -130,8 +130,6 @@ final class CompiledOffer: Sendable {
     let valueNode: Int?
     let file: String
     let line: Int
-    /// Every closure of the offer's expressions (held so that their contexts' addresses stay valid).
-    let closures: [Eval]
 
     enum Shape: UInt8 {
         case percentOff, amountOff, fixedPrice, spendThreshold, other
@@ -141,10 +139,8 @@ final class CompiledOffer: Sendable {
         campaign: Int, id: String, title: String, kindName: String, kind: CompiledKind, appliesTo: Eval?, when: Eval?,
         whenNode: Int?, valueNode: Int?, appliesToNode: Int?, file: String, line: Int, marginFloorPPM: Int64?,
         maxDiscount: Int64?,
-        priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys, appliesToRest: Eval? = nil,
-        closures: [Eval] = []
+        priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys, appliesToRest: Eval? = nil
     ) {
-        self.closures = closures
         self.appliesToRest = appliesToRest
         self.campaign = campaign
         self.id = id
@@ -211,12 +207,11 @@ public final class RuleSet: Sendable {
     /// (an atomic write to memory that is cold, which stalls until the memory arrives).
     let offerRefs: [Unmanaged<CompiledOffer>]
     let campaignRefs: [Unmanaged<CompiledCampaign>]
-    /// Per offer o, at `hotAddresses[hotAt[o] ..< hotAt[o + 1]]`: the memory its evaluation
-    /// reads, cold in a large rule set: the object's leading cache lines and the contexts of its
-    /// closures (each a separate allocation). The engine reads them for every candidate before
-    /// it evaluates any, so that their cache misses overlap instead of following one another.
+    /// Per offer, `hotWords` addresses (0: none) of the memory its evaluation reads first: the
+    /// object's leading cache lines and the contexts of its top closures. The engine reads them
+    /// for every candidate before it evaluates any, so that their cache misses overlap.
     let hotAddresses: [UInt]
-    let hotAt: [Int32]
+    static let hotWords = 8
     let modelSlots: [ModelSlot]
     let letCount: Int
     let index: OfferIndex
@@ -288,7 +283,6 @@ public final class RuleSet: Sendable {
             }
             for o in c.offers.sorted(by: { $0.id < $1.id }) {
                 compiler.usedSlots = []
-                compiler.compiled = []
                 var exprs: [Expr] = [o.appliesTo, o.when].compactMap { $0 }
                 let appliesTo = o.appliesTo.map { compiler.condition($0) }
                 let keys = IndexKeys(when: o.when, appliesTo: o.appliesTo)
@@ -351,7 +345,7 @@ public final class RuleSet: Sendable {
                         appliesToNode: appliesTo?.node, file: o.span.file, line: o.span.start.line,
                         marginFloorPPM: o.marginFloor?.partsPerMillion,
                         maxDiscount: o.maxDiscount?.minorUnits, priority: o.priority, fallback: fallback,
-                        modelSlots: slots.sorted(), keys: keys, appliesToRest: rest, closures: compiler.compiled))
+                        modelSlots: slots.sorted(), keys: keys, appliesToRest: rest))
             }
         }
         // Arbitration reads the uplift model when one is bound.
@@ -397,18 +391,11 @@ public final class RuleSet: Sendable {
         }
         self.offerRefs = offers.map { Unmanaged.passUnretained($0) }
         self.campaignRefs = campaigns.map { Unmanaged.passUnretained($0) }
-        var hot: [UInt] = []
-        var hotAt: [Int32] = [0]
-        for o in offers {
+        self.hotAddresses = offers.flatMap { o in
             let object = UInt(bitPattern: Unmanaged.passUnretained(o).toOpaque())
-            var seen: Set<UInt> = [0]
-            for a in [object, object + 64, object + 128] + o.closures.map(Self.context) where seen.insert(a).inserted {
-                hot.append(a)
-            }
-            hotAt.append(Int32(hot.count))
+            return [object, object + 64, object + 128]
+                + [o.when, o.appliesTo, o.appliesToRest, o.fallback, o.unitValue].map(Self.context)
         }
-        self.hotAddresses = hot
-        self.hotAt = hotAt
         self.modelSlots = compiler.modelSlots
         self.letCount = compiler.letCount
         self.propensitySlot = propensity

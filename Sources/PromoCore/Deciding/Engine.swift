@@ -207,8 +207,8 @@ public struct Engine: Sendable {
         var sink: UInt8 = 0
         rules.hotAddresses.withUnsafeBufferPointer { hot in
             for o in candidates {
-                for k in Int(rules.hotAt[Int(o)])..<Int(rules.hotAt[Int(o) + 1]) {
-                    sink &+= UnsafeRawPointer(bitPattern: hot[k])!.load(as: UInt8.self)
+                for a in hot[Int(o) * RuleSet.hotWords..<(Int(o) + 1) * RuleSet.hotWords] where a != 0 {
+                    sink &+= UnsafeRawPointer(bitPattern: a)!.load(as: UInt8.self)
                 }
             }
         }
