@@ -207,11 +207,6 @@ public final class RuleSet: Sendable {
     /// (an atomic write to memory that is cold, which stalls until the memory arrives).
     let offerRefs: [Unmanaged<CompiledOffer>]
     let campaignRefs: [Unmanaged<CompiledCampaign>]
-    /// Per offer, `hotWords` addresses (0: none) of the memory its evaluation reads first: the
-    /// object's leading cache lines and the contexts of its top closures. The engine reads them
-    /// for every candidate before it evaluates any, so that their cache misses overlap.
-    let hotAddresses: [UInt]
-    static let hotWords = 8
     let modelSlots: [ModelSlot]
     let letCount: Int
     let index: OfferIndex
@@ -236,13 +231,6 @@ public final class RuleSet: Sendable {
     public struct CompileError: Error, Sendable, CustomStringConvertible {
         public var diagnostics: [Diagnostic]
         public var description: String { "the rules have \(diagnostics.count) error(s); run promo validate" }
-    }
-
-    /// The address of a closure's context (0: none): a Swift closure is a function pointer and
-    /// a context pointer.
-    private static func context(_ e: Eval?) -> UInt {
-        guard let e else { return 0 }
-        return withUnsafeBytes(of: e) { $0.load(fromByteOffset: MemoryLayout<UInt>.size, as: UInt.self) }
     }
 
     public var offerCount: Int { offers.count }
@@ -391,11 +379,6 @@ public final class RuleSet: Sendable {
         }
         self.offerRefs = offers.map { Unmanaged.passUnretained($0) }
         self.campaignRefs = campaigns.map { Unmanaged.passUnretained($0) }
-        self.hotAddresses = offers.flatMap { o in
-            let object = UInt(bitPattern: Unmanaged.passUnretained(o).toOpaque())
-            return [object, object + 64, object + 128]
-                + [o.when, o.appliesTo, o.appliesToRest, o.fallback, o.unitValue].map(Self.context)
-        }
         self.modelSlots = compiler.modelSlots
         self.letCount = compiler.letCount
         self.propensitySlot = propensity

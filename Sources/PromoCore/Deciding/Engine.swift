@@ -202,18 +202,6 @@ public struct Engine: Sendable {
         }
         candidates.removeLast(candidates.count - kept)
 
-        // The memory each candidate's evaluation starts with, read now for all of them (the
-        // model batch below runs while it arrives).
-        var sink: UInt8 = 0
-        rules.hotAddresses.withUnsafeBufferPointer { hot in
-            for o in candidates {
-                for a in hot[Int(o) * RuleSet.hotWords..<(Int(o) + 1) * RuleSet.hotWords] where a != 0 {
-                    sink &+= UnsafeRawPointer(bitPattern: a)!.load(as: UInt8.self)
-                }
-            }
-        }
-        f.touched = sink
-
         // 3. Model outputs: only those the remaining candidates read, plus arbitration's.
         f.wanted.removeAll()
         f.wanted.append(false, times: rules.modelSlots.count)

@@ -211,8 +211,6 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var picks: [Engine.Pick] = []
     @exclusivity(unchecked) var selectionRejected: [Rejection] = []
     @exclusivity(unchecked) var spent: [(campaign: Int, amount: Int64)] = []
-    /// What reading the candidates' memory ahead of evaluation summed (kept so that the reads stay).
-    @exclusivity(unchecked) var touched: UInt8 = 0
     /// Sorting a decision's rejections: their keys, and the buffer they are moved into.
     @exclusivity(unchecked) var rejectionKeys = Scratch<UInt64>()
     @exclusivity(unchecked) var spareRejections: [Rejection] = []
