@@ -67,10 +67,12 @@ final class TraceBuilder: @unchecked Sendable {
         var evaluation: Evaluation = .rejected(.notEligible, .givesNothing, nil)
     }
 
-    @exclusivity(unchecked) var records: [Record] = []
+    /// Conditions and lines, the records made most often: scratch buffers (no uniqueness
+    /// check per append), owned by this builder.
+    @exclusivity(unchecked) var records: Scratch<Record>
     @exclusivity(unchecked) private var open: [Int32] = []
     @exclusivity(unchecked) private var root: Int32 = -1
-    @exclusivity(unchecked) var lines: [LineRecord] = []
+    @exclusivity(unchecked) var lines: Scratch<LineRecord>
     @exclusivity(unchecked) var values: [ValueLine] = []
     @exclusivity(unchecked) var notes: [Note] = []
     @exclusivity(unchecked) var offers: [OfferRecord] = []
@@ -82,10 +84,15 @@ final class TraceBuilder: @unchecked Sendable {
     /// `capacity`: records a decision of this rule set usually makes (so the arrays grow once).
     init(nodes: [ConditionNode], capacity: Int = 256) {
         self.nodes = nodes
-        records.reserveCapacity(capacity)
-        lines.reserveCapacity(capacity / 2)
+        records = Scratch(capacity: capacity)
+        lines = Scratch(capacity: capacity / 2)
         offers.reserveCapacity(capacity / 8)
         open.reserveCapacity(16)
+    }
+
+    deinit {
+        records.free()
+        lines.free()
     }
 
     func beginOffer(_ o: Int) {
@@ -106,7 +113,7 @@ final class TraceBuilder: @unchecked Sendable {
 
     /// Starts one evaluation of a condition (`when`, or `applies_to` on a line).
     func begin() {
-        open.removeAll(keepingCapacity: true)
+        if !open.isEmpty { open.removeAll(keepingCapacity: true) }
         root = -1
     }
 
