@@ -123,17 +123,23 @@ struct OfferEvaluator {
                 }
             }
         } else if let appliesTo = o.appliesTo {
+            // Traced, or without the index's lines: every line, the filter's (or the index's)
+            // rejections recorded as such.
             for i in 0..<n {
-                f.withTracer { $0.begin() }
-                if let filter, !filter.admits(f.lines[i]) {
+                let passes = admitted.map { $0 >> UInt64(i) & 1 != 0 } ?? filter.map { $0.admits(f.lines[i]) } ?? true
+                if !passes {
                     f.matchArena.append(false)
-                    f.withTracer { t in
-                        let l = f.lines[i]
-                        let v = filter.dimension == .sku ? l.sku : filter.dimension == .category ? l.category : l.brand
-                        t.lines.append(.init(line: Int32(i), matched: false, root: -1, filteredBy: v))
+                    if let filter {
+                        f.withTracer { t in
+                            let l = f.lines[i]
+                            let v =
+                                filter.dimension == .sku ? l.sku : filter.dimension == .category ? l.category : l.brand
+                            t.lines.append(.init(line: Int32(i), matched: false, root: -1, filteredBy: v))
+                        }
                     }
                     continue
                 }
+                f.withTracer { $0.begin() }
                 f.line = i
                 let matched: Bool
                 if case .bool(true) = appliesTo(f) {
