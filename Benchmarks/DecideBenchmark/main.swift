@@ -42,6 +42,43 @@ func measure(_ pool: [DecisionRequest], seconds: Double = 1.5, _ decide: (Decisi
     return Figures(perSecond: Double(samples.count) / (Double(total) / 1e9), p50: p(0.5), p99: p(0.99))
 }
 
+/// Two ways of deciding measured together: blocks of 50 requests, each decided one way then the
+/// other, the order alternating between blocks (ABBA), so that both see the same machine (whose
+/// speed drifts within seconds here) and the same share of warm caches.
+func measurePair(
+    _ pool: [DecisionRequest], seconds: Double = 3, _ a: (DecisionRequest) -> Void, _ b: (DecisionRequest) -> Void
+) -> (Figures, Figures) {
+    for r in pool.prefix(500) {
+        a(r)
+        b(r)
+    }
+    var samples: ([UInt64], [UInt64]) = ([], [])
+    var total: (UInt64, UInt64) = (0, 0)
+    var block = 0
+    while Double(total.0 + total.1) < seconds * 1e9 {
+        let requests = (0..<50).map { pool[(block * 50 + $0) % pool.count] }
+        for first in block % 2 == 0 ? [true, false] : [false, true] {
+            for r in requests {
+                let t = nanos { first ? a(r) : b(r) }
+                if first {
+                    samples.0.append(t)
+                    total.0 += t
+                } else {
+                    samples.1.append(t)
+                    total.1 += t
+                }
+            }
+        }
+        block += 1
+    }
+    func figures(_ s: [UInt64], _ total: UInt64) -> Figures {
+        let s = s.sorted()
+        let p = { (q: Double) in Double(s[min(s.count - 1, Int(Double(s.count) * q))]) / 1000 }
+        return Figures(perSecond: Double(s.count) / (Double(total) / 1e9), p50: p(0.5), p99: p(0.99))
+    }
+    return (figures(samples.0, total.0), figures(samples.1, total.1))
+}
+
 let outputs = TableOutputs(catalog: Workload.catalog)
 let manifests = try RulesFixture.manifests()
 print(
@@ -105,8 +142,9 @@ for offers in [100, 1_000, 10_000] where only == nil || only![0] == offers || of
 if (only == nil || only! == [1_000, 10]) && ProcessInfo.processInfo.environment["PROMO_BENCH_COUNT"] == nil {
     let (engine, _) = engines[1_000]!
     let pool = Workload.requests(lines: 10, count: 2_000)
-    let plain = measure(pool) { _ = engine.decide($0, models: outputs) }
-    let recorded = measure(pool) { _ = engine.decideRecorded($0, models: outputs) }
+    // Without and with recording measured together (the ratio is the target); the rest alone.
+    let (plain, recorded) = measurePair(
+        pool, { _ = engine.decide($0, models: outputs) }, { _ = engine.decideRecorded($0, models: outputs) })
     let built = measure(pool) { _ = engine.decideTraced($0, models: outputs) }
     let encoded = measure(pool) { _ = try? DecisionTrace.encoder().encode(engine.decideTraced($0, models: outputs).1) }
     var bytes: [Int] = []

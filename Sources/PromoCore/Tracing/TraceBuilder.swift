@@ -73,19 +73,20 @@ final class TraceBuilder: @unchecked Sendable {
     @exclusivity(unchecked) private var open: [Int32] = []
     @exclusivity(unchecked) private var root: Int32 = -1
     @exclusivity(unchecked) var lines: Scratch<LineRecord>
-    @exclusivity(unchecked) var values: [ValueLine] = []
+    @exclusivity(unchecked) var values: Scratch<ValueLine>
     @exclusivity(unchecked) var notes: [Note] = []
     @exclusivity(unchecked) var offers: [OfferRecord] = []
     /// The offer being evaluated.
     @exclusivity(unchecked) var current = OfferRecord(offer: -1)
     /// Per line of the offer being valued: the record of its value expression.
-    @exclusivity(unchecked) var expressions: [Int32] = []
+    @exclusivity(unchecked) var expressions = Scratch<Int32>()
 
     /// `capacity`: records a decision of this rule set usually makes (so the arrays grow once).
     init(nodes: [ConditionNode], capacity: Int = 256) {
         self.nodes = nodes
         records = Scratch(capacity: capacity)
         lines = Scratch(capacity: capacity / 2)
+        values = Scratch(capacity: capacity / 8)
         offers.reserveCapacity(capacity / 8)
         open.reserveCapacity(16)
     }
@@ -93,6 +94,8 @@ final class TraceBuilder: @unchecked Sendable {
     deinit {
         records.free()
         lines.free()
+        values.free()
+        expressions.free()
     }
 
     func beginOffer(_ o: Int) {
