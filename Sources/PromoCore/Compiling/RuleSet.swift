@@ -56,7 +56,6 @@ struct OfferFacts: Sendable {
     var exclusive: Bool
     /// The campaign has a money budget or a per-customer cap.
     var limited: Bool
-    var shape: CompiledOffer.Shape
     /// Bundles and buy-X-get-Y: valued again whenever earlier offers changed any price.
     var repriced: Bool
     /// Gifts and free shipping: their value reads no price.
@@ -369,7 +368,6 @@ public final class RuleSet: Sendable {
             return OfferFacts(
                 campaign: Int32(o.campaign), group: Int32(c.group), campaignPriority: c.priority, priority: o.priority,
                 weight: c.weight, exclusive: c.exclusive, limited: c.budgetTotal != nil || c.perCustomer != nil,
-                shape: o.shape,
                 repriced: {
                     if case .bundle = o.kind { true } else if case .buyXGetY = o.kind { true } else { false }
                 }(),
