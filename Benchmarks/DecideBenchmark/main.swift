@@ -19,6 +19,15 @@ struct Figures {
     var p99: Double
 }
 
+extension Figures {
+    /// From the time of each decision (nanoseconds) and their sum.
+    init(_ samples: [UInt64], total: UInt64) {
+        let s = samples.sorted()
+        let p = { (q: Double) in Double(s[min(s.count - 1, Int(Double(s.count) * q))]) / 1000 }
+        self.init(perSecond: Double(s.count) / (Double(total) / 1e9), p50: p(0.5), p99: p(0.99))
+    }
+}
+
 /// Runs `decide` over the pool until `seconds` have passed (after a warm-up), timing each call.
 func measure(_ pool: [DecisionRequest], seconds: Double = 1.5, _ decide: (DecisionRequest) -> Void) -> Figures {
     // PROMO_BENCH_COUNT=N runs exactly N decisions, for instruction counts under valgrind --tool=callgrind.
@@ -37,9 +46,7 @@ func measure(_ pool: [DecisionRequest], seconds: Double = 1.5, _ decide: (Decisi
         total += t
         i += 1
     }
-    samples.sort()
-    let p = { (q: Double) in Double(samples[min(samples.count - 1, Int(Double(samples.count) * q))]) / 1000 }
-    return Figures(perSecond: Double(samples.count) / (Double(total) / 1e9), p50: p(0.5), p99: p(0.99))
+    return Figures(samples, total: total)
 }
 
 /// Two ways of deciding measured together: blocks of 50 requests, each decided one way then the
@@ -71,12 +78,7 @@ func measurePair(
         }
         block += 1
     }
-    func figures(_ s: [UInt64], _ total: UInt64) -> Figures {
-        let s = s.sorted()
-        let p = { (q: Double) in Double(s[min(s.count - 1, Int(Double(s.count) * q))]) / 1000 }
-        return Figures(perSecond: Double(s.count) / (Double(total) / 1e9), p50: p(0.5), p99: p(0.99))
-    }
-    return (figures(samples.0, total.0), figures(samples.1, total.1))
+    return (Figures(samples.0, total: total.0), Figures(samples.1, total: total.1))
 }
 
 let outputs = TableOutputs(catalog: Workload.catalog)

@@ -225,9 +225,6 @@ struct ExpressionCompiler {
         return nodes.count - 1
     }
 
-    /// Compiles a condition so that, when the frame is tracing, it records its result and the
-    /// values its operands had (`and`, `or` and `not` record their parts as a tree). The same
-    /// closures decide whether tracing is on or off.
     /// `applies_to` without the conjunct its line filter comes from (`true and x` is `x`, and
     /// `x and true` is `x`, unknowns included): nil when nothing is left. Compiled for untraced
     /// decisions only, so its condition nodes are not kept.
@@ -241,6 +238,9 @@ struct ExpressionCompiler {
         return condition(e).eval
     }
 
+    /// Compiles a condition so that, when the frame is tracing, it records its result and the
+    /// values its operands had (`and`, `or` and `not` record their parts as a tree). The same
+    /// closures decide whether tracing is on or off.
     mutating func condition(_ e: Expr) -> (eval: Eval, node: Int) {
         switch e.kind {
         case .binary(let op, let lhs, let rhs) where op == .and || op == .or:

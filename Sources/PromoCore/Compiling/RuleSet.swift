@@ -195,9 +195,8 @@ public final class RuleSet: Sendable {
     let groups: [CompiledGroup]
     /// Offers in stable order: by campaign id, then offer id.
     let offers: [CompiledOffer]
-    /// Per offer, flat (so that filtering candidates touches no offer object): its campaign, and
-    /// the model slots it reads at `offerSlots[offerSlotsAt[o] ..< offerSlotsAt[o + 1]]`.
-    let offerCampaign: [Int32]
+    /// Per offer, flat (so that filtering candidates touches no offer object): the model slots it
+    /// reads at `offerSlots[offerSlotsAt[o] ..< offerSlotsAt[o + 1]]`.
     let offerSlotsAt: [Int32]
     let offerSlots: [Int32]
     /// Per offer, flat: what arbitration and selection read of it and its campaign.
@@ -354,7 +353,6 @@ public final class RuleSet: Sendable {
         self.groups = groups
         self.campaigns = campaigns
         self.offers = offers
-        self.offerCampaign = offers.map { Int32($0.campaign) }
         var slotsAt: [Int32] = [0]
         var flatSlots: [Int32] = []
         for o in offers {

@@ -183,7 +183,7 @@ public struct Engine: Sendable {
         f.prepareOffers(rules.offers.count)
         var kept = 0
         for o in candidates {
-            let c = Int(rules.offerCampaign[Int(o)])
+            let c = Int(rules.facts[Int(o)].campaign)
             if f.campaignStamp[c] != f.stamp {
                 f.campaignStamp[c] = f.stamp
                 f.campaignStatus[c] = rules.campaignRefs[c]._withUnsafeGuaranteedRef {
