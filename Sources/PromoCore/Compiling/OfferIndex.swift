@@ -79,11 +79,18 @@ struct OfferIndex: Sendable {
     private var symbolCount: Int
     /// Offers with no constraint at all.
     private var unconstrained: [Int32]
-    /// Per offer o: the channels and segments it allows (none: any), at
-    /// `allowed[channelsAt[o] ..< segmentsAt[o]]` and `allowed[segmentsAt[o] ..< channelsAt[o + 1]]`.
-    private var channelsAt: [Int32]
-    private var segmentsAt: [Int32]
+    /// Per offer: the channels and segments it allows (none: any), at
+    /// `allowed[channels.from ..< channels.to]` and `allowed[segments.from ..< segments.to]`.
+    private var allowances: [Allowance]
     private var allowed: [Int32]
+
+    /// Where an offer's allowed channels and segments are, in one record (one read per hit).
+    struct Allowance {
+        var channelsFrom: Int32
+        var channelsTo: Int32
+        var segmentsFrom: Int32
+        var segmentsTo: Int32
+    }
     /// Per offer anchored on an item dimension: the lines it can apply to.
     private(set) var lineFilters: [LineFilter?]
     /// Per offer: the conjunct its line filter comes from (read by traces only, and kept apart so
@@ -94,17 +101,20 @@ struct OfferIndex: Sendable {
         typealias D = IndexKeys.Dimension
         var lists = Array(repeating: [Int32: [Int32]](), count: D.allCases.count)
         unconstrained = []
-        channelsAt = []
-        segmentsAt = []
+        allowances = []
         allowed = []
         lineFilters = []
         lineFilterSpans = []
         for (i, o) in compiled.enumerated() {
             let c = o.keys.constraints
-            channelsAt.append(Int32(allowed.count))
+            let channelsFrom = Int32(allowed.count)
             allowed += (c[.channel] ?? []).map { symbols.intern($0) }
-            segmentsAt.append(Int32(allowed.count))
+            let segmentsFrom = Int32(allowed.count)
             allowed += (c[.segment] ?? []).map { symbols.intern($0) }
+            allowances.append(
+                Allowance(
+                    channelsFrom: channelsFrom, channelsTo: segmentsFrom, segmentsFrom: segmentsFrom,
+                    segmentsTo: Int32(allowed.count)))
             let anchor =
                 o.keys.lineAnchor.map { ($0, c[$0]!) } ?? c[.segment].map { (D.segment, $0) }
                 ?? c[.channel].map { (D.channel, $0) }
@@ -121,7 +131,6 @@ struct OfferIndex: Sendable {
             lineFilterSpans.append(onItems ? o.keys.spans[d] : nil)
             for v in Set(values) { lists[d.rawValue][symbols.intern(v), default: []].append(Int32(i)) }
         }
-        channelsAt.append(Int32(allowed.count))
         symbolCount = symbols.strings.count
         start = []
         offers = []
@@ -151,15 +160,13 @@ struct OfferIndex: Sendable {
     /// Offers that may apply, in ascending (stable) order, into `result`. `segment` nil means
     /// unknown (segment constraints are then not checked). For an offer anchored on an item
     /// dimension, the lines that hit it (those its line filter admits) are left in
-    /// `f.lineMasks[offer]` as bits, when the cart has at most 64 lines.
+    /// `f.indexMarks[offer].lines` as bits, when the cart has at most 64 lines.
     func candidates(segment: Int32?, _ f: Frame, into result: inout [Int32]) {
         result.removeAll(keepingCapacity: true)
         let count = lineFilters.count
-        if f.indexStamps.count < count {
-            f.indexStamps.free()
-            f.lineMasks.free()
-            f.indexStamps = Scratch(repeating: 0, count: count)
-            f.lineMasks = Scratch(repeating: 0, count: count)
+        if f.indexMarks.count < count {
+            f.indexMarks.free()
+            f.indexMarks = Scratch(repeating: .init(lines: 0, stamp: 0), count: count)
         }
         let stamp = f.stamp
         let channel = f.channel
@@ -168,14 +175,14 @@ struct OfferIndex: Sendable {
             let k = d.rawValue * (symbolCount + 1) + Int(symbol)
             for p in Int(start[k])..<Int(start[k + 1]) {
                 let o = Int(offers[p])
-                if f.indexStamps[o] == stamp {
-                    if line < 64 { f.lineMasks[o] |= 1 << UInt64(line) }
+                if f.indexMarks[o].stamp == stamp {
+                    if line < 64 { f.indexMarks[o].lines |= 1 << UInt64(line) }
                     continue
                 }
-                f.indexStamps[o] = stamp
-                f.lineMasks[o] = line < 64 ? 1 << UInt64(line) : 0
-                if !allows(channelsAt[o], segmentsAt[o], channel) { continue }
-                if let segment, !allows(segmentsAt[o], channelsAt[o + 1], segment) { continue }
+                f.indexMarks[o] = .init(lines: line < 64 ? 1 << UInt64(line) : 0, stamp: stamp)
+                let a = allowances[o]
+                if !allows(a.channelsFrom, a.channelsTo, channel) { continue }
+                if let segment, !allows(a.segmentsFrom, a.segmentsTo, segment) { continue }
                 result.append(Int32(o))
             }
         }
@@ -192,10 +199,10 @@ struct OfferIndex: Sendable {
 
     /// Every offer anchored on a dimension whatever its value (the segment is unknown).
     private func hitAll(_ d: IndexKeys.Dimension, _ f: Frame, _ result: inout [Int32]) {
-        for p in postings(d) where f.indexStamps[Int(offers[p])] != f.stamp {
+        for p in postings(d) where f.indexMarks[Int(offers[p])].stamp != f.stamp {
             let o = Int(offers[p])
-            f.indexStamps[o] = f.stamp
-            if !allows(channelsAt[o], segmentsAt[o], f.channel) { continue }
+            f.indexMarks[o] = .init(lines: 0, stamp: f.stamp)
+            if !allows(allowances[o].channelsFrom, allowances[o].channelsTo, f.channel) { continue }
             result.append(Int32(o))
         }
     }

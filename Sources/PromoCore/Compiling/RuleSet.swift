@@ -60,6 +60,14 @@ struct OfferFacts: Sendable {
     var repriced: Bool
     /// Gifts and free shipping: their value reads no price.
     var priceFree: Bool
+    /// The campaign has no schedule and no holdout: it runs for every request.
+    var alwaysOn: Bool
+    /// The index has a line filter for the offer.
+    var filtered: Bool
+    /// The model slots the offer reads, as bits, when all are below 64 (else `wideSlots`, and
+    /// `RuleSet.offerSlots` has them).
+    var slotBits: UInt64
+    var wideSlots: Bool
 }
 
 /// A stacking group as the engine applies it.
@@ -108,6 +116,8 @@ final class CompiledOffer: Sendable {
     /// The terms of the common kinds, read by the hot path without copying `kind` (a copy of the
     /// enum retains every closure and array in it).
     let unitValue: Eval?
+    /// The unit value when it is a literal (`percent: 20%`): read without a call when untraced.
+    let unitConstant: Val?
     let shape: Shape
     let maxItems: Int?
     let tiers: [CompiledTier]
@@ -138,9 +148,11 @@ final class CompiledOffer: Sendable {
         campaign: Int, id: String, title: String, kindName: String, kind: CompiledKind, appliesTo: Eval?, when: Eval?,
         whenNode: Int?, valueNode: Int?, appliesToNode: Int?, file: String, line: Int, marginFloorPPM: Int64?,
         maxDiscount: Int64?,
-        priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys, appliesToRest: Eval? = nil
+        priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys, appliesToRest: Eval? = nil,
+        unitConstant: Val? = nil
     ) {
         self.appliesToRest = appliesToRest
+        self.unitConstant = unitConstant
         self.campaign = campaign
         self.id = id
         self.title = title
@@ -276,19 +288,23 @@ public final class RuleSet: Sendable {
                 let when = o.when.map { compiler.condition($0) }
                 let kind: CompiledKind
                 var valueNode: Int?
+                var unitConstant: Val?
                 switch o.kind {
                 case .percentOff(let e, let m):
                     exprs.append(e)
+                    unitConstant = compiler.constant(e)
                     let (eval, node) = compiler.condition(e)
                     valueNode = node
                     kind = .percentOff(eval, maxItems: m)
                 case .amountOff(let e, let m):
                     exprs.append(e)
+                    unitConstant = compiler.constant(e)
                     let (eval, node) = compiler.condition(e)
                     valueNode = node
                     kind = .amountOff(eval, maxItems: m)
                 case .fixedPrice(let e, let m):
                     exprs.append(e)
+                    unitConstant = compiler.constant(e)
                     let (eval, node) = compiler.condition(e)
                     valueNode = node
                     kind = .fixedPrice(eval, maxItems: m)
@@ -331,7 +347,7 @@ public final class RuleSet: Sendable {
                         appliesToNode: appliesTo?.node, file: o.span.file, line: o.span.start.line,
                         marginFloorPPM: o.marginFloor?.partsPerMillion,
                         maxDiscount: o.maxDiscount?.minorUnits, priority: o.priority, fallback: fallback,
-                        modelSlots: slots.sorted(), keys: keys, appliesToRest: rest))
+                        modelSlots: slots.sorted(), keys: keys, appliesToRest: rest, unitConstant: unitConstant))
             }
         }
         // Arbitration reads the uplift model when one is bound.
@@ -361,7 +377,15 @@ public final class RuleSet: Sendable {
         }
         self.offerSlotsAt = slotsAt
         self.offerSlots = flatSlots
-        self.facts = offers.map { o in
+        self.offerRefs = offers.map { Unmanaged.passUnretained($0) }
+        self.campaignRefs = campaigns.map { Unmanaged.passUnretained($0) }
+        self.modelSlots = compiler.modelSlots
+        self.letCount = compiler.letCount
+        self.propensitySlot = propensity
+        self.upliftSlot = uplift
+        let index = OfferIndex(offers, symbols: &compiler.symbols)
+        self.index = index
+        self.facts = offers.enumerated().map { i, o in
             let c = campaigns[o.campaign]
             return OfferFacts(
                 campaign: Int32(o.campaign), group: Int32(c.group), campaignPriority: c.priority, priority: o.priority,
@@ -371,15 +395,12 @@ public final class RuleSet: Sendable {
                 }(),
                 priceFree: {
                     if case .gift = o.kind { true } else if case .freeShipping = o.kind { true } else { false }
-                }())
+                }(),
+                alwaysOn: c.starts == nil && c.ends == nil && c.days.isEmpty && c.hours == nil && c.holdoutPPM <= 0,
+                filtered: index.lineFilters[i] != nil,
+                slotBits: o.modelSlots.reduce(0) { $1 < 64 ? $0 | 1 << UInt64($1) : $0 },
+                wideSlots: o.modelSlots.contains { $0 >= 64 })
         }
-        self.offerRefs = offers.map { Unmanaged.passUnretained($0) }
-        self.campaignRefs = campaigns.map { Unmanaged.passUnretained($0) }
-        self.modelSlots = compiler.modelSlots
-        self.letCount = compiler.letCount
-        self.propensitySlot = propensity
-        self.upliftSlot = uplift
-        self.index = OfferIndex(offers, symbols: &compiler.symbols)
         self.symbols = SymbolTable(compiler.symbols.strings)
         self.conditionNodes = compiler.nodes
         self.nodeBySpan = compiler.nodeBySpan

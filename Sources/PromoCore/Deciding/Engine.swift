@@ -183,7 +183,13 @@ public struct Engine: Sendable {
         f.prepareOffers(rules.offers.count)
         var kept = 0
         for o in candidates {
-            let c = Int(rules.facts[Int(o)].campaign)
+            let facts = rules.facts[Int(o)]
+            if facts.alwaysOn {
+                candidates[kept] = o
+                kept += 1
+                continue
+            }
+            let c = Int(facts.campaign)
             if f.campaignStamp[c] != f.stamp {
                 f.campaignStamp[c] = f.stamp
                 f.campaignStatus[c] = rules.campaignRefs[c]._withUnsafeGuaranteedRef {
@@ -203,20 +209,29 @@ public struct Engine: Sendable {
         candidates.removeLast(candidates.count - kept)
 
         // 3. Model outputs: only those the remaining candidates read, plus arbitration's.
-        f.wanted.removeAll()
-        f.wanted.append(false, times: rules.modelSlots.count)
-        for o in candidates {
-            for k in Int(rules.offerSlotsAt[Int(o)])..<Int(rules.offerSlotsAt[Int(o) + 1]) {
-                f.wanted[Int(rules.offerSlots[k])] = true
-            }
-        }
-        if let p = rules.propensitySlot { f.wanted[p] = true }
-        if let u = rules.upliftSlot { f.wanted[u] = true }
-        if let s = rules.segmentSlot, useIndex { f.wanted[s] = false }
+        // As bits while every slot is below 64 (the usual case), else as a set.
         var bits: UInt64 = 0
         var wide = false
-        for s in 0..<f.wanted.count where f.wanted[s] {
-            if s < 64 { bits |= 1 << UInt64(s) } else { wide = true }
+        for o in candidates {
+            let facts = rules.facts[Int(o)]
+            bits |= facts.slotBits
+            wide = wide || facts.wideSlots
+        }
+        if let p = rules.propensitySlot { if p < 64 { bits |= 1 << UInt64(p) } else { wide = true } }
+        if let u = rules.upliftSlot { if u < 64 { bits |= 1 << UInt64(u) } else { wide = true } }
+        if wide {
+            f.wanted.removeAll()
+            f.wanted.append(false, times: rules.modelSlots.count)
+            for o in candidates {
+                for k in Int(rules.offerSlotsAt[Int(o)])..<Int(rules.offerSlotsAt[Int(o) + 1]) {
+                    f.wanted[Int(rules.offerSlots[k])] = true
+                }
+            }
+            if let p = rules.propensitySlot { f.wanted[p] = true }
+            if let u = rules.upliftSlot { f.wanted[u] = true }
+            if let s = rules.segmentSlot, useIndex { f.wanted[s] = false }
+        } else if let s = rules.segmentSlot, useIndex {
+            bits &= ~(1 << UInt64(s))
         }
         gather(
             wide ? .init((0..<f.wanted.count).filter { f.wanted[$0] }, rules) : f.shape(bits: bits, rules), f, models,
@@ -243,7 +258,7 @@ public struct Engine: Sendable {
             // The index left the lines it met the offer on; the filter is read without them, and
             // by traces (which record the value that ruled each line out).
             let admitted =
-                useIndex && rules.index.lineFilters[o] != nil && f.lines.count <= 64 ? f.lineMasks[o] : nil
+                useIndex && rules.facts[o].filtered && f.lines.count <= 64 ? f.indexMarks[o].lines : nil
             let filter = admitted == nil || f.tracerRef != nil ? rules.index.lineFilters[o] : nil
             let evaluation = rules.offerRefs[o]._withUnsafeGuaranteedRef {
                 evaluator.evaluate($0, f, base: base, matchesAt: matchesAt, filter: filter, admitted: admitted)

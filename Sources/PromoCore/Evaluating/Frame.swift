@@ -221,8 +221,14 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var memo: [Evaluation] = []
     /// Per offer: the decision stamp when the index last met it, and the lines (bits, first 64)
     /// that hit it there.
-    @exclusivity(unchecked) var indexStamps = Scratch<UInt32>()
-    @exclusivity(unchecked) var lineMasks = Scratch<UInt64>()
+    @exclusivity(unchecked) var indexMarks = Scratch<IndexMark>()
+
+    /// The lines that hit an offer in the index (bits, first 64), valid for the decision `stamp`.
+    /// One record per offer, so that a hit touches one place.
+    struct IndexMark {
+        var lines: UInt64
+        var stamp: UInt32
+    }
     /// Per cart line while resolving: the catalog slot, then the item's ordinal (-1: none).
     @exclusivity(unchecked) var resolved = Scratch<Int32>()
     @exclusivity(unchecked) var rows = Scratch<BoundCatalog.Row>()
@@ -232,8 +238,7 @@ final class Frame: @unchecked Sendable {
         for b in [base, discounts, weights, applied, discountedBase] { b.free() }
         order.free()
         rejectionKeys.free()
-        indexStamps.free()
-        lineMasks.free()
+        indexMarks.free()
         models.free()
         missingReads.free()
         wanted.free()
@@ -308,7 +313,7 @@ final class Frame: @unchecked Sendable {
         if stamp == 0 {
             for i in letStamps.indices { letStamps[i] = 0 }
             for i in campaignStamp.indices { campaignStamp[i] = 0 }
-            for i in indexStamps.indices { indexStamps[i] = 0 }
+            for i in indexMarks.indices { indexMarks[i].stamp = 0 }
             for i in memoStamp.indices { memoStamp[i] = 0 }
             stamp = 1
         }

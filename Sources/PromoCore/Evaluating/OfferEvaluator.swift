@@ -184,24 +184,26 @@ struct OfferEvaluator {
         }
         f.matchesAt = matchesAt
         var result: Evaluation = .rejected(.notEligible, .noMatchingItem, nil)
-        // The common kinds from the offer's fields (no copy of `kind`), the rest from `kind`.
+        // The common kinds from the offer's fields (no copy of `kind`), the rest from `kind`. A
+        // literal unit value is read as such, unless a trace records its expression.
+        let constant = f.tracerRef == nil ? o.unitConstant : nil
         switch o.shape {
         case .percentOff:
             guard anyMatch, let e = o.unitValue else { break }
             result = perUnit(o, f, base, o.maxItems) { f, i in
-                guard case .percent(let p) = e(f) else { return nil }
+                guard case .percent(let p) = constant ?? e(f) else { return nil }
                 return Rounding.apply(min(max(p, 0), 1_000_000), to: base[i], f.rounding)
             }
         case .amountOff:
             guard anyMatch, let e = o.unitValue else { break }
             result = perUnit(o, f, base, o.maxItems) { f, i in
-                guard case .money(let m) = e(f) else { return nil }
+                guard case .money(let m) = constant ?? e(f) else { return nil }
                 return min(max(m, 0), base[i])
             }
         case .fixedPrice:
             guard anyMatch, let e = o.unitValue else { break }
             result = perUnit(o, f, base, o.maxItems) { f, i in
-                guard case .money(let m) = e(f) else { return nil }
+                guard case .money(let m) = constant ?? e(f) else { return nil }
                 return max(0, base[i] - max(m, 0))
             }
         case .spendThreshold:
