@@ -80,11 +80,12 @@ struct OfferIndex: Sendable {
     /// Offers with no constraint at all.
     private var unconstrained: [Int32]
     /// Per offer: the channels and segments it allows (none: any), at
-    /// `allowed[channels.from ..< channels.to]` and `allowed[segments.from ..< segments.to]`.
-    private var allowances: [Allowance]
+    /// `allowed[channelsFrom ..< channelsTo]` and `allowed[segmentsFrom ..< segmentsTo]`. The
+    /// rule set copies these into each offer's facts, which is where look-ups read them.
+    private(set) var allowances: [Allowance]
     private var allowed: [Int32]
 
-    /// Where an offer's allowed channels and segments are, in one record (one read per hit).
+    /// Where an offer's allowed channels and segments are.
     struct Allowance {
         var channelsFrom: Int32
         var channelsTo: Int32
@@ -161,7 +162,7 @@ struct OfferIndex: Sendable {
     /// unknown (segment constraints are then not checked). For an offer anchored on an item
     /// dimension, the lines that hit it (those its line filter admits) are left in
     /// `f.indexMarks[offer].lines` as bits, when the cart has at most 64 lines.
-    func candidates(segment: Int32?, _ f: Frame, into result: inout [Int32]) {
+    func candidates(segment: Int32?, _ f: Frame, facts: AlignedTable<OfferFacts>, into result: inout [Int32]) {
         result.removeAll(keepingCapacity: true)
         let count = lineFilters.count
         if f.indexMarks.count < count {
@@ -180,7 +181,7 @@ struct OfferIndex: Sendable {
                     continue
                 }
                 f.indexMarks[o] = .init(lines: line < 64 ? 1 << UInt64(line) : 0, stamp: stamp)
-                let a = allowances[o]
+                let a = facts[o]
                 if !allows(a.channelsFrom, a.channelsTo, channel) { continue }
                 if let segment, !allows(a.segmentsFrom, a.segmentsTo, segment) { continue }
                 result.append(Int32(o))
@@ -191,18 +192,20 @@ struct OfferIndex: Sendable {
             hit(.category, l.category, line: i, &result)
             hit(.brand, l.brand, line: i, &result)
         }
-        if let segment { hit(.segment, segment, line: 64, &result) } else { hitAll(.segment, f, &result) }
+        if let segment { hit(.segment, segment, line: 64, &result) } else { hitAll(.segment, f, facts, &result) }
         hit(.channel, channel, line: 64, &result)
         result.append(contentsOf: unconstrained)
         result.sort()
     }
 
     /// Every offer anchored on a dimension whatever its value (the segment is unknown).
-    private func hitAll(_ d: IndexKeys.Dimension, _ f: Frame, _ result: inout [Int32]) {
+    private func hitAll(
+        _ d: IndexKeys.Dimension, _ f: Frame, _ facts: AlignedTable<OfferFacts>, _ result: inout [Int32]
+    ) {
         for p in postings(d) where f.indexMarks[Int(offers[p])].stamp != f.stamp {
             let o = Int(offers[p])
             f.indexMarks[o] = .init(lines: 0, stamp: f.stamp)
-            if !allows(allowances[o].channelsFrom, allowances[o].channelsTo, f.channel) { continue }
+            if !allows(facts[o].channelsFrom, facts[o].channelsTo, f.channel) { continue }
             result.append(Int32(o))
         }
     }

@@ -45,14 +45,24 @@ final class CompiledCampaign: Sendable {
     }
 }
 
-/// What arbitration and selection read of an offer and its campaign, in one flat value per offer
-/// (no object, no reference count).
+/// What the index, arbitration and selection read of an offer and its campaign, in one flat
+/// record per offer of exactly one cache line (`RuleSet.facts` keeps them 64-byte aligned): a
+/// candidate's first touch brings everything the decision reads of it before evaluating it.
 struct OfferFacts: Sendable {
     var campaign: Int32
     var group: Int32
     var campaignPriority: Int
     var priority: Int
     var weight: Double
+    /// The model slots the offer reads, as bits, when all are below 64 (else `wideSlots`, and
+    /// `RuleSet.offerSlots` has them).
+    var slotBits: UInt64
+    /// The channels and segments the offer allows (none: any), at `allowed[from ..< to]` of the
+    /// index.
+    var channelsFrom: Int32
+    var channelsTo: Int32
+    var segmentsFrom: Int32
+    var segmentsTo: Int32
     var exclusive: Bool
     /// The campaign has a money budget or a per-customer cap.
     var limited: Bool
@@ -64,9 +74,6 @@ struct OfferFacts: Sendable {
     var alwaysOn: Bool
     /// The index has a line filter for the offer.
     var filtered: Bool
-    /// The model slots the offer reads, as bits, when all are below 64 (else `wideSlots`, and
-    /// `RuleSet.offerSlots` has them).
-    var slotBits: UInt64
     var wideSlots: Bool
 }
 
@@ -212,7 +219,7 @@ public final class RuleSet: Sendable {
     let offerSlotsAt: [Int32]
     let offerSlots: [Int32]
     /// Per offer, flat: what arbitration and selection read of it and its campaign.
-    let facts: [OfferFacts]
+    let facts: AlignedTable<OfferFacts>
     /// Per offer, unretained: the hot path evaluates it without touching its reference count
     /// (an atomic write to memory that is cold, which stalls until the memory arrives).
     let offerRefs: [Unmanaged<CompiledOffer>]
@@ -385,22 +392,28 @@ public final class RuleSet: Sendable {
         self.upliftSlot = uplift
         let index = OfferIndex(offers, symbols: &compiler.symbols)
         self.index = index
-        self.facts = offers.enumerated().map { i, o in
-            let c = campaigns[o.campaign]
-            return OfferFacts(
-                campaign: Int32(o.campaign), group: Int32(c.group), campaignPriority: c.priority, priority: o.priority,
-                weight: c.weight, exclusive: c.exclusive, limited: c.budgetTotal != nil || c.perCustomer != nil,
-                repriced: {
-                    if case .bundle = o.kind { true } else if case .buyXGetY = o.kind { true } else { false }
-                }(),
-                priceFree: {
-                    if case .gift = o.kind { true } else if case .freeShipping = o.kind { true } else { false }
-                }(),
-                alwaysOn: c.starts == nil && c.ends == nil && c.days.isEmpty && c.hours == nil && c.holdoutPPM <= 0,
-                filtered: index.lineFilters[i] != nil,
-                slotBits: o.modelSlots.reduce(0) { $1 < 64 ? $0 | 1 << UInt64($1) : $0 },
-                wideSlots: o.modelSlots.contains { $0 >= 64 })
-        }
+        assert(MemoryLayout<OfferFacts>.stride == 64, "an offer's facts are one cache line")
+        self.facts = AlignedTable(
+            offers.enumerated().map { i, o in
+                let c = campaigns[o.campaign]
+                let allowance = index.allowances[i]
+                return OfferFacts(
+                    campaign: Int32(o.campaign), group: Int32(c.group), campaignPriority: c.priority,
+                    priority: o.priority, weight: c.weight,
+                    slotBits: o.modelSlots.reduce(0) { $1 < 64 ? $0 | 1 << UInt64($1) : $0 },
+                    channelsFrom: allowance.channelsFrom, channelsTo: allowance.channelsTo,
+                    segmentsFrom: allowance.segmentsFrom, segmentsTo: allowance.segmentsTo,
+                    exclusive: c.exclusive, limited: c.budgetTotal != nil || c.perCustomer != nil,
+                    repriced: {
+                        if case .bundle = o.kind { true } else if case .buyXGetY = o.kind { true } else { false }
+                    }(),
+                    priceFree: {
+                        if case .gift = o.kind { true } else if case .freeShipping = o.kind { true } else { false }
+                    }(),
+                    alwaysOn: c.starts == nil && c.ends == nil && c.days.isEmpty && c.hours == nil
+                        && c.holdoutPPM <= 0,
+                    filtered: index.lineFilters[i] != nil, wideSlots: o.modelSlots.contains { $0 >= 64 })
+            })
         self.symbols = SymbolTable(compiler.symbols.strings)
         self.conditionNodes = compiler.nodes
         self.nodeBySpan = compiler.nodeBySpan

@@ -171,7 +171,7 @@ public struct Engine: Sendable {
                 gather(s < 64 ? f.shape(bits: 1 << UInt64(s), rules) : .init([s], rules), f, models, &record)
                 if case .symbol(let v) = f.models[s * f.stride] { segment = Int(v) < rules.symbols.count ? v : -1 }
             }
-            rules.index.candidates(segment: segment, f, into: &candidates)
+            rules.index.candidates(segment: segment, f, facts: rules.facts, into: &candidates)
         } else {
             rules.index.all(into: &candidates)
         }
@@ -308,8 +308,11 @@ public struct Engine: Sendable {
         var gifts: [GiftLine] = []
         var shippingDiscount: Int64 = 0
         for pick in selection.chosen {
-            let offer = rules.offers[pick.candidate.offer]
-            let campaign = rules.campaigns[offer.campaign].id
+            // Read through unretained references: no reference count written on the rule set.
+            let (id, kind, title, c) = rules.offerRefs[pick.candidate.offer]._withUnsafeGuaranteedRef {
+                ($0.id, $0.kindName, $0.title, $0.campaign)
+            }
+            let campaign = rules.campaignRefs[c]._withUnsafeGuaranteedRef { $0.id }
             var allocation: [LineAmount] = []
             var discount: Int64 = 0
             for i in 0..<n {
@@ -320,13 +323,13 @@ public struct Engine: Sendable {
             }
             shippingDiscount += pick.shipping
             var gift: GiftLine?
-            if let g = pick.candidate.value.gift, case .gift(let sku, _) = offer.kind {
-                gift = GiftLine(sku: sku, quantity: g.quantity, campaign: campaign, offer: offer.id)
+            if let g = pick.candidate.value.gift, let sku = rules.names.giftSkus[pick.candidate.offer] {
+                gift = GiftLine(sku: sku, quantity: g.quantity, campaign: campaign, offer: id)
             }
             if let gift { gifts.append(gift) }
             chosen.append(
                 ChosenOffer(
-                    campaign: campaign, offer: offer.id, kind: offer.kindName, title: offer.title,
+                    campaign: campaign, offer: id, kind: kind, title: title,
                     discount: discount, shippingDiscount: pick.shipping, gift: gift, allocation: allocation,
                     score: pick.candidate.score, pWithOffer: pick.candidate.p1, pWithout: pick.candidate.p0))
         }
@@ -363,7 +366,8 @@ public struct Engine: Sendable {
     }
 
     private func nudge(_ o: Int, _ n: Nudge) -> OfferNudge {
-        OfferNudge(campaign: rules.campaigns[rules.offers[o].campaign].id, offer: rules.offers[o].id, nudge: n)
+        OfferNudge(
+            campaign: rules.names.campaigns[rules.names.offerCampaign[o]], offer: rules.names.offerIDs[o], nudge: n)
     }
 
     /// Fetches the outputs of a set of slots for this request in one batch into the frame.
