@@ -70,7 +70,7 @@ final class TraceBuilder: @unchecked Sendable {
     /// Conditions and lines, the records made most often: scratch buffers (no uniqueness
     /// check per append), owned by this builder.
     @exclusivity(unchecked) var records: Scratch<Record>
-    @exclusivity(unchecked) private var open: [Int32] = []
+    @exclusivity(unchecked) private var open = Scratch<Int32>()
     @exclusivity(unchecked) private var root: Int32 = -1
     @exclusivity(unchecked) var lines: Scratch<LineRecord>
     @exclusivity(unchecked) var values: Scratch<ValueLine>
@@ -88,7 +88,6 @@ final class TraceBuilder: @unchecked Sendable {
         lines = Scratch(capacity: capacity / 2)
         values = Scratch(capacity: capacity / 8)
         offers.reserveCapacity(capacity / 8)
-        open.reserveCapacity(16)
     }
 
     deinit {
@@ -96,6 +95,7 @@ final class TraceBuilder: @unchecked Sendable {
         lines.free()
         values.free()
         expressions.free()
+        open.free()
     }
 
     func beginOffer(_ o: Int) {
@@ -116,7 +116,7 @@ final class TraceBuilder: @unchecked Sendable {
 
     /// Starts one evaluation of a condition (`when`, or `applies_to` on a line).
     func begin() {
-        if !open.isEmpty { open.removeAll(keepingCapacity: true) }
+        open.removeAll()
         root = -1
     }
 
@@ -124,8 +124,8 @@ final class TraceBuilder: @unchecked Sendable {
     var rootRecord: Int32 { root }
 
     private func attach(_ r: Int32) {
-        if let top = open.last {
-            let t = Int(top)
+        if open.count > 0 {
+            let t = Int(open[open.count - 1])
             if records[t].firstChild < 0 {
                 records[t].firstChild = r
             } else {
@@ -145,7 +145,8 @@ final class TraceBuilder: @unchecked Sendable {
     }
 
     func close(_ result: Val) {
-        let r = open.removeLast()
+        let r = open[open.count - 1]
+        open.removeLast(1)
         records[Int(r)].result = result
     }
 
