@@ -119,7 +119,7 @@ final class Frame: @unchecked Sendable {
     let letSlots: Int
 
     @exclusivity(unchecked) var request: DecisionRequest
-    @exclusivity(unchecked) var lines: [Line] = []
+    @exclusivity(unchecked) var lines = Scratch<Line>()
     /// Line ids and skus in the canonical order.
     @exclusivity(unchecked) var lineIDs: [String] = []
     @exclusivity(unchecked) var lineSkus: [String] = []
@@ -234,6 +234,7 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var rows = Scratch<BoundCatalog.Row>()
 
     deinit {
+        lines.free()
         matchArena.free()
         for b in [base, discounts, weights, applied, discountedBase] { b.free() }
         order.free()
