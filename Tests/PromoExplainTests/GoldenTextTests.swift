@@ -112,6 +112,24 @@ enum GoldenCases {
         try validateAgainstSchema(try GoldenCases.all().map(\.trace))
     }
 
+    /// With `max_items`, the units go to the largest unit discounts first, which need not be in
+    /// line order: each value line keeps its own unit discount and units.
+    @Test func maxItemsValueLinesKeepTheirOwnUnitDiscount() throws {
+        let rules = try F.ruleSet([
+            F.campaign(
+                "two", group: "flat",
+                offers: "  - { id: two-units, kind: amount_off, amount: item.price * 10%, max_items: 2 }")
+        ])
+        let engine = Engine(rules: rules, catalog: GoldenCases.catalog)
+        // Line 1 (socks, 0.80 off a unit) comes before line 2 (coat, 40.00 off a unit).
+        let r = F.request([F.line("1", "SOCK", 3, 8_00), F.line("2", "COAT", 1, 400_00)])
+        let offer = try #require(engine.decideTraced(r, models: FixtureModelOutputs()).1.offers.first)
+        let lines = try #require(offer.value).lines.map {
+            [$0.line, "\($0.unitDiscount)", "\($0.units)", "\($0.discount)"]
+        }
+        #expect(lines == [["2", "4000", "1", "4000"], ["1", "80", "1", "80"]])
+    }
+
     @Test func colourOnlyWhenAsked() throws {
         let t = try GoldenCases.all()[0].trace
         #expect(!TraceTextRenderer(color: false).render(t).contains("\u{1B}["))

@@ -312,11 +312,22 @@ struct OfferEvaluator {
             if flooredOut { return .rejected(.marginFloor, .atMarginFloor, nil) }
             return .rejected(.notEligible, .givesNothing, nil)
         }
-        let unitDiscounts = f.tracerRef == nil ? [] : f.order.map { f.discounts[v.at + $0] }
-        if let maxItems {
-            // The largest unit discounts first, ties by line order.
+        // The largest unit discounts first when `max_items` caps the units, ties by line order.
+        if maxItems != nil {
             let d = f.discounts
             f.order.sort { (d[v.at + $0], -$0) > (d[v.at + $1], -$1) }
+        }
+        // Traces: each line's unit discount, in that order, before units multiply it.
+        let firstValue = f.tracerRef?._withUnsafeGuaranteedRef { $0.values.count } ?? 0
+        f.withTracer { t in
+            for i in f.order {
+                t.values.append(
+                    .init(
+                        line: Int32(i), expression: i < t.expressions.count ? t.expressions[i] : -1, base: base[i],
+                        unitDiscount: f.discounts[v.at + i], units: 0, discount: 0))
+            }
+        }
+        if let maxItems {
             var unitsLeft = maxItems
             for i in f.order {
                 let units = min(unitsLeft, f.lines[i].quantity)
@@ -329,11 +340,9 @@ struct OfferEvaluator {
         for i in f.order { v.lineTotal += f.discounts[v.at + i] }
         f.withTracer { t in
             for (k, i) in f.order.enumerated() {
-                let units = unitDiscounts[k] > 0 ? Int(f.discounts[v.at + i] / unitDiscounts[k]) : 0
-                t.values.append(
-                    .init(
-                        line: Int32(i), expression: i < t.expressions.count ? t.expressions[i] : -1, base: base[i],
-                        unitDiscount: unitDiscounts[k], units: units, discount: f.discounts[v.at + i]))
+                let unit = t.values[firstValue + k].unitDiscount
+                t.values[firstValue + k].discount = f.discounts[v.at + i]
+                t.values[firstValue + k].units = unit > 0 ? Int(f.discounts[v.at + i] / unit) : 0
             }
             if let maxItems { t.notes.append(.maxItems(maxItems)) }
             if let floor = o.marginFloorPPM { t.notes.append(.marginFloor(floor)) }
