@@ -253,3 +253,50 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
         #expect(d.problem == "catalog item X: price or cost is out of range")
     }
 }
+
+/// Text tests against literal lists of every length (the first two values are held apart from
+/// the rest): members anywhere in the list, non-members, `==` and `!=`, on a field and on a
+/// model output.
+@Suite struct TextComparisonTests {
+    @Test func membershipInListsOfEveryLength() throws {
+        let cases: [(id: String, condition: String, holds: Bool)] = [
+            ("eq-hit", #"item.category == "tops""#, true),
+            ("eq-miss", #"item.category == "socks""#, false),
+            ("ne-hit", #"item.category != "tops""#, false),
+            ("ne-miss", #"item.category != "socks""#, true),
+            ("in2-first", #"item.category in ["tops", "socks"]"#, true),
+            ("in2-second", #"item.category in ["socks", "tops"]"#, true),
+            ("in2-miss", #"item.category in ["socks", "juice"]"#, false),
+            ("in3-third", #"item.category in ["socks", "juice", "tops"]"#, true),
+            ("in3-miss", #"item.category in ["socks", "juice", "coffee"]"#, false),
+            ("in4-last", #"item.category in ["socks", "juice", "coffee", "tops"]"#, true),
+            ("in4-miss", #"item.category in ["socks", "juice", "coffee", "dairy"]"#, false),
+        ]
+        let segments: [(id: String, condition: String, holds: Bool)] = [
+            ("seg-in3-third", #"customer.segment in ["new", "lapsed", "loyal"]"#, true),
+            ("seg-in3-miss", #"customer.segment in ["new", "lapsed", "at_risk"]"#, false),
+            ("seg-ne", #"customer.segment != "loyal""#, false),
+        ]
+        let offers =
+            cases.map { "  - { id: \($0.id), kind: amount_off, amount: 1 CNY, applies_to: '\($0.condition)' }" }
+            + segments.map { "  - { id: \($0.id), kind: amount_off, amount: 1 CNY, when: '\($0.condition)' }" }
+        let models = FixtureModelOutputs(customers: ["c-1": ["customer.segment": .string("loyal")]])
+        let d = try decide(
+            [F.campaign("t", offers: offers.joined(separator: "\n"))], [F.line("1", "TEE", 1, 30_00)], models: models)
+        for c in cases + segments {
+            // Holds: given, or refused for a reason other than eligibility (the index leaves out
+            // offers whose line condition cannot hold, so those are not listed at all).
+            let given = d.chosen.contains { $0.offer == c.id }
+            let refused = reason(d, c.id)
+            #expect((given || (refused != nil && refused != .notEligible)) == c.holds, "\(c.id): \(c.condition)")
+        }
+        // And with the index off, where every offer's condition runs.
+        let rules = try F.ruleSet([F.campaign("t", offers: offers.joined(separator: "\n"))])
+        let all = Engine(rules: rules, catalog: catalog, useIndex: false).decide(
+            F.request([F.line("1", "TEE", 1, 30_00)]), models: models)
+        for c in cases + segments {
+            let given = all.chosen.contains { $0.offer == c.id }
+            #expect((given || reason(all, c.id) != .notEligible) == c.holds, "index off, \(c.id): \(c.condition)")
+        }
+    }
+}

@@ -169,6 +169,31 @@ struct ExpressionCompiler {
         return .eval(compile(e))
     }
 
+    /// The symbols a text comparison tests against, the first two held inline: the usual `== "x"`
+    /// or two-value `in` reads nothing outside its closure's context (a traced decision runs these
+    /// on every line the index admitted, each context cold).
+    struct SymbolSet {
+        let isEmpty: Bool
+        let first: Int32
+        let second: Int32
+        /// Set when there are more than two.
+        let all: [Int32]?
+
+        init(_ symbols: [Int32]) {
+            isEmpty = symbols.isEmpty
+            first = symbols.first ?? 0
+            second = symbols.count > 1 ? symbols[1] : first
+            all = symbols.count > 2 ? symbols : nil
+        }
+
+        @inline(__always)
+        func contains(_ s: Int32) -> Bool {
+            if isEmpty { return false }
+            if s == first || s == second { return true }
+            return all?.contains(s) ?? false
+        }
+    }
+
     /// Reads a text field as a symbol, for the common `field == "x"` and `field in ["x", "y"]`
     /// conditions: one integer comparison per candidate value.
     static func textField(_ field: ContextField) -> (@Sendable (Frame) -> Int32)? {
@@ -206,7 +231,7 @@ struct ExpressionCompiler {
         guard case .field(let field) = lhs.kind, let read = Self.textField(field) else {
             return textValueComparison(op, lhs, rhs, id: id)
         }
-        guard let symbols = literalSymbols(op, rhs) else { return nil }
+        guard let symbols = literalSymbols(op, rhs).map(SymbolSet.init) else { return nil }
         let negate = op == .notEqual
         return { f in
             let s = read(f)
@@ -219,7 +244,7 @@ struct ExpressionCompiler {
     /// `x == "a"`, `x != "a"` and `x in ["a", "b"]` for any text expression (a model output, a
     /// let): integer comparisons, unknown when `x` is.
     mutating func textValueComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, id: Int) -> Eval? {
-        guard lhs.type == .string, let symbols = literalSymbols(op, rhs) else { return nil }
+        guard lhs.type == .string, let symbols = literalSymbols(op, rhs).map(SymbolSet.init) else { return nil }
         let read = operand(lhs)
         let negate = op == .notEqual
         return { f in
