@@ -161,7 +161,9 @@ struct OfferIndex: Sendable {
     /// Offers that may apply, in ascending (stable) order, into `result`. `segment` nil means
     /// unknown (segment constraints are then not checked). For an offer anchored on an item
     /// dimension, the lines that hit it (those its line filter admits) are left in
-    /// `f.indexMarks[offer].lines` as bits, when the cart has at most 64 lines.
+    /// `f.indexMarks[offer].lines` as bits, when the cart has at most 64 lines. The channels and
+    /// segments an offer allows are read from its `facts` (the rule set's copy of `allowances`),
+    /// the record every later step reads too.
     func candidates(segment: Int32?, _ f: Frame, facts: AlignedTable<OfferFacts>, into result: inout [Int32]) {
         result.removeAll(keepingCapacity: true)
         let count = lineFilters.count
