@@ -300,3 +300,28 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
         }
     }
 }
+
+/// More than 64 distinct model calls: the outputs a decision asks for are then a set, not bits
+/// (the usual case); offers reading slots past 64 still get their values.
+@Suite struct ManyModelSlotsTests {
+    @Test func outputsPastTheSixtyFourthSlotAreGathered() throws {
+        let hours = 1...70
+        let offers = hours.map {
+            "  - { id: o\($0), kind: amount_off, amount: 1 CNY, applies_to: 'forecast.demand(item, \($0)h) > 5' }"
+        }
+        let rules = try F.ruleSet([F.campaign("many", offers: offers.joined(separator: "\n"))])
+        // demand over n hours is n units: the offers for 6 hours and more apply.
+        let demand = Dictionary(
+            uniqueKeysWithValues: hours.map {
+                ("forecast.demand(\(DurationValue(seconds: Int64($0) * 3600)))", Value.number(Double($0)))
+            })
+        let models = FixtureModelOutputs(items: ["TEE": demand])
+        let d = Engine(rules: rules, catalog: catalog).decide(F.request([F.line("1", "TEE", 1, 30_00)]), models: models)
+        for n in hours {
+            let given = d.chosen.contains { $0.offer == "o\(n)" }
+            let r = reason(d, "o\(n)")
+            #expect(r != .modelOutputMissing, "o\(n): its output was not gathered")
+            #expect((given || (r != nil && r != .notEligible)) == (n > 5), "o\(n)")
+        }
+    }
+}

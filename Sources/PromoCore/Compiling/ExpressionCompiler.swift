@@ -115,8 +115,8 @@ struct ExpressionCompiler {
                 }
                 return v
             }
-        case .model:
-            guard case .model(let s, let perItem) = operand(e) else { preconditionFailure("a model call's operand") }
+        case .model(let reference, let arguments):
+            let (s, perItem) = modelSlot(reference, arguments)
             if perItem { return { f in f.model(s, perItem: true) } }
             return { f in f.model(s, perItem: false) }
         case .builtin(let function, let arguments): return builtin(function, arguments)
@@ -161,12 +161,18 @@ struct ExpressionCompiler {
     mutating func operand(_ e: Expr) -> Operand {
         if let v = constant(e) { return .constant(v) }
         if case .model(let reference, let arguments) = e.kind {
-            let s = slot(
-                for: reference, arguments: arguments.filter { $0.type != .item }.map { Self.literal($0) ?? .missing })
-            usedSlots.insert(s)
-            return .model(slot: s, perItem: modelSlots[s].perItem)
+            let (s, perItem) = modelSlot(reference, arguments)
+            return .model(slot: s, perItem: perItem)
         }
         return .eval(compile(e))
+    }
+
+    /// The slot of a model call (its literal arguments, the item left out), noted as used.
+    private mutating func modelSlot(_ reference: ModelReference, _ arguments: [Expr]) -> (Int, perItem: Bool) {
+        let s = slot(
+            for: reference, arguments: arguments.filter { $0.type != .item }.map { Self.literal($0) ?? .missing })
+        usedSlots.insert(s)
+        return (s, modelSlots[s].perItem)
     }
 
     /// The symbols a text comparison tests against, the first two held inline: the usual `== "x"`

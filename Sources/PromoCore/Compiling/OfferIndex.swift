@@ -79,13 +79,11 @@ struct OfferIndex: Sendable {
     private var symbolCount: Int
     /// Offers with no constraint at all.
     private var unconstrained: [Int32]
-    /// Per offer: the channels and segments it allows (none: any), at
-    /// `allowed[channelsFrom ..< channelsTo]` and `allowed[segmentsFrom ..< segmentsTo]`. The
-    /// rule set copies these into each offer's facts, which is where look-ups read them.
-    private(set) var allowances: [Allowance]
+    /// The channels and segments offers allow, at the ranges of their `Allowance`s.
     private var allowed: [Int32]
 
-    /// Where an offer's allowed channels and segments are.
+    /// Where an offer's allowed channels and segments are in `allowed` (none: any): made here,
+    /// kept in the offer's facts, which is where look-ups read them.
     struct Allowance {
         var channelsFrom: Int32
         var channelsTo: Int32
@@ -98,7 +96,8 @@ struct OfferIndex: Sendable {
     /// that the filter the hot path copies holds no text).
     private(set) var lineFilterSpans: [SourceSpan?]
 
-    init(_ compiled: [CompiledOffer], symbols: inout SymbolBuilder) {
+    /// `allowances` receives each offer's allowance, for its facts.
+    init(_ compiled: [CompiledOffer], symbols: inout SymbolBuilder, allowances: inout [Allowance]) {
         typealias D = IndexKeys.Dimension
         var lists = Array(repeating: [Int32: [Int32]](), count: D.allCases.count)
         unconstrained = []
@@ -162,8 +161,7 @@ struct OfferIndex: Sendable {
     /// unknown (segment constraints are then not checked). For an offer anchored on an item
     /// dimension, the lines that hit it (those its line filter admits) are left in
     /// `f.indexMarks[offer].lines` as bits, when the cart has at most 64 lines. The channels and
-    /// segments an offer allows are read from its `facts` (the rule set's copy of `allowances`),
-    /// the record every later step reads too.
+    /// segments an offer allows are read from its `facts`, the record every later step reads too.
     func candidates(segment: Int32?, _ f: Frame, facts: AlignedTable<OfferFacts>, into result: inout [Int32]) {
         result.removeAll(keepingCapacity: true)
         let count = lineFilters.count

@@ -23,6 +23,12 @@ final class CompiledCampaign: Sendable {
     let budgetTotal: Int64?
     let perCustomer: Int?
 
+    /// No schedule and no holdout: `Engine.campaignStatus` lets every request through, so the
+    /// decision skips asking (the conditions below are the ones it tests).
+    var runsForEveryRequest: Bool {
+        starts == nil && ends == nil && days.isEmpty && hours == nil && holdoutPPM <= 0
+    }
+
     init(
         id: String, group: Int, priority: Int, exclusive: Bool, weight: Double, holdoutPPM: Int64, starts: Int64?,
         ends: Int64?, timeZone: String?, zone: TimeZone?, days: Set<Int>, hours: ClosedRange<Int>?, budgetTotal: Int64?,
@@ -390,13 +396,14 @@ public final class RuleSet: Sendable {
         self.letCount = compiler.letCount
         self.propensitySlot = propensity
         self.upliftSlot = uplift
-        let index = OfferIndex(offers, symbols: &compiler.symbols)
+        var allowances: [OfferIndex.Allowance] = []
+        let index = OfferIndex(offers, symbols: &compiler.symbols, allowances: &allowances)
         self.index = index
         assert(MemoryLayout<OfferFacts>.stride == 64, "an offer's facts are one cache line")
         self.facts = AlignedTable(
             offers.enumerated().map { i, o in
                 let c = campaigns[o.campaign]
-                let allowance = index.allowances[i]
+                let allowance = allowances[i]
                 return OfferFacts(
                     campaign: Int32(o.campaign), group: Int32(c.group), campaignPriority: c.priority,
                     priority: o.priority, weight: c.weight,
@@ -410,8 +417,7 @@ public final class RuleSet: Sendable {
                     priceFree: {
                         if case .gift = o.kind { true } else if case .freeShipping = o.kind { true } else { false }
                     }(),
-                    alwaysOn: c.starts == nil && c.ends == nil && c.days.isEmpty && c.hours == nil
-                        && c.holdoutPPM <= 0,
+                    alwaysOn: c.runsForEveryRequest,
                     filtered: index.lineFilters[i] != nil, wideSlots: o.modelSlots.contains { $0 >= 64 })
             })
         self.symbols = SymbolTable(compiler.symbols.strings)

@@ -397,7 +397,8 @@ public struct Engine: Sendable {
         record.entries.append(.init(batch: batch, answer: answer, slots: slots))
     }
 
-    /// Whether a campaign runs for this request: schedule (in its time zone) and holdout.
+    /// Whether a campaign runs for this request: schedule (in its time zone) and holdout. (Offers
+    /// of campaigns with neither skip this: `CompiledCampaign.runsForEveryRequest`.)
     func campaignStatus(_ c: CompiledCampaign, _ r: DecisionRequest, override: [String: Bool]? = nil) -> (Reason, Why)?
     {
         if let s = c.starts, r.time < s { return (.outsideSchedule, .startsIn(seconds: s - r.time)) }
