@@ -69,13 +69,18 @@ extension Engine {
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: 0..<Int32(eligible.count))
         eligible.withUnsafeBufferPointer { e in
-            order.sort { a, b in
-                let x = e[Int(a)]
-                let y = e[Int(b)]
-                if x.group != y.group { return x.group < y.group }
-                if groups[x.group].mode == .best { return (x.score, -x.offer) > (y.score, -y.offer) }
-                return (x.priority.campaign, x.priority.offer, -x.offer)
-                    > (y.priority.campaign, y.priority.offer, -y.offer)
+            groups.withUnsafeBufferPointer { groups in
+                Self.insertionSort(&order) { a, b in
+                    let x = e[Int(a)]
+                    let y = e[Int(b)]
+                    if x.group != y.group { return x.group < y.group }
+                    if groups[x.group].mode == .best {
+                        return x.score != y.score ? x.score > y.score : x.offer < y.offer
+                    }
+                    if x.priority.campaign != y.priority.campaign { return x.priority.campaign > y.priority.campaign }
+                    if x.priority.offer != y.priority.offer { return x.priority.offer > y.priority.offer }
+                    return x.offer < y.offer
+                }
             }
         }
         capped.removeAll(keepingCapacity: true)
@@ -96,13 +101,33 @@ extension Engine {
             }
             ranked.removeAll(keepingCapacity: true)
             ranked.append(contentsOf: s.chosen.indices)
-            ranked.sort {
-                let x = s.chosen[$0].candidate
-                let y = s.chosen[$1].candidate
-                return (x.score, -x.offer) > (y.score, -y.offer)
+            s.chosen.withUnsafeBufferPointer { c in
+                Self.insertionSort(&ranked) { a, b in
+                    let x = c[a].candidate
+                    let y = c[b].candidate
+                    return x.score != y.score ? x.score > y.score : x.offer < y.offer
+                }
             }
             for p in ranked.dropFirst(rules.maxOffersPerCustomer) { capped.append(s.chosen[p].candidate.offer) }
             pool.removeAll { capped.contains(eligible[Int($0)].offer) }
+        }
+    }
+
+    /// Sorts a few positions (a decision's candidates or picks) by `less`, stably; inlined with
+    /// its comparison, so that no closure is called per comparison.
+    @inline(__always)
+    static func insertionSort<T>(_ a: inout [T], by less: (T, T) -> Bool) {
+        a.withUnsafeMutableBufferPointer { a in
+            guard a.count > 1 else { return }
+            for i in 1..<a.count {
+                let v = a[i]
+                var j = i
+                while j > 0 && less(v, a[j - 1]) {
+                    a[j] = a[j - 1]
+                    j -= 1
+                }
+                a[j] = v
+            }
         }
     }
 
@@ -225,14 +250,17 @@ extension Engine {
         }
         var winner: Int?
         var currentGroup = -1
+        var mode = StackingGroup.Mode.best
+        var onDiscounted = false
         for k in members {
             let m = eligible[Int(k)]
             let g = m.group
             if g != currentGroup {
                 currentGroup = g
                 winner = nil
+                mode = rules.groups[g].mode
+                onDiscounted = rules.groups[g].base == .discounted
             }
-            let mode = rules.groups[g].mode
             if let w = winner, mode != .stack {
                 if mode == .best {
                     s.rejected.append(
@@ -248,7 +276,7 @@ extension Engine {
                 continue
             }
             var candidate = m
-            if rules.groups[g].base == .discounted && anyApplied && pricesChanged(for: m, f) {
+            if onDiscounted && anyApplied && pricesChanged(for: m, f) {
                 // The per-customer cap decides the groups again: an offer met on the same prices
                 // as before gives what it gave then.
                 let evaluation: Evaluation
@@ -287,16 +315,20 @@ extension Engine {
                 s.rejected.append(Rejection(offer: m.offer, reason: .notEligible, why: .nothingLeft, score: m.score))
                 continue
             }
-            if let (reason, why) = budgetProblem(m.offer, value, spent: spent, budgets) {
+            let facts = rules.facts[m.offer]
+            if facts.limited, let (reason, why) = budgetProblem(m.offer, value, spent: spent, budgets) {
                 f.discounts.removeLast(n)
                 s.rejected.append(Rejection(offer: m.offer, reason: reason, why: why, score: m.score))
                 continue
             }
-            let c = Int(rules.facts[m.offer].campaign)
-            if let e = spent.firstIndex(where: { $0.campaign == c }) {
-                spent[e].amount += value
-            } else {
-                spent.append((c, value))
+            // What each campaign with a budget or a cap spent so far (`limited` is the campaign's).
+            if facts.limited {
+                let c = Int(facts.campaign)
+                if let e = spent.firstIndex(where: { $0.campaign == c }) {
+                    spent[e].amount += value
+                } else {
+                    spent.append((c, value))
+                }
             }
             for i in lines where f.discounts[at + i] > 0 {
                 f.applied[i] += f.discounts[at + i]
