@@ -434,7 +434,8 @@ public final class RuleSet: Sendable {
         }
         self.names = RuleNames(
             currency: currency, campaigns: campaigns.map(\.id), offerCampaign: offers.map(\.campaign),
-            offerIDs: offers.map(\.id), kinds: offers.map(\.kindName), groups: groups.map(\.name),
+            offerIDs: offers.map(\.id), kinds: offers.map(\.kindName), titles: offers.map(\.title),
+            groups: groups.map(\.name),
             maxOffers: maxOffersPerCustomer,
             giftSkus: offers.map {
                 if case .gift(let sku, _) = $0.kind { sku } else { nil }

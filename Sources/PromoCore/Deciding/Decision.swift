@@ -6,8 +6,6 @@ public struct Decision: Sendable {
     public var rulesDigest: String
     public var time: Int64
     public var currency: String
-    public var chosen: [ChosenOffer]
-    public var lines: [DecidedLine]
     public var subtotal: Int64
     public var discount: Int64
     public var shipping: Int64
@@ -25,8 +23,28 @@ public struct Decision: Sendable {
     var rejections: [Rejection] = []
     var names: RuleNames?
     var record = ModelRecord()
+    /// The offers given and the lines, kept as numbers (`chosen` and `lines` name them when read):
+    /// the cart's lines in canonical order with each one's discount, and per offer given its
+    /// line discounts at `allocations[k * lines ..< (k + 1) * lines]`.
+    var given: [Given] = []
+    var cartLines: [CartLine] = []
+    var lineDiscounts: [Int64] = []
+    var allocations: [Int64] = []
     private var setRejected: [RejectedOffer]?
     private var setOutputs: [UsedOutput]?
+    private var setChosen: [ChosenOffer]?
+    private var setLines: [DecidedLine]?
+
+    /// An offer given, by its position in the rule set.
+    struct Given: Sendable, Hashable {
+        var offer: Int
+        var discount: Int64
+        var shippingDiscount: Int64
+        var giftQuantity: Int?
+        var score: Double
+        var pWithOffer: Double
+        var pWithout: Double
+    }
 
     init(
         decisionID: String, rulesDigest: String, time: Int64, currency: String, chosen: [ChosenOffer],
@@ -37,8 +55,8 @@ public struct Decision: Sendable {
         self.rulesDigest = rulesDigest
         self.time = time
         self.currency = currency
-        self.chosen = chosen
-        self.lines = lines
+        if !chosen.isEmpty { self.setChosen = chosen }
+        if !lines.isEmpty { self.setLines = lines }
         self.subtotal = subtotal
         self.discount = discount
         self.shipping = shipping
@@ -47,6 +65,49 @@ public struct Decision: Sendable {
         self.gifts = gifts
         self.nudges = nudges
         self.offersNotConsidered = offersNotConsidered
+    }
+
+    /// The offers given, with their amounts and allocation to lines.
+    public var chosen: [ChosenOffer] {
+        get {
+            if let setChosen { return setChosen }
+            guard let names, !given.isEmpty else { return [] }
+            let n = cartLines.count
+            return given.enumerated().map { k, g in
+                let o = g.offer
+                let campaign = names.campaigns[names.offerCampaign[o]]
+                var allocation: [LineAmount] = []
+                for i in 0..<n where allocations[k * n + i] > 0 {
+                    allocation.append(LineAmount(line: cartLines[i].id, amount: allocations[k * n + i]))
+                }
+                return ChosenOffer(
+                    campaign: campaign, offer: names.offerIDs[o], kind: names.kinds[o], title: names.titles[o],
+                    discount: g.discount, shippingDiscount: g.shippingDiscount,
+                    gift: g.giftQuantity.flatMap { q in
+                        names.giftSkus[o].map {
+                            GiftLine(sku: $0, quantity: q, campaign: campaign, offer: names.offerIDs[o])
+                        }
+                    },
+                    allocation: allocation, score: g.score, pWithOffer: g.pWithOffer, pWithout: g.pWithout)
+            }
+        }
+        set { setChosen = newValue }
+    }
+
+    /// The cart's lines in canonical order (by line id, then sku), with their discounts.
+    public var lines: [DecidedLine] {
+        get {
+            if let setLines { return setLines }
+            return cartLines.enumerated().map { i, l in
+                let quantity = max(0, l.quantity)
+                let amount = max(0, l.unitPrice) * Int64(quantity)
+                let discount = i < lineDiscounts.count ? lineDiscounts[i] : 0
+                return DecidedLine(
+                    id: l.id, sku: l.sku, quantity: quantity, unitPrice: max(0, l.unitPrice), amount: amount,
+                    discount: discount, total: amount - discount)
+            }
+        }
+        set { setLines = newValue }
     }
 
     /// Why every other candidate was not given, by campaign and offer id.

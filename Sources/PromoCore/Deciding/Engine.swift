@@ -147,19 +147,23 @@ public struct Engine: Sendable {
         // The decision's arrays come from the frame and go back to it: while no caller still
         // holds the previous decision, its buffers are reused instead of allocated again.
         var rejections: [Rejection] = []
-        var chosen: [ChosenOffer] = []
-        var decided: [DecidedLine] = []
+        var given: [Decision.Given] = []
+        var lineDiscounts: [Int64] = []
+        var allocations: [Int64] = []
         swap(&rejections, &f.rejections)
-        swap(&chosen, &f.chosen)
-        swap(&decided, &f.decided)
+        swap(&given, &f.given)
+        swap(&lineDiscounts, &f.lineDiscounts)
+        swap(&allocations, &f.allocations)
         defer {
             swap(&rejections, &f.rejections)
-            swap(&chosen, &f.chosen)
-            swap(&decided, &f.decided)
+            swap(&given, &f.given)
+            swap(&lineDiscounts, &f.lineDiscounts)
+            swap(&allocations, &f.allocations)
         }
         rejections.removeAll(keepingCapacity: true)
-        chosen.removeAll(keepingCapacity: true)
-        decided.removeAll(keepingCapacity: true)
+        given.removeAll(keepingCapacity: true)
+        lineDiscounts.removeAll(keepingCapacity: true)
+        allocations.removeAll(keepingCapacity: true)
 
         // 1. Candidates: the index (with the customer's segment when offers are indexed on it).
         var candidates: [Int32] = []
@@ -302,57 +306,52 @@ public struct Engine: Sendable {
             swap(&rejections, &f.spareRejections)
         }
 
+        // What was given, kept as numbers: `Decision.chosen` and `lines` name them when read.
         let n = f.lines.count
         f.weights.removeAll(keepingCapacity: true)
         for _ in 0..<n { f.weights.append(0) }
         var gifts: [GiftLine] = []
         var shippingDiscount: Int64 = 0
         for pick in selection.chosen {
-            // Read through unretained references: no reference count written on the rule set.
-            let (id, kind, title, c) = rules.offerRefs[pick.candidate.offer]._withUnsafeGuaranteedRef {
-                ($0.id, $0.kindName, $0.title, $0.campaign)
-            }
-            let campaign = rules.campaignRefs[c]._withUnsafeGuaranteedRef { $0.id }
-            var allocation: [LineAmount] = []
             var discount: Int64 = 0
             for i in 0..<n {
                 let d = f.discounts[pick.at + i]
                 f.weights[i] += d
                 discount += d
-                if d > 0 { allocation.append(LineAmount(line: f.lineIDs[i], amount: d)) }
+                allocations.append(d)
             }
             shippingDiscount += pick.shipping
-            var gift: GiftLine?
-            if let g = pick.candidate.value.gift, let sku = rules.names.giftSkus[pick.candidate.offer] {
-                gift = GiftLine(sku: sku, quantity: g.quantity, campaign: campaign, offer: id)
+            let o = pick.candidate.offer
+            let giftQuantity = pick.candidate.value.gift?.quantity
+            if let q = giftQuantity, let sku = rules.names.giftSkus[o] {
+                gifts.append(
+                    GiftLine(
+                        sku: sku, quantity: q, campaign: rules.names.campaigns[rules.names.offerCampaign[o]],
+                        offer: rules.names.offerIDs[o]))
             }
-            if let gift { gifts.append(gift) }
-            chosen.append(
-                ChosenOffer(
-                    campaign: campaign, offer: id, kind: kind, title: title,
-                    discount: discount, shippingDiscount: pick.shipping, gift: gift, allocation: allocation,
+            given.append(
+                Decision.Given(
+                    offer: o, discount: discount, shippingDiscount: pick.shipping, giftQuantity: giftQuantity,
                     score: pick.candidate.score, pWithOffer: pick.candidate.p1, pWithout: pick.candidate.p0))
         }
         record.noteMissingReads(f)
-        decided.reserveCapacity(n)
         var discount: Int64 = 0
         for i in 0..<n {
-            let l = f.lines[i]
-            decided.append(
-                DecidedLine(
-                    id: f.lineIDs[i], sku: f.lineSkus[i], quantity: l.quantity, unitPrice: l.unitPrice,
-                    amount: l.amount,
-                    discount: f.weights[i], total: l.amount - f.weights[i]))
+            lineDiscounts.append(f.weights[i])
             discount += f.weights[i]
         }
         let shipping = request.cart.shipping
         if nudges.count > 1 { nudges.sort { ($0.campaign, $0.offer) < ($1.campaign, $1.offer) } }
         var d = Decision(
             decisionID: request.decisionID, rulesDigest: rules.digest, time: request.time, currency: rules.currency,
-            chosen: chosen, lines: decided, subtotal: f.subtotal, discount: discount, shipping: shipping,
+            chosen: [], lines: [], subtotal: f.subtotal, discount: discount, shipping: shipping,
             shippingDiscount: shippingDiscount, total: f.subtotal - discount + shipping - shippingDiscount,
             gifts: gifts, nudges: nudges, offersNotConsidered: notConsidered)
         d.rejections = rejections
+        d.given = given
+        d.cartLines = f.cartLines
+        d.lineDiscounts = lineDiscounts
+        d.allocations = allocations
         d.names = rules.names
         d.record = record
         if let recording {

@@ -63,12 +63,15 @@ final class RuleNames: Sendable {
     let maxOffers: Int
     /// Per offer: the gift's sku, for gift offers.
     let giftSkus: [String?]
+    /// Per offer: its title.
+    let titles: [String]
 
     init(
         currency: String, campaigns: [String], offerCampaign: [Int], offerIDs: [String], kinds: [String],
-        groups: [String], maxOffers: Int, giftSkus: [String?]
+        titles: [String], groups: [String], maxOffers: Int, giftSkus: [String?]
     ) {
         self.giftSkus = giftSkus
+        self.titles = titles
         self.currency = currency
         self.campaigns = campaigns
         self.offerCampaign = offerCampaign

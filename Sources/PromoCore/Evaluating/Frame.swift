@@ -120,16 +120,19 @@ final class Frame: @unchecked Sendable {
 
     @exclusivity(unchecked) var request: DecisionRequest
     @exclusivity(unchecked) var lines = Scratch<Line>()
+    /// The request's lines in the canonical order (the request's own array when it is in it).
+    @exclusivity(unchecked) var cartLines: [CartLine] = []
     /// Line ids and skus in the canonical order.
     @exclusivity(unchecked) var lineIDs: [String] = []
     @exclusivity(unchecked) var lineSkus: [String] = []
     /// The lines' catalog ordinals (-1: not in the catalog), for model batches.
     @exclusivity(unchecked) var lineOrdinals: [Int32] = []
-    /// The last decision's rejections, chosen offers and lines: their buffers are reused by the
-    /// next decision when nobody holds that decision any more.
+    /// The last decision's rejections, offers given, line discounts and allocations: their
+    /// buffers are reused by the next decision when nobody holds that decision any more.
     @exclusivity(unchecked) var rejections: [Rejection] = []
-    @exclusivity(unchecked) var chosen: [ChosenOffer] = []
-    @exclusivity(unchecked) var decided: [DecidedLine] = []
+    @exclusivity(unchecked) var given: [Decision.Given] = []
+    @exclusivity(unchecked) var lineDiscounts: [Int64] = []
+    @exclusivity(unchecked) var allocations: [Int64] = []
     @exclusivity(unchecked) var subtotal: Int64 = 0
     @exclusivity(unchecked) var quantity = 0
     @exclusivity(unchecked) var channel: Int32 = 0
@@ -318,7 +321,7 @@ final class Frame: @unchecked Sendable {
             for i in memoStamp.indices { memoStamp[i] = 0 }
             stamp = 1
         }
-        var cartLines = request.cart.lines
+        cartLines = request.cart.lines
         if !Self.isCanonical(cartLines) { cartLines.sort { ($0.id, $0.sku) < ($1.id, $1.sku) } }
         lines.removeAll(keepingCapacity: true)
         lineIDs.removeAll(keepingCapacity: true)
@@ -327,37 +330,43 @@ final class Frame: @unchecked Sendable {
         subtotal = 0
         quantity = 0
         // Resolved in passes over all lines, so that the catalog look-ups of different lines
-        // (each a cache miss in a large catalog) are in flight together.
+        // (each a cache miss in a large catalog) are in flight together. The lines are read in
+        // place (a copy of a line would count references to its two strings).
         let ordinals = bound.catalog.storage.ordinals
         resolved.removeAll(keepingCapacity: true)
-        // Hashes first, then the table's slots and the catalog's rows in tight loops of reads.
-        for l in cartLines { resolved.append(ordinals.start(l.sku)) }
-        for i in 0..<resolved.count { resolved[i] = ordinals.probe(resolved[i]) }
-        for (i, l) in cartLines.enumerated() { resolved[i] = ordinals.position(l.sku, from: resolved[i]) }
         rows.removeAll(keepingCapacity: true)
-        for k in resolved { rows.append(k >= 0 ? bound.rows[Int(k)] : BoundCatalog.Row()) }
-        for (i, l) in cartLines.enumerated() {
-            let q = max(0, l.quantity)
-            let price = max(0, l.unitPrice)
-            let k = resolved[i]
-            if k >= 0 {
-                let row = rows[i]
-                lines.append(
-                    Line(
-                        ordinal: k, sku: row.sku, category: row.category, brand: row.brand, quantity: q,
-                        unitPrice: price, cost: row.cost, stock: row.stock, listPrice: row.price,
-                        amount: price * Int64(q)))
-            } else {
-                lines.append(
-                    Line(
-                        ordinal: -1, sku: symbol(l.sku), category: 0, brand: 0, quantity: q, unitPrice: price,
-                        cost: 0, stock: 0, listPrice: 0, amount: price * Int64(q)))
+        cartLines.withUnsafeBufferPointer { cart in
+            // Hashes first, then the table's slots and the catalog's rows in tight loops of reads.
+            for i in cart.indices { resolved.append(ordinals.start(cart[i].sku)) }
+            for i in 0..<resolved.count { resolved[i] = ordinals.probe(resolved[i]) }
+            for i in cart.indices { resolved[i] = ordinals.position(cart[i].sku, from: resolved[i]) }
+            for k in resolved { rows.append(k >= 0 ? bound.rows[Int(k)] : BoundCatalog.Row()) }
+            lineIDs.reserveCapacity(cart.count)
+            lineSkus.reserveCapacity(cart.count)
+            lineOrdinals.reserveCapacity(cart.count)
+            for i in cart.indices {
+                let q = max(0, cart[i].quantity)
+                let price = max(0, cart[i].unitPrice)
+                let k = resolved[i]
+                if k >= 0 {
+                    let row = rows[i]
+                    lines.append(
+                        Line(
+                            ordinal: k, sku: row.sku, category: row.category, brand: row.brand, quantity: q,
+                            unitPrice: price, cost: row.cost, stock: row.stock, listPrice: row.price,
+                            amount: price * Int64(q)))
+                } else {
+                    lines.append(
+                        Line(
+                            ordinal: -1, sku: symbol(cart[i].sku), category: 0, brand: 0, quantity: q, unitPrice: price,
+                            cost: 0, stock: 0, listPrice: 0, amount: price * Int64(q)))
+                }
+                lineIDs.append(cart[i].id)
+                lineOrdinals.append(k)
+                lineSkus.append(cart[i].sku)
+                subtotal += price * Int64(q)
+                quantity += q
             }
-            lineIDs.append(l.id)
-            lineOrdinals.append(k)
-            lineSkus.append(l.sku)
-            subtotal += price * Int64(q)
-            quantity += q
         }
         channel = symbol(request.channel)
         stride = max(1, lines.count)
@@ -381,11 +390,20 @@ final class Frame: @unchecked Sendable {
     }
 
     private static func isCanonical(_ lines: [CartLine]) -> Bool {
-        guard lines.count > 1 else { return true }
-        for i in 1..<lines.count where (lines[i].id, lines[i].sku) < (lines[i - 1].id, lines[i - 1].sku) {
-            return false
+        lines.withUnsafeBufferPointer { l in
+            guard l.count > 1 else { return true }
+            for i in 1..<l.count {
+                let order = compare(l[i].id, l[i - 1].id)
+                if order < 0 || (order == 0 && l[i].sku < l[i - 1].sku) { return false }
+            }
+            return true
         }
-        return true
+    }
+
+    /// -1, 0 or 1 as `a` sorts before, with or after `b` (`String` order).
+    @inline(__always)
+    private static func compare(_ a: String, _ b: String) -> Int {
+        a == b ? 0 : a < b ? -1 : 1
     }
 
     /// The symbol of a string: from the table, or from this decision's overflow.

@@ -169,7 +169,8 @@ extension Engine {
         let (customer, masked) = masking.apply(request.customer)
         let maskedID = customer.id
         // Offers: chosen first (in the decision's order), then the rest by campaign and offer id.
-        let chosenOrder = d.chosen.map { c in
+        let chosen = d.chosen
+        let chosenOrder = chosen.map { c in
             rules.offers.firstIndex { rules.campaigns[$0.campaign].id == c.campaign && $0.id == c.offer }!
         }
         let ranked = r.eligible.sorted { ($0.score, -$0.offer) > ($1.score, -$1.offer) }.map(\.offer)
@@ -186,7 +187,7 @@ extension Engine {
             let isChosen = chosenOrder.contains(o)
             let rejection = rejectedBy[o]
             var summary: String
-            if isChosen, let c = d.chosen.first(where: { $0.campaign == campaign.id && $0.offer == offer.id }) {
+            if isChosen, let c = chosen.first(where: { $0.campaign == campaign.id && $0.offer == offer.id }) {
                 summary = "given: \(money(c.discount + c.shippingDiscount)) off"
                 if let g = c.gift { summary = "given: gift \(g.sku) x\(g.quantity)" }
                 if let c = candidate { summary += ", expected incremental profit \(money(Int64(c.score.rounded())))" }
