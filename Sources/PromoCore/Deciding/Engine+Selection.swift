@@ -70,7 +70,7 @@ extension Engine {
         order.append(contentsOf: 0..<Int32(eligible.count))
         eligible.withUnsafeBufferPointer { e in
             groups.withUnsafeBufferPointer { groups in
-                Self.insertionSort(&order) { a, b in
+                order.sortFew { a, b in
                     let x = e[Int(a)]
                     let y = e[Int(b)]
                     if x.group != y.group { return x.group < y.group }
@@ -102,7 +102,7 @@ extension Engine {
             ranked.removeAll(keepingCapacity: true)
             ranked.append(contentsOf: s.chosen.indices)
             s.chosen.withUnsafeBufferPointer { c in
-                Self.insertionSort(&ranked) { a, b in
+                ranked.sortFew { a, b in
                     let x = c[a].candidate
                     let y = c[b].candidate
                     return x.score != y.score ? x.score > y.score : x.offer < y.offer
@@ -110,24 +110,6 @@ extension Engine {
             }
             for p in ranked.dropFirst(rules.maxOffersPerCustomer) { capped.append(s.chosen[p].candidate.offer) }
             pool.removeAll { capped.contains(eligible[Int($0)].offer) }
-        }
-    }
-
-    /// Sorts a few positions (a decision's candidates or picks) by `less`, stably; inlined with
-    /// its comparison, so that no closure is called per comparison.
-    @inline(__always)
-    static func insertionSort<T>(_ a: inout [T], by less: (T, T) -> Bool) {
-        a.withUnsafeMutableBufferPointer { a in
-            guard a.count > 1 else { return }
-            for i in 1..<a.count {
-                let v = a[i]
-                var j = i
-                while j > 0 && less(v, a[j - 1]) {
-                    a[j] = a[j - 1]
-                    j -= 1
-                }
-                a[j] = v
-            }
         }
     }
 
