@@ -130,6 +130,40 @@ enum GoldenCases {
         #expect(lines == [["2", "4000", "1", "4000"], ["1", "80", "1", "80"]])
     }
 
+    /// Strings neither the rules nor the catalog know (skus, a channel) get symbols of the
+    /// decision's own: many of them, past the few found by comparison, and fresh ones for the
+    /// next decision on the same frame, each read back as its own text.
+    @Test func unknownStringsKeepTheirTextInTraces() throws {
+        let rules = try F.ruleSet([
+            F.campaign(
+                "any", group: "flat",
+                offers: """
+                      - id: tenth
+                        kind: percent_off
+                        percent: 10%
+                        applies_to: 'item.sku != "NONE"'
+                        when: 'channel != "app"'
+                    """)
+        ])
+        let engine = Engine(rules: rules, catalog: GoldenCases.catalog)
+        // Twelve lines over `distinct` skus: repeated skus are found again among few or many.
+        for (prefix, channel, distinct) in [
+            ("X", "kiosk", 12), ("Y", "phone", 4), ("Z", "kiosk", 10), ("W", "app2", 12),
+        ] {
+            let r = F.request(
+                (0..<12).map { F.line(String(format: "%02d", $0), "\(prefix)\($0 % distinct)", 1, 10_00) },
+                channel: channel)
+            let offer = try #require(engine.decideTraced(r, models: FixtureModelOutputs()).1.offers.first)
+            #expect(offer.when?.operands.first?.value == .string(channel))
+            #expect(offer.appliesTo.count == 12)
+            for l in offer.appliesTo {
+                #expect(l.matched)
+                #expect(l.condition.operands.first?.value == .string(l.sku))
+            }
+            #expect(Set(offer.appliesTo.map(\.sku)) == Set((0..<distinct).map { "\(prefix)\($0)" }))
+        }
+    }
+
     @Test func colourOnlyWhenAsked() throws {
         let t = try GoldenCases.all()[0].trace
         #expect(!TraceTextRenderer(color: false).render(t).contains("\u{1B}["))

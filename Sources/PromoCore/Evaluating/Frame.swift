@@ -133,6 +133,9 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var given: [Decision.Given] = []
     @exclusivity(unchecked) var lineDiscounts: [Int64] = []
     @exclusivity(unchecked) var allocations: [Int64] = []
+    /// The last request's channel and its symbol (most requests come through one or two).
+    @exclusivity(unchecked) var lastChannel = ""
+    @exclusivity(unchecked) var lastChannelSymbol: Int32 = -1
     @exclusivity(unchecked) var subtotal: Int64 = 0
     @exclusivity(unchecked) var quantity = 0
     @exclusivity(unchecked) var channel: Int32 = 0
@@ -310,7 +313,7 @@ final class Frame: @unchecked Sendable {
         self.request = request
         // Strings of the previous decision go before this one interns its own.
         if !overflowStrings.isEmpty {
-            overflowIDs.removeAll(keepingCapacity: true)
+            if !overflowIDs.isEmpty { overflowIDs.removeAll(keepingCapacity: true) }
             overflowStrings.removeAll(keepingCapacity: true)
         }
         stamp &+= 1
@@ -368,7 +371,15 @@ final class Frame: @unchecked Sendable {
                 quantity += q
             }
         }
-        channel = symbol(request.channel)
+        if lastChannelSymbol >= 0 && request.channel == lastChannel && lastChannelSymbol < symbols.count {
+            channel = lastChannelSymbol
+        } else {
+            channel = symbol(request.channel)
+            if channel < symbols.count {
+                lastChannel = request.channel
+                lastChannelSymbol = channel
+            }
+        }
         stride = max(1, lines.count)
         let size = modelSlots * stride
         models.removeAll()
@@ -406,13 +417,22 @@ final class Frame: @unchecked Sendable {
         a == b ? 0 : a < b ? -1 : 1
     }
 
-    /// The symbol of a string: from the table, or from this decision's overflow.
+    /// The symbol of a string: from the table, or from this decision's overflow (a few strings,
+    /// such as a channel or a sku the rules never name, found by comparison; more by a table).
     func symbol(_ s: String) -> Int32 {
         if let id = symbols.ids[s] { return id }
-        if let id = overflowIDs[s] { return id }
+        if overflowStrings.count <= 8 {
+            for (k, o) in overflowStrings.enumerated() where o == s { return Int32(symbols.count + k) }
+        } else if let id = overflowIDs[s] {
+            return id
+        }
         let id = Int32(symbols.count + overflowStrings.count)
-        overflowIDs[s] = id
         overflowStrings.append(s)
+        if overflowStrings.count == 9 {
+            for (k, o) in overflowStrings.enumerated() { overflowIDs[o] = Int32(symbols.count + k) }
+        } else if overflowStrings.count > 9 {
+            overflowIDs[s] = id
+        }
         return id
     }
 
