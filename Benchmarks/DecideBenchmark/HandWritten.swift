@@ -116,7 +116,7 @@ struct HandWritten {
         let subtotal = amounts.reduce(0, +)
         let margin = lines.reduce(Int64(0)) { $0 + ($1.price - $1.item.cost) * $1.quantity }
         let segment = customer.map { tables.segments[$0] }
-        let loyal = segment == "loyal" || segment == "champions"
+        let loyal = segment == .string("loyal") || segment == .string("champions")
         func score(_ d: [Int64]) -> Double {
             let v = d.reduce(0, +)
             let p1 = min(1, 0.5 * (1 + 2 * Double(v) / Double(subtotal)))

@@ -141,24 +141,25 @@ enum Workload {
 
 /// Model outputs precomputed as tables over the catalog, as a fitted model's snapshot holds them:
 /// days of cover per item, a segment per customer, and recommendation scores as the dot product of
-/// customer and item factors (the way a matrix-factorisation recommender serves them).
+/// customer and item factors (the way a matrix-factorisation recommender serves them). Customers
+/// are found through an open-addressing table, as a served snapshot would index them.
 struct TableOutputs: ModelOutputs {
     static let dimensions = 8
     static let customers = 5_000
     let daysOfCover: [Double]
     let itemFactors: [Float]
-    let customerIndex: [String: Int]
+    let customerIndex: CustomerIndex
     let customerFactors: [Float]
-    let segments: [String]
+    let segments: [Value]
 
     init(catalog: Catalog) {
         func unit(_ s: String) -> Float { Float(Workload.fnv(s) % 10_000) / 10_000 - 0.5 }
         daysOfCover = catalog.items.map { Double(Workload.fnv($0.sku) % 120) }
         itemFactors = catalog.items.flatMap { item in (0..<Self.dimensions).map { unit("\(item.sku)/\($0)") } }
         let ids = (0..<Self.customers).map { "cust\($0)" }
-        customerIndex = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        customerIndex = CustomerIndex(ids)
         customerFactors = ids.flatMap { id in (0..<Self.dimensions).map { unit("\(id)/\($0)") } }
-        segments = ids.map { ["loyal", "champions", "new", "lapsed"][Int(Workload.fnv($0) % 4)] }
+        segments = ids.map { .string(["loyal", "champions", "new", "lapsed"][Int(Workload.fnv($0) % 4)]) }
     }
 
     /// Between 0 and 1.
@@ -172,20 +173,61 @@ struct TableOutputs: ModelOutputs {
 
     func values(for batch: ModelBatch) -> [[Value?]] {
         let c = customerIndex[batch.customerID]
-        return batch.calls.map { call -> [Value?] in
-            switch call.function {
-            case "forecast.days_of_cover": return batch.ordinals.map { $0 >= 0 ? .number(daysOfCover[Int($0)]) : nil }
+        let ordinals = batch.ordinals
+        var columns: [[Value?]] = []
+        columns.reserveCapacity(batch.calls.count)
+        for k in batch.calls.indices {
+            let rows = batch.rows(k)
+            switch batch.calls[k].function {
+            case "forecast.days_of_cover":
+                columns.append(ordinals.map { $0 >= 0 ? .number(daysOfCover[Int($0)]) : nil })
             case "recommend.score":
-                guard let c else { return batch.ordinals.map { _ in nil } }
                 // Every item's factors read first, so that their cache misses overlap.
                 var touched: Float = 0
-                for i in batch.ordinals where i >= 0 { touched += itemFactors[Int(i) * Self.dimensions] }
-                return batch.ordinals.map {
-                    $0 >= 0 ? .number(score(customer: c, item: Int($0)) + (touched.isNaN ? 1 : 0)) : nil
+                for i in ordinals where i >= 0 { touched += itemFactors[Int(i) * Self.dimensions] }
+                guard let c else {
+                    columns.append(Array(repeating: nil, count: rows))
+                    continue
                 }
-            case "customer.segment": return [c.map { .string(segments[$0]) }]
-            default: return Array(repeating: nil, count: batch.rows(batch.calls.firstIndex(of: call)!))
+                columns.append(
+                    ordinals.map {
+                        $0 >= 0 ? .number(score(customer: c, item: Int($0)) + (touched.isNaN ? 1 : 0)) : nil
+                    })
+            case "customer.segment": columns.append([c.map { segments[$0] }])
+            default: columns.append(Array(repeating: nil, count: rows))
             }
         }
+        return columns
+    }
+}
+
+/// Customer ids to positions: FNV-1a into an open-addressing table (as a served snapshot would
+/// index them; `Dictionary` hashes with SipHash, several times the cost for short keys).
+struct CustomerIndex {
+    private let keys: [String]
+    private let slots: [Int32]
+    private let mask: Int
+
+    init(_ ids: [String]) {
+        var size = 16
+        while size < ids.count * 2 { size *= 2 }
+        var slots = [Int32](repeating: -1, count: size)
+        for (k, id) in ids.enumerated() {
+            var s = Int(truncatingIfNeeded: Workload.fnv(id)) & (size - 1)
+            while slots[s] >= 0 { s = (s + 1) & (size - 1) }
+            slots[s] = Int32(k)
+        }
+        self.keys = ids
+        self.slots = slots
+        self.mask = size - 1
+    }
+
+    subscript(_ id: String) -> Int? {
+        var s = Int(truncatingIfNeeded: Workload.fnv(id)) & mask
+        while slots[s] >= 0 {
+            if keys[Int(slots[s])] == id { return Int(slots[s]) }
+            s = (s + 1) & mask
+        }
+        return nil
     }
 }
