@@ -431,7 +431,23 @@ final class FramePool: Sendable {
     /// How many condition records a traced decision of this engine needed at most so far.
     let traceCapacity = Atomic<Int>(256)
 
+    /// Trace builders' buffers, given back when a recorded decision is dropped.
+    private let traceBuffers = Mutex<[TraceBuilder.Buffers]>([])
+
     func take() -> Frame? { free.withLock { $0.popLast() } }
+
+    func takeTraceBuffers() -> TraceBuilder.Buffers? { traceBuffers.withLock { $0.popLast() } }
+
+    /// Keeps a builder's buffers for the next one; false when enough are kept already.
+    func putTraceBuffers(_ b: TraceBuilder.Buffers) -> Bool {
+        traceBuffers.withLock {
+            guard $0.count < 16 else { return false }
+            $0.append(b)
+            return true
+        }
+    }
+
+    deinit { traceBuffers.withLock { for b in $0 { b.free() } } }
 
     func put(_ f: Frame) {
         free.withLock { if $0.count < 64 { $0.append(f) } }

@@ -148,7 +148,8 @@ extension Engine {
         _ request: DecisionRequest, models: some ModelOutputs, budgets: BudgetView = .fresh,
         masking: TraceMasking = TraceMasking(), holdouts: [String: Bool]? = nil
     ) -> RecordedDecision {
-        let builder = TraceBuilder(nodes: rules.conditionNodes, capacity: frames.traceCapacity.load(ordering: .relaxed))
+        let builder = TraceBuilder(
+            nodes: rules.conditionNodes, capacity: frames.traceCapacity.load(ordering: .relaxed), pool: frames)
         let recording = TraceRecording(builder: builder, symbols: bound.symbols)
         recording.holdoutOverride = holdouts
         let decision = decide(request, models: models, budgets: budgets, excluded: [:], recording: recording)

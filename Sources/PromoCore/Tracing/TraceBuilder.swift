@@ -81,21 +81,56 @@ final class TraceBuilder: @unchecked Sendable {
     /// Per line of the offer being valued: the record of its value expression.
     @exclusivity(unchecked) var expressions = Scratch<Int32>()
 
+    /// The builder's scratch buffers, handed from a builder that is done to the next one (so
+    /// that a recorded decision does not allocate and free them).
+    struct Buffers: @unchecked Sendable {
+        var records: Scratch<Record>
+        var open: Scratch<Int32>
+        var lines: Scratch<LineRecord>
+        var values: Scratch<ValueLine>
+        var expressions: Scratch<Int32>
+
+        func free() {
+            records.free()
+            open.free()
+            lines.free()
+            values.free()
+            expressions.free()
+        }
+    }
+
+    /// Where the buffers come from and go back to, if anywhere.
+    private let pool: FramePool?
+
     /// `capacity`: records a decision of this rule set usually makes (so the arrays grow once).
-    init(nodes: [ConditionNode], capacity: Int = 256) {
+    init(nodes: [ConditionNode], capacity: Int = 256, pool: FramePool? = nil) {
         self.nodes = nodes
-        records = Scratch(capacity: capacity)
-        lines = Scratch(capacity: capacity / 2)
-        values = Scratch(capacity: capacity / 8)
+        self.pool = pool
+        if let b = pool?.takeTraceBuffers() {
+            // (`open` and `expressions` start with small buffers of their own.)
+            open.free()
+            expressions.free()
+            records = b.records
+            open = b.open
+            lines = b.lines
+            values = b.values
+            expressions = b.expressions
+            records.removeAll()
+            open.removeAll()
+            lines.removeAll()
+            values.removeAll()
+            expressions.removeAll()
+        } else {
+            records = Scratch(capacity: capacity)
+            lines = Scratch(capacity: capacity / 2)
+            values = Scratch(capacity: capacity / 8)
+        }
         offers.reserveCapacity(capacity / 8)
     }
 
     deinit {
-        records.free()
-        lines.free()
-        values.free()
-        expressions.free()
-        open.free()
+        let buffers = Buffers(records: records, open: open, lines: lines, values: values, expressions: expressions)
+        if !(pool?.putTraceBuffers(buffers) ?? false) { buffers.free() }
     }
 
     func beginOffer(_ o: Int) {
