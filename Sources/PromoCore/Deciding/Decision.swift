@@ -75,19 +75,15 @@ public struct Decision: Sendable {
             let n = cartLines.count
             return given.enumerated().map { k, g in
                 let o = g.offer
-                let campaign = names.campaigns[names.offerCampaign[o]]
                 var allocation: [LineAmount] = []
                 for i in 0..<n where allocations[k * n + i] > 0 {
                     allocation.append(LineAmount(line: cartLines[i].id, amount: allocations[k * n + i]))
                 }
                 return ChosenOffer(
-                    campaign: campaign, offer: names.offerIDs[o], kind: names.kinds[o], title: names.titles[o],
+                    campaign: names.campaigns[names.offerCampaign[o]], offer: names.offerIDs[o], kind: names.kinds[o],
+                    title: names.titles[o],
                     discount: g.discount, shippingDiscount: g.shippingDiscount,
-                    gift: g.giftQuantity.flatMap { q in
-                        names.giftSkus[o].map {
-                            GiftLine(sku: $0, quantity: q, campaign: campaign, offer: names.offerIDs[o])
-                        }
-                    },
+                    gift: g.giftQuantity.flatMap { names.gift(o, quantity: $0) },
                     allocation: allocation, score: g.score, pWithOffer: g.pWithOffer, pWithout: g.pWithout)
             }
         }

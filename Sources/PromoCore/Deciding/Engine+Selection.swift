@@ -298,7 +298,7 @@ extension Engine {
                 continue
             }
             let facts = rules.facts[m.offer]
-            if facts.limited, let (reason, why) = budgetProblem(m.offer, value, spent: spent, budgets) {
+            if let (reason, why) = budgetProblem(m.offer, value, spent: spent, budgets) {
                 f.discounts.removeLast(n)
                 s.rejected.append(Rejection(offer: m.offer, reason: reason, why: why, score: m.score))
                 continue

@@ -308,38 +308,28 @@ public struct Engine: Sendable {
 
         // What was given, kept as numbers: `Decision.chosen` and `lines` name them when read.
         let n = f.lines.count
-        f.weights.removeAll(keepingCapacity: true)
-        for _ in 0..<n { f.weights.append(0) }
+        lineDiscounts.append(contentsOf: repeatElement(0, count: n))
         var gifts: [GiftLine] = []
         var shippingDiscount: Int64 = 0
         for pick in selection.chosen {
             var discount: Int64 = 0
             for i in 0..<n {
                 let d = f.discounts[pick.at + i]
-                f.weights[i] += d
+                lineDiscounts[i] += d
                 discount += d
                 allocations.append(d)
             }
             shippingDiscount += pick.shipping
             let o = pick.candidate.offer
             let giftQuantity = pick.candidate.value.gift?.quantity
-            if let q = giftQuantity, let sku = rules.names.giftSkus[o] {
-                gifts.append(
-                    GiftLine(
-                        sku: sku, quantity: q, campaign: rules.names.campaigns[rules.names.offerCampaign[o]],
-                        offer: rules.names.offerIDs[o]))
-            }
+            if let q = giftQuantity, let gift = rules.names.gift(o, quantity: q) { gifts.append(gift) }
             given.append(
                 Decision.Given(
                     offer: o, discount: discount, shippingDiscount: pick.shipping, giftQuantity: giftQuantity,
                     score: pick.candidate.score, pWithOffer: pick.candidate.p1, pWithout: pick.candidate.p0))
         }
         record.noteMissingReads(f)
-        var discount: Int64 = 0
-        for i in 0..<n {
-            lineDiscounts.append(f.weights[i])
-            discount += f.weights[i]
-        }
+        let discount = lineDiscounts.reduce(0, +)
         let shipping = request.cart.shipping
         if nudges.count > 1 { nudges.sort { ($0.campaign, $0.offer) < ($1.campaign, $1.offer) } }
         var d = Decision(
@@ -356,7 +346,7 @@ public struct Engine: Sendable {
         d.record = record
         if let recording {
             // What the trace needs of the frame, which the next decision reuses.
-            recording.lineIDs = Array(f.lineIDs)
+            recording.lineIDs = f.cartLines.map(\.id)
             recording.lineSkus = Array(f.lineSkus)
             recording.arena = Array(f.arena)
             recording.overflow = Array(f.overflowStrings)

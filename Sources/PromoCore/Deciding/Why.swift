@@ -83,6 +83,13 @@ final class RuleNames: Sendable {
 
     func money(_ m: Int64) -> String { Money(minorUnits: m, currency: currency).description }
 
+    /// The gift line of a gift offer given `quantity` times (nil for other kinds).
+    func gift(_ o: Int, quantity: Int) -> GiftLine? {
+        giftSkus[o].map {
+            GiftLine(sku: $0, quantity: quantity, campaign: campaigns[offerCampaign[o]], offer: offerIDs[o])
+        }
+    }
+
     /// `campaign/offer`.
     func name(_ o: Int) -> String { "\(campaigns[offerCampaign[o]])/\(offerIDs[o])" }
 

@@ -122,8 +122,7 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var lines = Scratch<Line>()
     /// The request's lines in the canonical order (the request's own array when it is in it).
     @exclusivity(unchecked) var cartLines: [CartLine] = []
-    /// Line ids and skus in the canonical order.
-    @exclusivity(unchecked) var lineIDs: [String] = []
+    /// The lines' skus in the canonical order, for model batches.
     @exclusivity(unchecked) var lineSkus: [String] = []
     /// The lines' catalog ordinals (-1: not in the catalog), for model batches.
     @exclusivity(unchecked) var lineOrdinals: [Int32] = []
@@ -327,7 +326,6 @@ final class Frame: @unchecked Sendable {
         cartLines = request.cart.lines
         if !Self.isCanonical(cartLines) { cartLines.sort { ($0.id, $0.sku) < ($1.id, $1.sku) } }
         lines.removeAll(keepingCapacity: true)
-        lineIDs.removeAll(keepingCapacity: true)
         lineSkus.removeAll(keepingCapacity: true)
         lineOrdinals.removeAll(keepingCapacity: true)
         subtotal = 0
@@ -344,7 +342,6 @@ final class Frame: @unchecked Sendable {
             for i in 0..<resolved.count { resolved[i] = ordinals.probe(resolved[i]) }
             for i in cart.indices { resolved[i] = ordinals.position(cart[i].sku, from: resolved[i]) }
             for k in resolved { rows.append(k >= 0 ? bound.rows[Int(k)] : BoundCatalog.Row()) }
-            lineIDs.reserveCapacity(cart.count)
             lineSkus.reserveCapacity(cart.count)
             lineOrdinals.reserveCapacity(cart.count)
             for i in cart.indices {
@@ -364,18 +361,17 @@ final class Frame: @unchecked Sendable {
                             ordinal: -1, sku: symbol(cart[i].sku), category: 0, brand: 0, quantity: q, unitPrice: price,
                             cost: 0, stock: 0, listPrice: 0, amount: price * Int64(q)))
                 }
-                lineIDs.append(cart[i].id)
                 lineOrdinals.append(k)
                 lineSkus.append(cart[i].sku)
                 subtotal += price * Int64(q)
                 quantity += q
             }
         }
-        if lastChannelSymbol >= 0 && request.channel == lastChannel && lastChannelSymbol < symbols.count {
+        if lastChannelSymbol >= 0 && request.channel == lastChannel {
             channel = lastChannelSymbol
         } else {
             channel = symbol(request.channel)
-            if channel < symbols.count {
+            if channel < symbols.count {  // (a symbol of this decision's own is not kept)
                 lastChannel = request.channel
                 lastChannelSymbol = channel
             }

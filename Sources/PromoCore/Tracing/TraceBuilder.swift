@@ -70,7 +70,7 @@ final class TraceBuilder: @unchecked Sendable {
     /// Conditions and lines, the records made most often: scratch buffers (no uniqueness
     /// check per append), owned by this builder.
     @exclusivity(unchecked) var records: Scratch<Record>
-    @exclusivity(unchecked) private var open = Scratch<Int32>()
+    @exclusivity(unchecked) private var open: Scratch<Int32>
     @exclusivity(unchecked) private var root: Int32 = -1
     @exclusivity(unchecked) var lines: Scratch<LineRecord>
     @exclusivity(unchecked) var values: Scratch<ValueLine>
@@ -79,7 +79,7 @@ final class TraceBuilder: @unchecked Sendable {
     /// The offer being evaluated.
     @exclusivity(unchecked) var current = OfferRecord(offer: -1)
     /// Per line of the offer being valued: the record of its value expression.
-    @exclusivity(unchecked) var expressions = Scratch<Int32>()
+    @exclusivity(unchecked) var expressions: Scratch<Int32>
 
     /// The builder's scratch buffers, handed from a builder that is done to the next one (so
     /// that a recorded decision does not allocate and free them).
@@ -89,6 +89,12 @@ final class TraceBuilder: @unchecked Sendable {
         var lines: Scratch<LineRecord>
         var values: Scratch<ValueLine>
         var expressions: Scratch<Int32>
+
+        static func fresh(capacity: Int) -> Buffers {
+            Buffers(
+                records: Scratch(capacity: capacity), open: Scratch(), lines: Scratch(capacity: capacity / 2),
+                values: Scratch(capacity: capacity / 8), expressions: Scratch())
+        }
 
         func free() {
             records.free()
@@ -106,31 +112,23 @@ final class TraceBuilder: @unchecked Sendable {
     init(nodes: [ConditionNode], capacity: Int = 256, pool: FramePool? = nil) {
         self.nodes = nodes
         self.pool = pool
-        if let b = pool?.takeTraceBuffers() {
-            // (`open` and `expressions` start with small buffers of their own.)
-            open.free()
-            expressions.free()
-            records = b.records
-            open = b.open
-            lines = b.lines
-            values = b.values
-            expressions = b.expressions
-            records.removeAll()
-            open.removeAll()
-            lines.removeAll()
-            values.removeAll()
-            expressions.removeAll()
-        } else {
-            records = Scratch(capacity: capacity)
-            lines = Scratch(capacity: capacity / 2)
-            values = Scratch(capacity: capacity / 8)
-        }
+        let b = pool?.takeTraceBuffers() ?? .fresh(capacity: capacity)
+        records = b.records
+        open = b.open
+        lines = b.lines
+        values = b.values
+        expressions = b.expressions
         offers.reserveCapacity(capacity / 8)
     }
 
     deinit {
-        let buffers = Buffers(records: records, open: open, lines: lines, values: values, expressions: expressions)
-        if !(pool?.putTraceBuffers(buffers) ?? false) { buffers.free() }
+        var b = Buffers(records: records, open: open, lines: lines, values: values, expressions: expressions)
+        b.records.removeAll()
+        b.open.removeAll()
+        b.lines.removeAll()
+        b.values.removeAll()
+        b.expressions.removeAll()
+        if !(pool?.putTraceBuffers(b) ?? false) { b.free() }
     }
 
     func beginOffer(_ o: Int) {
