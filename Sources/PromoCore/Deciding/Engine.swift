@@ -346,7 +346,7 @@ public struct Engine: Sendable {
         d.record = record
         if let recording {
             // What the trace needs of the frame, which the next decision reuses.
-            recording.lineIDs = f.cartLines.map(\.id)
+            recording.cartLines = f.cartLines
             recording.lineSkus = Array(f.lineSkus)
             recording.arena = Array(f.arena)
             recording.overflow = Array(f.overflowStrings)

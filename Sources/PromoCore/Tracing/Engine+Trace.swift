@@ -13,8 +13,9 @@ final class TraceRecording: @unchecked Sendable {
     var considered: [Int] = []
     var eligible: [Engine.Candidate] = []
     var margin: Int64 = 0
-    /// Of the frame, at the end of the decision: line ids and skus, lists, strings it interned.
-    var lineIDs: [String] = []
+    /// Of the frame, at the end of the decision: the cart's lines (canonical order) and their
+    /// skus, lists, strings it interned.
+    var cartLines: [CartLine] = []
     var lineSkus: [String] = []
     var arena: [Val] = []
     var overflow: [String] = []
@@ -204,7 +205,7 @@ extension Engine {
                 let b = r.builder
                 let valueLines = b.values[e.values].map { v in
                     ValueTrace.LineValue(
-                        line: r.lineIDs[Int(v.line)],
+                        line: r.cartLines[Int(v.line)].id,
                         expression: offer.valueNode.flatMap { v.expression >= 0 ? r.tree($0, v.expression) : nil },
                         base: v.base, unitDiscount: v.unitDiscount, units: v.units,
                         discount: v.discount)
@@ -236,7 +237,7 @@ extension Engine {
                         let node = b.nodes[anchor]
                         lines.append(
                             LineConditions(
-                                line: r.lineIDs[i], sku: r.lineSkus[i], matched: false,
+                                line: r.cartLines[i].id, sku: r.lineSkus[i], matched: false,
                                 condition: ConditionTrace(
                                     text: node.text, file: node.file, line: node.line, column: node.column, op: node.op,
                                     result: "false",
@@ -246,7 +247,7 @@ extension Engine {
                     } else if let node = offer.appliesToNode, l.root >= 0 {
                         lines.append(
                             LineConditions(
-                                line: r.lineIDs[i], sku: r.lineSkus[i], matched: l.matched,
+                                line: r.cartLines[i].id, sku: r.lineSkus[i], matched: l.matched,
                                 condition: r.tree(node, l.root)))
                     }
                 }

@@ -74,8 +74,8 @@ final class TraceBuilder: @unchecked Sendable {
     @exclusivity(unchecked) private var root: Int32 = -1
     @exclusivity(unchecked) var lines: Scratch<LineRecord>
     @exclusivity(unchecked) var values: Scratch<ValueLine>
-    @exclusivity(unchecked) var notes: [Note] = []
-    @exclusivity(unchecked) var offers: [OfferRecord] = []
+    @exclusivity(unchecked) var notes: [Note]
+    @exclusivity(unchecked) var offers: [OfferRecord]
     /// The offer being evaluated.
     @exclusivity(unchecked) var current = OfferRecord(offer: -1)
     /// Per line of the offer being valued: the record of its value expression.
@@ -89,11 +89,15 @@ final class TraceBuilder: @unchecked Sendable {
         var lines: Scratch<LineRecord>
         var values: Scratch<ValueLine>
         var expressions: Scratch<Int32>
+        var notes: [Note]
+        var offers: [OfferRecord]
 
         static func fresh(capacity: Int) -> Buffers {
-            Buffers(
+            var b = Buffers(
                 records: Scratch(capacity: capacity), open: Scratch(), lines: Scratch(capacity: capacity / 2),
-                values: Scratch(capacity: capacity / 8), expressions: Scratch())
+                values: Scratch(capacity: capacity / 8), expressions: Scratch(), notes: [], offers: [])
+            b.offers.reserveCapacity(capacity / 8)
+            return b
         }
 
         func free() {
@@ -118,16 +122,24 @@ final class TraceBuilder: @unchecked Sendable {
         lines = b.lines
         values = b.values
         expressions = b.expressions
-        offers.reserveCapacity(capacity / 8)
+        notes = b.notes
+        offers = b.offers
     }
 
     deinit {
-        var b = Buffers(records: records, open: open, lines: lines, values: values, expressions: expressions)
+        var b = Buffers(
+            records: records, open: open, lines: lines, values: values, expressions: expressions, notes: [],
+            offers: [])
+        // Moved out, so that emptying them keeps their storage instead of copying it.
+        swap(&b.notes, &notes)
+        swap(&b.offers, &offers)
         b.records.removeAll()
         b.open.removeAll()
         b.lines.removeAll()
         b.values.removeAll()
         b.expressions.removeAll()
+        b.notes.removeAll(keepingCapacity: true)
+        b.offers.removeAll(keepingCapacity: true)
         if !(pool?.putTraceBuffers(b) ?? false) { b.free() }
     }
 
