@@ -171,33 +171,40 @@ struct TableOutputs: ModelOutputs {
         return Double(min(1, max(0, 0.5 + 2 * dot)))
     }
 
-    func values(for batch: ModelBatch) -> [[Value?]] {
+    /// The values straight from the tables into the engine's buffer, call by call.
+    func answer(for batch: ModelBatch, appendingTo values: inout [Value?]) -> ModelAnswer.Notes {
         let c = customerIndex[batch.customerID]
         let ordinals = batch.ordinals
-        var columns: [[Value?]] = []
-        columns.reserveCapacity(batch.calls.count)
         for k in batch.calls.indices {
-            let rows = batch.rows(k)
             switch batch.calls[k].function {
             case "forecast.days_of_cover":
-                columns.append(ordinals.map { $0 >= 0 ? .number(daysOfCover[Int($0)]) : nil })
+                for i in ordinals { values.append(i >= 0 ? .number(daysOfCover[Int(i)]) : nil) }
             case "recommend.score":
                 // Every item's factors read first, so that their cache misses overlap.
                 var touched: Float = 0
                 for i in ordinals where i >= 0 { touched += itemFactors[Int(i) * Self.dimensions] }
-                guard let c else {
-                    columns.append(Array(repeating: nil, count: rows))
-                    continue
+                for i in ordinals {
+                    if let c, i >= 0 {
+                        values.append(.number(score(customer: c, item: Int(i)) + (touched.isNaN ? 1 : 0)))
+                    } else {
+                        values.append(nil)
+                    }
                 }
-                columns.append(
-                    ordinals.map {
-                        $0 >= 0 ? .number(score(customer: c, item: Int($0)) + (touched.isNaN ? 1 : 0)) : nil
-                    })
-            case "customer.segment": columns.append([c.map { segments[$0] }])
-            default: columns.append(Array(repeating: nil, count: rows))
+            case "customer.segment": values.append(c.map { segments[$0] })
+            default: for _ in 0..<batch.rows(k) { values.append(nil) }
             }
         }
-        return columns
+        return ModelAnswer.Notes()
+    }
+
+    func values(for batch: ModelBatch) -> [[Value?]] {
+        var values: [Value?] = []
+        _ = answer(for: batch, appendingTo: &values)
+        var at = 0
+        return batch.calls.indices.map { k in
+            defer { at += batch.rows(k) }
+            return Array(values[at..<at + batch.rows(k)])
+        }
     }
 }
 

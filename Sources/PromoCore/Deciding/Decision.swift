@@ -205,14 +205,18 @@ extension Decision: Codable, Hashable {
 
 /// The model outputs a decision asked for, as the batches and answers themselves.
 struct ModelRecord: Sendable, Hashable {
-    /// One batch asked of the models, its answer, and the model slot of each of its calls.
+    /// One batch asked of the models, where its values start in `values`, its faults and
+    /// versions, and the model slot of each of its calls.
     struct Entry: Sendable, Hashable {
         var batch: ModelBatch
-        var answer: ModelAnswer
+        var at: Int
+        var notes: ModelAnswer.Notes
         var slots: [Int]
     }
 
     var entries: [Entry] = []
+    /// Every batch's values, call by call, `batch.rows(c)` of each.
+    var values: [Value?] = []
     /// (batch, call, row) of outputs a rule read while they were missing.
     var readMissing: [Int] = []
 
@@ -233,20 +237,20 @@ struct ModelRecord: Sendable, Hashable {
         let missing = Set(readMissing)
         for (b, entry) in entries.enumerated() {
             let batch = entry.batch
-            let answer = entry.answer
+            let notes = entry.notes
+            var k = entry.at
             for (c, call) in batch.calls.enumerated() {
-                let fault = c < answer.faults.count ? answer.faults[c] : nil
-                let version = c < answer.versions.count ? answer.versions[c] : nil
-                let column = c < answer.columns.count ? answer.columns[c] : []
+                let fault = c < notes.faults.count ? notes.faults[c] : nil
+                let version = c < notes.versions.count ? notes.versions[c] : nil
                 for row in 0..<batch.rows(c) {
                     out.append(
                         UsedOutput(
                             plugin: call.plugin, function: call.function,
                             customer: call.perCustomer ? batch.customerID : nil,
-                            sku: call.perItem ? batch.skus[row] : nil, arguments: call.arguments,
-                            value: row < column.count ? column[row] : nil,
+                            sku: call.perItem ? batch.skus[row] : nil, arguments: call.arguments, value: values[k],
                             missingWhenRead: missing.contains((b << 40) | (c << 20) | row), modelVersion: version,
                             fault: fault))
+                    k += 1
                 }
             }
         }

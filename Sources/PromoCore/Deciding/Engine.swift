@@ -144,6 +144,10 @@ public struct Engine: Sendable {
             }
         }
         var record = ModelRecord()
+        swap(&record.entries, &f.recordEntries)
+        swap(&record.values, &f.recordValues)
+        record.entries.removeAll(keepingCapacity: true)
+        record.values.removeAll(keepingCapacity: true)
         // The decision's arrays come from the frame and go back to it: while no caller still
         // holds the previous decision, its buffers are reused instead of allocated again.
         var rejections: [Rejection] = []
@@ -344,6 +348,8 @@ public struct Engine: Sendable {
         d.allocations = allocations
         d.names = rules.names
         d.record = record
+        swap(&record.entries, &f.recordEntries)
+        swap(&record.values, &f.recordValues)
         if let recording {
             // What the trace needs of the frame, which the next decision reuses.
             recording.cartLines = f.cartLines
@@ -369,21 +375,26 @@ public struct Engine: Sendable {
         if let first = record.entries.first {
             ordinals = first.batch.ordinals
         } else {
-            record.entries.reserveCapacity(2)
             ordinals = f.lineOrdinals
         }
         let batch = ModelBatch(
             customerID: f.request.customer.id, skus: f.lineSkus, ordinals: ordinals, calls: shape.calls)
-        let answer = models.answer(for: batch)
-        let answers = answer.columns
+        // Into the record's values (the frame's buffer, reused once the last decision is gone);
+        // an answer of the wrong length is cut or filled with missing values.
+        let at = record.values.count
+        let notes = models.answer(for: batch, appendingTo: &record.values)
+        var expected = at
+        for c in slots.indices { expected += batch.rows(c) }
+        if record.values.count > expected { record.values.removeLast(record.values.count - expected) }
+        while record.values.count < expected { record.values.append(nil) }
+        var k = at
         for (c, s) in slots.enumerated() {
-            let column = c < answers.count ? answers[c] : []
-            let rows = batch.rows(c)
-            for row in 0..<rows {
-                if row < column.count, let v = column[row] { f.models[s * f.stride + row] = f.val(v) }
+            for row in 0..<batch.rows(c) {
+                if let v = record.values[k] { f.models[s * f.stride + row] = f.val(v) }
+                k += 1
             }
         }
-        record.entries.append(.init(batch: batch, answer: answer, slots: slots))
+        record.entries.append(.init(batch: batch, at: at, notes: notes, slots: slots))
     }
 
     /// Whether a campaign runs for this request: schedule (in its time zone) and holdout. (Offers

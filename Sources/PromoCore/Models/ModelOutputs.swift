@@ -94,7 +94,9 @@ public struct ModelBatch: Sendable, Hashable {
 ///
 /// Contract: answer `values(for:)` with one column per call, in order, of `batch.rows(c)` values;
 /// `nil` where no value exists (the offer's `on_missing` fallback then applies). Must be
-/// deterministic for a given snapshot.
+/// deterministic for a given snapshot. The engine asks `answer(for:appendingTo:)`, whose default
+/// goes through `answer(for:)` and `values(for:)`; an answer of the wrong length is cut or filled
+/// with missing values.
 public protocol ModelOutputs: Sendable {
     func values(for batch: ModelBatch) -> [[Value?]]
     /// The version of the model behind a plugin's outputs, for traces (nil: unknown).
@@ -103,6 +105,11 @@ public protocol ModelOutputs: Sendable {
     /// (a plugin that timed out, crashed or answered badly). The engine asks this; the default
     /// answers `values(for:)` with no faults.
     func answer(for batch: ModelBatch) -> ModelAnswer
+    /// The same answer with its values appended to `values`, call by call, `batch.rows(c)` of
+    /// each (nil where none), and the faults and versions returned. The engine asks this, into a
+    /// buffer it reuses between decisions; the default appends `answer(for:)`'s columns. Outputs
+    /// that hold their values in tables implement it to answer without building columns.
+    func answer(for batch: ModelBatch, appendingTo values: inout [Value?]) -> ModelAnswer.Notes
 }
 
 extension ModelOutputs {
@@ -112,6 +119,15 @@ extension ModelOutputs {
     /// nothing extra is allocated on the deciding path.
     public func answer(for batch: ModelBatch) -> ModelAnswer {
         ModelAnswer(columns: values(for: batch), faults: [], versions: [])
+    }
+
+    public func answer(for batch: ModelBatch, appendingTo values: inout [Value?]) -> ModelAnswer.Notes {
+        let answer = answer(for: batch)
+        for c in batch.calls.indices {
+            let column = c < answer.columns.count ? answer.columns[c] : []
+            for row in 0..<batch.rows(c) { values.append(row < column.count ? column[row] : nil) }
+        }
+        return ModelAnswer.Notes(faults: answer.faults, versions: answer.versions)
     }
 }
 
@@ -129,6 +145,17 @@ public struct ModelAnswer: Sendable, Hashable {
         self.columns = columns
         self.faults = faults
         self.versions = versions
+    }
+
+    /// An answer's faults and versions without its values (`ModelOutputs.answer(for:appendingTo:)`).
+    public struct Notes: Sendable, Hashable {
+        public var faults: [String?]
+        public var versions: [String?]
+
+        public init(faults: [String?] = [], versions: [String?] = []) {
+            self.faults = faults
+            self.versions = versions
+        }
     }
 }
 
