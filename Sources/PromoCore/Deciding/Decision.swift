@@ -67,6 +67,36 @@ public struct Decision: Sendable {
         self.offersNotConsidered = offersNotConsidered
     }
 
+    /// The engine's decision: what it gave and why not kept as numbers, named when read.
+    init(
+        _ request: DecisionRequest, _ rules: RuleSet, subtotal: Int64, shippingDiscount: Int64, gifts: [GiftLine],
+        nudges: [OfferNudge], offersNotConsidered: Int, rejections: [Rejection], given: [Given], cartLines: [CartLine],
+        lineDiscounts: [Int64], allocations: [Int64], record: ModelRecord
+    ) {
+        var discount: Int64 = 0
+        for d in lineDiscounts { discount += d }
+        let shipping = request.cart.shipping
+        self.decisionID = request.decisionID
+        self.rulesDigest = rules.digest
+        self.time = request.time
+        self.currency = rules.currency
+        self.subtotal = subtotal
+        self.discount = discount
+        self.shipping = shipping
+        self.shippingDiscount = shippingDiscount
+        self.total = subtotal - discount + shipping - shippingDiscount
+        self.gifts = gifts
+        self.nudges = nudges
+        self.offersNotConsidered = offersNotConsidered
+        self.rejections = rejections
+        self.given = given
+        self.cartLines = cartLines
+        self.lineDiscounts = lineDiscounts
+        self.allocations = allocations
+        self.names = rules.names
+        self.record = record
+    }
+
     /// The offers given, with their amounts and allocation to lines.
     public var chosen: [ChosenOffer] {
         get {

@@ -146,6 +146,10 @@ public struct Engine: Sendable {
         var record = ModelRecord()
         swap(&record.entries, &f.recordEntries)
         swap(&record.values, &f.recordValues)
+        defer {
+            swap(&record.entries, &f.recordEntries)
+            swap(&record.values, &f.recordValues)
+        }
         record.entries.removeAll(keepingCapacity: true)
         record.values.removeAll(keepingCapacity: true)
         // The decision's arrays come from the frame and go back to it: while no caller still
@@ -333,23 +337,7 @@ public struct Engine: Sendable {
                     score: pick.candidate.score, pWithOffer: pick.candidate.p1, pWithout: pick.candidate.p0))
         }
         record.noteMissingReads(f)
-        let discount = lineDiscounts.reduce(0, +)
-        let shipping = request.cart.shipping
         if nudges.count > 1 { nudges.sort { ($0.campaign, $0.offer) < ($1.campaign, $1.offer) } }
-        var d = Decision(
-            decisionID: request.decisionID, rulesDigest: rules.digest, time: request.time, currency: rules.currency,
-            chosen: [], lines: [], subtotal: f.subtotal, discount: discount, shipping: shipping,
-            shippingDiscount: shippingDiscount, total: f.subtotal - discount + shipping - shippingDiscount,
-            gifts: gifts, nudges: nudges, offersNotConsidered: notConsidered)
-        d.rejections = rejections
-        d.given = given
-        d.cartLines = f.cartLines
-        d.lineDiscounts = lineDiscounts
-        d.allocations = allocations
-        d.names = rules.names
-        d.record = record
-        swap(&record.entries, &f.recordEntries)
-        swap(&record.values, &f.recordValues)
         if let recording {
             // What the trace needs of the frame, which the next decision reuses.
             recording.cartLines = f.cartLines
@@ -357,7 +345,11 @@ public struct Engine: Sendable {
             recording.arena = Array(f.arena)
             recording.overflow = Array(f.overflowStrings)
         }
-        return d
+        // Built in the return itself: a named decision would be copied out past the defers.
+        return Decision(
+            request, rules, subtotal: f.subtotal, shippingDiscount: shippingDiscount, gifts: gifts, nudges: nudges,
+            offersNotConsidered: notConsidered, rejections: rejections, given: given, cartLines: f.cartLines,
+            lineDiscounts: lineDiscounts, allocations: allocations, record: record)
     }
 
     private func nudge(_ o: Int, _ n: Nudge) -> OfferNudge {
