@@ -325,3 +325,43 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
         }
     }
 }
+
+/// Carts of more than 64 lines: the evaluator keeps the lines an offer applies to as bits only up
+/// to 64 lines, and in its arena beyond; lines past the 64th are discounted all the same.
+@Suite struct LongCartTests {
+    /// 70 lines in id order, a tee every third line (the first and the last among them).
+    static let cart = (0..<70).map { k in
+        F.line(
+            "L" + String(repeating: "0", count: 3 - String(k).count) + String(k), k % 3 == 0 ? "TEE" : "COAT", 1,
+            k % 3 == 0 ? 30_00 : 100_00)
+    }
+
+    static func discounts(_ d: Decision) -> (tees: Set<Int64>, coats: Set<Int64>, last: Int64?) {
+        (
+            Set(d.lines.filter { $0.sku == "TEE" }.map(\.discount)),
+            Set(d.lines.filter { $0.sku == "COAT" }.map(\.discount)), d.lines.last { $0.id == "L069" }?.discount
+        )
+    }
+
+    @Test(arguments: ["item.category == \"tops\"", "item.category != \"outerwear\""])
+    func percentOffReachesEveryMatchingLine(appliesTo: String) throws {
+        let c = F.campaign("c", offers: "  - { id: p, kind: percent_off, percent: 10%, applies_to: '\(appliesTo)' }")
+        let d = try decide([c], Self.cart)
+        #expect(d.lines.count == 70)
+        #expect(d.discount == 24 * 3_00)
+        let (tees, coats, last) = Self.discounts(d)
+        #expect(tees == [3_00] && coats == [0] && last == 3_00)
+    }
+
+    @Test func spendThresholdIsAllocatedOverEveryMatchingLine() throws {
+        let c = F.campaign(
+            "c",
+            offers:
+                "  - { id: t, kind: spend_threshold, applies_to: 'item.category == \"tops\"', tiers: [{ spend: 500 CNY, off: 48 CNY }] }"
+        )
+        let d = try decide([c], Self.cart)
+        #expect(d.discount == 48_00)
+        let (tees, coats, last) = Self.discounts(d)
+        #expect(tees == [2_00] && coats == [0] && last == 2_00)
+    }
+}

@@ -189,6 +189,8 @@ final class Frame: @unchecked Sendable {
     // Scratch space of the evaluator and the selection, reused across decisions.
     /// Where the lines of the offer being valued start in `matchArena`.
     @exclusivity(unchecked) var matchesAt = 0
+    /// The same lines as bits, in carts of at most 64 lines (the evaluator visits only those).
+    @exclusivity(unchecked) var matchBits: UInt64 = 0
     /// Which lines each evaluated offer applies to: `Engine.Candidate.matchesAt ..< + lines`.
     @exclusivity(unchecked) var matchArena = Scratch<Bool>()
     @exclusivity(unchecked) var base = Scratch<Int64>()
@@ -396,6 +398,21 @@ final class Frame: @unchecked Sendable {
         customerCountry = Int32.min
         base.removeAll(keepingCapacity: true)
         for l in lines { base.append(l.unitPrice) }
+    }
+
+    /// Calls `body` with each line the offer being valued applies to, in line order.
+    @inline(__always)
+    func forEachMatch(_ body: (Int) -> Void) {
+        if lines.count <= 64 {
+            var bits = matchBits
+            while bits != 0 {
+                let i = bits.trailingZeroBitCount
+                bits &= bits &- 1
+                body(i)
+            }
+        } else {
+            for i in 0..<lines.count where matchArena[matchesAt + i] { body(i) }
+        }
     }
 
     private static func isCanonical(_ lines: [CartLine]) -> Bool {

@@ -105,6 +105,8 @@ struct OfferEvaluator {
             }
         }
         let n = f.lines.count
+        // The lines it applies to, as bits too while the cart has at most 64 lines.
+        var matched: UInt64 = 0
         if o.appliesTo != nil, let admitted, f.tracerRef == nil {
             // The index's lines meet the filter's conjunct: only the rest is evaluated.
             f.matchArena.append(false, times: n)
@@ -114,9 +116,13 @@ struct OfferEvaluator {
                     let i = bits.trailingZeroBitCount
                     bits &= bits &- 1
                     f.line = i
-                    if case .bool(true) = rest(f) { f.matchArena[matchesAt + i] = true }
+                    if case .bool(true) = rest(f) {
+                        f.matchArena[matchesAt + i] = true
+                        matched |= 1 << UInt64(i)
+                    }
                 }
             } else {
+                matched = admitted
                 while bits != 0 {
                     f.matchArena[matchesAt + bits.trailingZeroBitCount] = true
                     bits &= bits &- 1
@@ -141,22 +147,24 @@ struct OfferEvaluator {
                 }
                 f.withTracer { $0.begin() }
                 f.line = i
-                let matched: Bool
+                let lineMatched: Bool
                 if case .bool(true) = appliesTo(f) {
                     f.matchArena.append(true)
-                    matched = true
+                    if i < 64 { matched |= 1 << UInt64(i) }
+                    lineMatched = true
                 } else {
                     f.matchArena.append(false)
-                    matched = false
+                    lineMatched = false
                 }
                 f.withTracer { t in
-                    t.lines.append(.init(line: Int32(i), matched: matched, root: t.rootRecord, filteredBy: -1))
+                    t.lines.append(.init(line: Int32(i), matched: lineMatched, root: t.rootRecord, filteredBy: -1))
                 }
             }
         } else {
             for _ in 0..<n { f.matchArena.append(true) }
+            matched = n >= 64 ? ~0 : (1 << UInt64(n)) &- 1
         }
-        return value(o, f, base: base, matchesAt: matchesAt)
+        return value(o, f, base: base, matchesAt: matchesAt, matched: matched)
     }
 
     private func setFallback(_ o: CompiledOffer, _ f: Frame) {
@@ -173,16 +181,28 @@ struct OfferEvaluator {
     /// What an offer whose conditions hold gives against `base` prices; the lines it applies to
     /// are `f.matchArena[matchesAt ..< matchesAt + lines]` (conditions do not read the base, so
     /// a group stacking on discounted prices computes only this part again).
-    func value(_ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, again: Bool = false) -> Evaluation
-    {
+    func value(
+        _ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, matched: UInt64? = nil,
+        again: Bool = false
+    ) -> Evaluation {
         if again { setFallback(o, f) }
         let n = f.lines.count
-        var anyMatch = false
-        for i in 0..<n where f.matchArena[matchesAt + i] {
-            anyMatch = true
-            break
-        }
         f.matchesAt = matchesAt
+        var anyMatch = false
+        if n <= 64 {
+            if let matched {
+                f.matchBits = matched
+            } else {
+                f.matchBits = 0
+                for i in 0..<n where f.matchArena[matchesAt + i] { f.matchBits |= 1 << UInt64(i) }
+            }
+            anyMatch = f.matchBits != 0
+        } else {
+            for i in 0..<n where f.matchArena[matchesAt + i] {
+                anyMatch = true
+                break
+            }
+        }
         var result: Evaluation = .rejected(.notEligible, .noMatchingItem, nil)
         // The common kinds from the offer's fields (no copy of `kind`), the rest from `kind`. A
         // literal unit value is read as such, unless a trace records its expression.
@@ -249,9 +269,14 @@ struct OfferEvaluator {
             f.withTracer { $0.notes.append(.maxDiscount(cap)) }
         }
         guard v.customerValue > 0 else { return .rejected(.notEligible, .givesNothing, nudge) }
+        // The common kinds discount only the lines they apply to: the search starts there.
         var first = 0
-        while first < n && f.discounts[v.at + first] == 0 { first += 1 }
         var end = n
+        if n <= 64 && o.shape != .other {
+            first = min(n, f.matchBits.trailingZeroBitCount)
+            end = max(first, 64 - f.matchBits.leadingZeroBitCount)
+        }
+        while first < end && f.discounts[v.at + first] == 0 { first += 1 }
         while end > first && f.discounts[v.at + end - 1] == 0 { end -= 1 }
         v.first = Int32(first)
         v.end = Int32(end)
@@ -284,7 +309,7 @@ struct OfferEvaluator {
         var flooredOut = false
         var any = false
         f.order.removeAll(keepingCapacity: true)
-        for i in 0..<f.lines.count where f.matchArena[f.matchesAt + i] {
+        f.forEachMatch { i in
             f.line = i
             f.withTracer { $0.begin() }
             let computed = unitDiscount(f, i)
@@ -292,7 +317,7 @@ struct OfferEvaluator {
                 while t.expressions.count <= i { t.expressions.append(-1) }
                 t.expressions[i] = t.rootRecord
             }
-            guard var d = computed else { continue }
+            guard var d = computed else { return }
             if o.marginFloorPPM != nil {
                 let minimum = Self.minimumPrice(cost: f.lines[i].cost, floorPPM: o.marginFloorPPM)
                 if base[i] - d < minimum {
@@ -355,17 +380,14 @@ struct OfferEvaluator {
         _ o: CompiledOffer, _ f: Frame, _ base: Scratch<Int64>, _ tiers: [CompiledTier], _ nudgeWithin: Int64?
     ) -> Evaluation {
         f.weights.removeAll(keepingCapacity: true)
+        _ = f.weights.append(0, times: f.lines.count)
         var subtotal: Int64 = 0
         var cost: Int64 = 0
-        for i in 0..<f.lines.count {
-            if f.matchArena[f.matchesAt + i] {
-                let w = base[i] * Int64(f.lines[i].quantity)
-                f.weights.append(w)
-                subtotal += w
-                cost += f.lines[i].cost * Int64(f.lines[i].quantity)
-            } else {
-                f.weights.append(0)
-            }
+        f.forEachMatch { i in
+            let w = base[i] * Int64(f.lines[i].quantity)
+            f.weights[i] = w
+            subtotal += w
+            cost += f.lines[i].cost * Int64(f.lines[i].quantity)
         }
         let reached = tiers.last { $0.spend <= subtotal }
         var nudge: Nudge?
