@@ -214,14 +214,12 @@ extension Engine {
         f.applied.removeAll(keepingCapacity: true)
         f.applied.append(0, times: n)
         // The prices left by the picks so far, kept up to date as picks are made, with a
-        // signature of them (a hash per line, combined by xor so that a change updates it).
+        // signature of them: of each line changed, the hash of its price now and of its first
+        // price, combined by xor (so a change updates it, and the list prices, every pass's
+        // start, sign as 0).
         f.discountedBase.removeAll(keepingCapacity: true)
         var signature: UInt64 = 0
-        for i in 0..<n {
-            let b = f.lines[i].quantity > 0 ? f.lines[i].unitPrice : 0
-            f.discountedBase.append(b)
-            signature ^= Self.lineHash(i, b)
-        }
+        for i in 0..<n { f.discountedBase.append(f.lines[i].quantity > 0 ? f.lines[i].unitPrice : 0) }
         var anyApplied = false
         var shippingLeft = f.request.cart.shipping
         var spent: [(campaign: Int, amount: Int64)] = []
