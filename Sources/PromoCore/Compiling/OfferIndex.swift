@@ -226,13 +226,18 @@ struct LineFilter: Sendable {
 
     @inline(__always)
     func admits(_ l: Line) -> Bool {
-        let v: Int32
-        switch dimension {
-        case .sku: v = l.sku
-        case .category: v = l.category
-        default: v = l.brand
-        }
+        let v = value(of: l)
         for x in values where x == v { return true }
         return false
+    }
+
+    /// The line's sku, category or brand, as the filter reads it.
+    @inline(__always)
+    func value(of l: Line) -> Int32 {
+        switch dimension {
+        case .sku: l.sku
+        case .category: l.category
+        default: l.brand
+        }
     }
 }

@@ -342,6 +342,7 @@ public struct Engine: Sendable {
             // What the trace needs of the frame, which the next decision reuses.
             recording.cartLines = f.cartLines
             recording.lineSkus = Array(f.lineSkus)
+            recording.lines = Array(f.lines)
             recording.arena = Array(f.arena)
             recording.overflow = Array(f.overflowStrings)
         }

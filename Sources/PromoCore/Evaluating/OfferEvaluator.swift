@@ -129,35 +129,45 @@ struct OfferEvaluator {
                 }
             }
         } else if let appliesTo = o.appliesTo {
-            // Traced, or without the index's lines: every line, the filter's (or the index's)
-            // rejections recorded as such.
-            for i in 0..<n {
-                let passes = admitted.map { $0 >> UInt64(i) & 1 != 0 } ?? filter.map { $0.admits(f.lines[i]) } ?? true
-                if !passes {
-                    f.matchArena.append(false)
-                    if let filter {
-                        f.withTracer { t in
-                            let l = f.lines[i]
-                            let v =
-                                filter.dimension == .sku ? l.sku : filter.dimension == .category ? l.category : l.brand
-                            t.lines.append(.init(line: Int32(i), matched: false, root: -1, filteredBy: v))
-                        }
-                    }
-                    continue
-                }
+            // Traced, or without the index's lines: `applies_to` in full on each line the filter
+            // (or the index) admits, its conditions and the line recorded.
+            f.matchArena.append(false, times: n)
+            func evaluateLine(_ i: Int) {
                 f.withTracer { $0.begin() }
                 f.line = i
                 let lineMatched: Bool
                 if case .bool(true) = appliesTo(f) {
-                    f.matchArena.append(true)
+                    f.matchArena[matchesAt + i] = true
                     if i < 64 { matched |= 1 << UInt64(i) }
                     lineMatched = true
                 } else {
-                    f.matchArena.append(false)
                     lineMatched = false
                 }
                 f.withTracer { t in
                     t.lines.append(.init(line: Int32(i), matched: lineMatched, root: t.rootRecord, filteredBy: -1))
+                }
+            }
+            if let admitted, filter != nil {
+                // The lines the filter ruled out are noted as bits (the trace names their
+                // values when it is built).
+                f.withTracer { $0.current.filtered = ~admitted & (n == 64 ? ~0 : (1 << UInt64(n)) &- 1) }
+                var bits = admitted
+                while bits != 0 {
+                    let i = bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                    evaluateLine(i)
+                }
+            } else {
+                for i in 0..<n {
+                    if let filter, !filter.admits(f.lines[i]) {
+                        f.withTracer { t in
+                            t.lines.append(
+                                .init(
+                                    line: Int32(i), matched: false, root: -1, filteredBy: filter.value(of: f.lines[i])))
+                        }
+                    } else {
+                        evaluateLine(i)
+                    }
                 }
             }
         } else {

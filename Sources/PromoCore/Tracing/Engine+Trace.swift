@@ -17,6 +17,8 @@ final class TraceRecording: @unchecked Sendable {
     /// skus, lists, strings it interned.
     var cartLines: [CartLine] = []
     var lineSkus: [String] = []
+    /// The lines as the rules saw them (sku, category and brand as symbols).
+    var lines: [Line] = []
     var arena: [Val] = []
     var overflow: [String] = []
 
@@ -231,7 +233,19 @@ extension Engine {
                 }
                 if let node = offer.whenNode, e.whenRoot >= 0 { when = r.tree(node, e.whenRoot) }
                 let anchor = rules.index.lineFilterSpans[o].flatMap { rules.nodeBySpan[$0] }
-                for l in b.lines[e.lines] {
+                // The lines the filter ruled out without a record of their own, named here.
+                var lineRecords = Array(b.lines[e.lines])
+                if e.filtered != 0, let filter = rules.index.lineFilters[o] {
+                    var bits = e.filtered
+                    while bits != 0 {
+                        let i = bits.trailingZeroBitCount
+                        bits &= bits &- 1
+                        lineRecords.append(
+                            .init(line: Int32(i), matched: false, root: -1, filteredBy: filter.value(of: r.lines[i])))
+                    }
+                    lineRecords.sort { $0.line < $1.line }
+                }
+                for l in lineRecords {
                     let i = Int(l.line)
                     if l.filteredBy >= 0, let anchor {
                         let node = b.nodes[anchor]

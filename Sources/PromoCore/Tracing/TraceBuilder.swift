@@ -65,6 +65,9 @@ final class TraceBuilder: @unchecked Sendable {
         var matchingSubtotal: Int64?
         var tierSpend: Int64?
         var evaluation: Evaluation = .rejected(.notEligible, .givesNothing, nil)
+        /// Lines the index's line filter ruled out, as bits, not recorded one by one in `lines`
+        /// (the trace names each one's value when it is built).
+        var filtered: UInt64 = 0
     }
 
     /// Conditions and lines, the records made most often: scratch buffers (no uniqueness
