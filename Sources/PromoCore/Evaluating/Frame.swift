@@ -404,12 +404,7 @@ final class Frame: @unchecked Sendable {
     @inline(__always)
     func forEachMatch(_ body: (Int) -> Void) {
         if lines.count <= 64 {
-            var bits = matchBits
-            while bits != 0 {
-                let i = bits.trailingZeroBitCount
-                bits &= bits &- 1
-                body(i)
-            }
+            matchBits.forEachBit(body)
         } else {
             for i in 0..<lines.count where matchArena[matchesAt + i] { body(i) }
         }

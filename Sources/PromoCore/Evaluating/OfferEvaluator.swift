@@ -110,11 +110,8 @@ struct OfferEvaluator {
         if o.appliesTo != nil, let admitted, f.tracerRef == nil {
             // The index's lines meet the filter's conjunct: only the rest is evaluated.
             f.matchArena.append(false, times: n)
-            var bits = admitted
             if let rest = o.appliesToRest {
-                while bits != 0 {
-                    let i = bits.trailingZeroBitCount
-                    bits &= bits &- 1
+                admitted.forEachBit { i in
                     f.line = i
                     if case .bool(true) = rest(f) {
                         f.matchArena[matchesAt + i] = true
@@ -123,10 +120,7 @@ struct OfferEvaluator {
                 }
             } else {
                 matched = admitted
-                while bits != 0 {
-                    f.matchArena[matchesAt + bits.trailingZeroBitCount] = true
-                    bits &= bits &- 1
-                }
+                admitted.forEachBit { f.matchArena[matchesAt + $0] = true }
             }
         } else if let appliesTo = o.appliesTo {
             // Traced, or without the index's lines: `applies_to` in full on each line the filter
@@ -150,13 +144,8 @@ struct OfferEvaluator {
             if let admitted, filter != nil {
                 // The lines the filter ruled out are noted as bits (the trace names their
                 // values when it is built).
-                f.withTracer { $0.current.filtered = ~admitted & (n == 64 ? ~0 : (1 << UInt64(n)) &- 1) }
-                var bits = admitted
-                while bits != 0 {
-                    let i = bits.trailingZeroBitCount
-                    bits &= bits &- 1
-                    evaluateLine(i)
-                }
+                f.withTracer { $0.current.filtered = ~admitted & .lowest(n) }
+                admitted.forEachBit(evaluateLine)
             } else {
                 for i in 0..<n {
                     if let filter, !filter.admits(f.lines[i]) {
@@ -172,7 +161,7 @@ struct OfferEvaluator {
             }
         } else {
             for _ in 0..<n { f.matchArena.append(true) }
-            matched = n >= 64 ? ~0 : (1 << UInt64(n)) &- 1
+            matched = .lowest(n)
         }
         return value(o, f, base: base, matchesAt: matchesAt, matched: matched)
     }

@@ -236,10 +236,7 @@ extension Engine {
                 // The lines the filter ruled out without a record of their own, named here.
                 var lineRecords = Array(b.lines[e.lines])
                 if e.filtered != 0, let filter = rules.index.lineFilters[o] {
-                    var bits = e.filtered
-                    while bits != 0 {
-                        let i = bits.trailingZeroBitCount
-                        bits &= bits &- 1
+                    e.filtered.forEachBit { i in
                         lineRecords.append(
                             .init(line: Int32(i), matched: false, root: -1, filteredBy: filter.value(of: r.lines[i])))
                     }
