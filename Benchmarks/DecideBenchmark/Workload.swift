@@ -172,7 +172,7 @@ struct TableOutputs: ModelOutputs {
     }
 
     /// The values straight from the tables into the engine's buffer, call by call.
-    func answer(for batch: ModelBatch, appendingTo values: inout [Value?]) -> ModelAnswer.Notes {
+    func answer(for batch: ModelBatch, appendingTo values: inout ModelValues) -> ModelAnswer.Notes {
         let c = customerIndex[batch.customerID]
         let ordinals = batch.ordinals
         for k in batch.calls.indices {
@@ -198,12 +198,12 @@ struct TableOutputs: ModelOutputs {
     }
 
     func values(for batch: ModelBatch) -> [[Value?]] {
-        var values: [Value?] = []
+        var values = ModelValues()
         _ = answer(for: batch, appendingTo: &values)
         var at = 0
         return batch.calls.indices.map { k in
             defer { at += batch.rows(k) }
-            return Array(values[at..<at + batch.rows(k)])
+            return (at..<at + batch.rows(k)).map { values[$0] }
         }
     }
 }

@@ -267,7 +267,7 @@ import Testing
 
         func values(for batch: ModelBatch) -> [[Value?]] { [] }
 
-        func answer(for batch: ModelBatch, appendingTo values: inout [Value?]) -> ModelAnswer.Notes {
+        func answer(for batch: ModelBatch, appendingTo values: inout ModelValues) -> ModelAnswer.Notes {
             let rows = batch.calls.indices.reduce(0) { $0 + batch.rows($1) }
             for k in 0..<max(0, rows + extra) { values.append(k < rows ? .number(score) : .string("stray")) }
             return ModelAnswer.Notes(faults: batch.calls.map { _ in "partly answered" }, versions: [])

@@ -246,7 +246,7 @@ struct ModelRecord: Sendable, Hashable {
 
     var entries: [Entry] = []
     /// Every batch's values, call by call, `batch.rows(c)` of each.
-    var values: [Value?] = []
+    var values = ModelValues()
     /// (batch, call, row) of outputs a rule read while they were missing.
     var readMissing: [Int] = []
 

@@ -151,7 +151,7 @@ public struct Engine: Sendable {
             swap(&record.values, &f.recordValues)
         }
         record.entries.removeAll(keepingCapacity: true)
-        record.values.removeAll(keepingCapacity: true)
+        record.values.removeAll()
         // The decision's arrays come from the frame and go back to it: while no caller still
         // holds the previous decision, its buffers are reused instead of allocated again.
         var rejections: [Rejection] = []
@@ -378,12 +378,16 @@ public struct Engine: Sendable {
         let notes = models.answer(for: batch, appendingTo: &record.values)
         var expected = at
         for c in slots.indices { expected += batch.rows(c) }
-        if record.values.count > expected { record.values.removeLast(record.values.count - expected) }
+        record.values.keep(expected)
         while record.values.count < expected { record.values.append(nil) }
         var k = at
         for (c, s) in slots.enumerated() {
             for row in 0..<batch.rows(c) {
-                if let v = record.values[k] { f.models[s * f.stride + row] = f.val(v) }
+                if let x = record.values.number(k) {
+                    f.models[s * f.stride + row] = .number(x)
+                } else if let v = record.values[k] {
+                    f.models[s * f.stride + row] = f.val(v)
+                }
                 k += 1
             }
         }

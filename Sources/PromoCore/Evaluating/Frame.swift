@@ -133,7 +133,7 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var lineDiscounts: [Int64] = []
     @exclusivity(unchecked) var allocations: [Int64] = []
     @exclusivity(unchecked) var recordEntries: [ModelRecord.Entry] = []
-    @exclusivity(unchecked) var recordValues: [Value?] = []
+    @exclusivity(unchecked) var recordValues = ModelValues()
     /// The last request's channel and its symbol (most requests come through one or two).
     @exclusivity(unchecked) var lastChannel = ""
     @exclusivity(unchecked) var lastChannelSymbol: Int32 = -1

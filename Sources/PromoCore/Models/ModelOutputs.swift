@@ -109,7 +109,7 @@ public protocol ModelOutputs: Sendable {
     /// each (nil where none), and the faults and versions returned. The engine asks this, into a
     /// buffer it reuses between decisions; the default appends `answer(for:)`'s columns. Outputs
     /// that hold their values in tables implement it to answer without building columns.
-    func answer(for batch: ModelBatch, appendingTo values: inout [Value?]) -> ModelAnswer.Notes
+    func answer(for batch: ModelBatch, appendingTo values: inout ModelValues) -> ModelAnswer.Notes
 }
 
 extension ModelOutputs {
@@ -121,7 +121,7 @@ extension ModelOutputs {
         ModelAnswer(columns: values(for: batch), faults: [], versions: [])
     }
 
-    public func answer(for batch: ModelBatch, appendingTo values: inout [Value?]) -> ModelAnswer.Notes {
+    public func answer(for batch: ModelBatch, appendingTo values: inout ModelValues) -> ModelAnswer.Notes {
         let answer = answer(for: batch)
         for c in batch.calls.indices {
             let column = c < answer.columns.count ? answer.columns[c] : []
@@ -156,6 +156,64 @@ public struct ModelAnswer: Sendable, Hashable {
             self.faults = faults
             self.versions = versions
         }
+    }
+}
+
+/// Model output values in a batch's order (call by call, `batch.rows(c)` of each; nil where
+/// none): the buffer a `ModelOutputs` answers into. Numbers, nearly all outputs, are kept apart
+/// from other values, so that the engine empties and refills it between decisions without
+/// destroying each value.
+public struct ModelValues: Sendable, Hashable {
+    /// Per value: the number, or 0.
+    private var numbers: [Double] = []
+    /// Per value: `number`, `none`, or where it lies in `others`.
+    private var tags: [Int32] = []
+    private var others: [Value] = []
+    private static let number: Int32 = -1
+    private static let none: Int32 = -2
+
+    public init() {}
+
+    public var count: Int { tags.count }
+
+    public mutating func append(_ v: Value?) {
+        switch v {
+        case .number(let x)?:
+            numbers.append(x)
+            tags.append(Self.number)
+        case nil:
+            numbers.append(0)
+            tags.append(Self.none)
+        case let v?:
+            numbers.append(0)
+            tags.append(Int32(others.count))
+            others.append(v)
+        }
+    }
+
+    public subscript(i: Int) -> Value? {
+        switch tags[i] {
+        case Self.number: .number(numbers[i])
+        case Self.none: nil
+        case let k: others[Int(k)]
+        }
+    }
+
+    /// The number at `i`, when it is one (read without building a `Value`).
+    func number(_ i: Int) -> Double? { tags[i] == Self.number ? numbers[i] : nil }
+
+    public mutating func removeAll() {
+        numbers.removeAll(keepingCapacity: true)
+        tags.removeAll(keepingCapacity: true)
+        if !others.isEmpty { others.removeAll(keepingCapacity: true) }
+    }
+
+    /// Keeps the first `n` values.
+    mutating func keep(_ n: Int) {
+        guard n < count else { return }
+        if let k = tags[n...].first(where: { $0 >= 0 }) { others.removeLast(others.count - Int(k)) }
+        numbers.removeLast(count - n)
+        tags.removeLast(count - n)
     }
 }
 
