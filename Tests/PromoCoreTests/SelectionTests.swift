@@ -259,8 +259,9 @@ import Testing
         #expect(Set(asked.map(\.function)) == ["recommend.score", "uplift.propensity", "uplift.score"])
     }
 
-    /// Outputs answering straight into the engine's buffer, with `extra` values more (or fewer,
-    /// when negative) than the batch asks: the engine cuts or fills the answer to its length.
+    /// Outputs answering straight into the engine's buffer (the segment `loyal`, every other
+    /// output `score`), with `extra` values more (or fewer, when negative) than each batch asks:
+    /// the engine cuts or fills each answer to its length.
     struct Appending: ModelOutputs {
         var score: Double
         var extra: Int
@@ -268,8 +269,13 @@ import Testing
         func values(for batch: ModelBatch) -> [[Value?]] { [] }
 
         func answer(for batch: ModelBatch, appendingTo values: inout ModelValues) -> ModelAnswer.Notes {
-            let rows = batch.calls.indices.reduce(0) { $0 + batch.rows($1) }
-            for k in 0..<max(0, rows + extra) { values.append(k < rows ? .number(score) : .string("stray")) }
+            var asked: [Value] = []
+            for (c, call) in batch.calls.enumerated() {
+                for _ in 0..<batch.rows(c) {
+                    asked.append(call.function == "customer.segment" ? .string("loyal") : .number(score))
+                }
+            }
+            for k in 0..<max(0, asked.count + extra) { values.append(k < asked.count ? asked[k] : .string("stray")) }
             return ModelAnswer.Notes(faults: batch.calls.map { _ in "partly answered" }, versions: [])
         }
     }
@@ -278,18 +284,21 @@ import Testing
         let campaign = F.campaign(
             "tees",
             offers:
-                "  - { id: q, kind: percent_off, percent: 10%, applies_to: item.category == \"tops\" and recommend.score(item) > 0.5 }"
+                "  - { id: q, kind: percent_off, percent: 10%, when: 'customer.segment in [\"loyal\"]', applies_to: item.category == \"tops\" and recommend.score(item) > 0.5 }"
         )
         let engine = Engine(rules: try F.ruleSet([campaign]), catalog: catalog)
+        let segments = { (d: Decision) in d.modelOutputs.filter { $0.function == "customer.segment" }.map(\.value) }
         let cart = [F.line("1", "TEE", 1, 30_00), F.line("2", "J5", 1, 5_00)]
         let scores = { (d: Decision) in d.modelOutputs.filter { $0.function == "recommend.score" }.map(\.value) }
         let exact = engine.decide(F.request(cart, id: "d1"), models: Appending(score: 0.7, extra: 0))
         #expect(exact.chosen.map(\.offer) == ["q"])
         #expect(scores(exact) == [.number(0.7), .number(0.7)])
         #expect(exact.modelOutputs.allSatisfy { $0.fault == "partly answered" })
-        // Too many: the stray values are dropped, not read as the next call's.
+        // Two batches (the segment first, for the index), each answered with strays after its
+        // values: the strays are dropped, not read as the next batch's.
         let long = engine.decide(F.request(cart, id: "d2"), models: Appending(score: 0.2, extra: 3))
         #expect(long.chosen.isEmpty)
+        #expect(segments(long) == [.string("loyal")])
         #expect(!long.modelOutputs.contains { $0.value == .string("stray") })
         // Too few: the rest are missing, and the offer says so.
         let short = engine.decide(F.request(cart, id: "d3"), models: Appending(score: 0.7, extra: -100))
@@ -298,6 +307,7 @@ import Testing
         // The decisions still held keep their own outputs while the engine reuses its buffers.
         #expect(scores(exact) == [.number(0.7), .number(0.7)])
         #expect(scores(long) == [.number(0.2), .number(0.2)])
+        #expect(segments(exact) == [.string("loyal")] && segments(long) == [.string("loyal")])
     }
 }
 
