@@ -41,12 +41,18 @@ struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollect
         count += 1
     }
 
-    /// Appends `n` copies of `v`; returns where they start.
+    /// Appends `n` copies of `v`; returns where they start. (Inlined: the deciding path appends
+    /// a few per offer, one per cart line each.)
+    @inline(__always)
     @discardableResult
     mutating func append(_ v: Element, times n: Int) -> Int {
         let at = count
         if count + n > capacity { grow(to: Swift.max(capacity * 2, count + n)) }
-        (base + count).initialize(repeating: v, count: n)
+        var p = base + count
+        for _ in 0..<n {
+            p.initialize(to: v)
+            p += 1
+        }
         count += n
         return at
     }
