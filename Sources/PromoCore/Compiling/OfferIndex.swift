@@ -77,8 +77,8 @@ struct OfferIndex: Sendable {
     private var start: [Int32]
     private var offers: [Int32]
     private var symbolCount: Int
-    /// Offers with no constraint at all.
-    private var unconstrained: [Int32]
+    /// Offers with no constraint at all, as bits (offer `o` at bit `o % 64` of word `o / 64`).
+    private var unconstrained: [UInt64]
     /// The channels and segments offers allow, at the ranges of their `Allowance`s.
     private var allowed: [Int32]
 
@@ -100,7 +100,7 @@ struct OfferIndex: Sendable {
     init(_ compiled: [CompiledOffer], symbols: inout SymbolBuilder, allowances: inout [Allowance]) {
         typealias D = IndexKeys.Dimension
         var lists = Array(repeating: [Int32: [Int32]](), count: D.allCases.count)
-        unconstrained = []
+        unconstrained = Array(repeating: 0, count: (compiled.count + 63) / 64)
         allowances = []
         allowed = []
         lineFilters = []
@@ -119,7 +119,7 @@ struct OfferIndex: Sendable {
                 o.keys.lineAnchor.map { ($0, c[$0]!) } ?? c[.segment].map { (D.segment, $0) }
                 ?? c[.channel].map { (D.channel, $0) }
             guard let (d, values) = anchor else {
-                unconstrained.append(Int32(i))
+                unconstrained[i >> 6] |= 1 << UInt64(i & 63)
                 lineFilters.append(nil)
                 lineFilterSpans.append(nil)
                 continue
@@ -169,9 +169,12 @@ struct OfferIndex: Sendable {
             f.indexMarks.free()
             f.indexMarks = Scratch(repeating: .init(lines: 0, stamp: 0), count: count)
         }
+        // Offers found set their bit; the words read in order give them sorted.
+        f.candidateBits.removeAll()
+        f.candidateBits.append(0, times: unconstrained.count)
         let stamp = f.stamp
         let channel = f.channel
-        func hit(_ d: IndexKeys.Dimension, _ symbol: Int32, line: Int, _ result: inout [Int32]) {
+        func hit(_ d: IndexKeys.Dimension, _ symbol: Int32, line: Int) {
             guard symbol >= 0, Int(symbol) < symbolCount else { return }
             let k = d.rawValue * (symbolCount + 1) + Int(symbol)
             for p in Int(start[k])..<Int(start[k + 1]) {
@@ -184,29 +187,29 @@ struct OfferIndex: Sendable {
                 let a = facts[o]
                 if !allows(a.channelsFrom, a.channelsTo, channel) { continue }
                 if let segment, !allows(a.segmentsFrom, a.segmentsTo, segment) { continue }
-                result.append(Int32(o))
+                f.candidateBits[o >> 6] |= 1 << UInt64(o & 63)
             }
         }
         for (i, l) in f.lines.enumerated() {
-            hit(.sku, l.sku, line: i, &result)
-            hit(.category, l.category, line: i, &result)
-            hit(.brand, l.brand, line: i, &result)
+            hit(.sku, l.sku, line: i)
+            hit(.category, l.category, line: i)
+            hit(.brand, l.brand, line: i)
         }
-        if let segment { hit(.segment, segment, line: 64, &result) } else { hitAll(.segment, f, facts, &result) }
-        hit(.channel, channel, line: 64, &result)
-        result.append(contentsOf: unconstrained)
-        result.sort()
+        if let segment { hit(.segment, segment, line: 64) } else { hitAll(.segment, f, facts) }
+        hit(.channel, channel, line: 64)
+        for w in 0..<unconstrained.count {
+            let word = f.candidateBits[w] | unconstrained[w]
+            word.forEachBit { result.append(Int32(w << 6 | $0)) }
+        }
     }
 
     /// Every offer anchored on a dimension whatever its value (the segment is unknown).
-    private func hitAll(
-        _ d: IndexKeys.Dimension, _ f: Frame, _ facts: AlignedTable<OfferFacts>, _ result: inout [Int32]
-    ) {
+    private func hitAll(_ d: IndexKeys.Dimension, _ f: Frame, _ facts: AlignedTable<OfferFacts>) {
         for p in postings(d) where f.indexMarks[Int(offers[p])].stamp != f.stamp {
             let o = Int(offers[p])
             f.indexMarks[o] = .init(lines: 0, stamp: f.stamp)
             if !allows(facts[o].channelsFrom, facts[o].channelsTo, f.channel) { continue }
-            result.append(Int32(o))
+            f.candidateBits[o >> 6] |= 1 << UInt64(o & 63)
         }
     }
 

@@ -231,6 +231,9 @@ final class Frame: @unchecked Sendable {
     /// Per offer: the decision stamp when the index last met it, and the lines (bits, first 64)
     /// that hit it there.
     @exclusivity(unchecked) var indexMarks = Scratch<IndexMark>()
+    /// The index's candidates as bits (offer `o` at bit `o % 64` of word `o / 64`), so that they
+    /// come out in order without a sort.
+    @exclusivity(unchecked) var candidateBits = Scratch<UInt64>()
 
     /// The lines that hit an offer in the index (bits, first 64), valid for the decision `stamp`.
     /// One record per offer, so that a hit touches one place.
@@ -249,6 +252,7 @@ final class Frame: @unchecked Sendable {
         order.free()
         rejectionKeys.free()
         indexMarks.free()
+        candidateBits.free()
         models.free()
         missingReads.free()
         wanted.free()
