@@ -164,18 +164,20 @@ public struct ModelAnswer: Sendable, Hashable {
 /// from other values, so that the engine empties and refills it between decisions without
 /// destroying each value.
 public struct ModelValues: Sendable, Hashable {
+    // Inlinable, for outputs that answer a value at a time from their own module.
     /// Per value: the number, or 0.
-    private var numbers: [Double] = []
+    @usableFromInline var numbers: [Double] = []
     /// Per value: `number`, `none`, or where it lies in `others`.
-    private var tags: [Int32] = []
-    private var others: [Value] = []
-    private static let number: Int32 = -1
-    private static let none: Int32 = -2
+    @usableFromInline var tags: [Int32] = []
+    @usableFromInline var others: [Value] = []
+    @usableFromInline static let number: Int32 = -1
+    @usableFromInline static let none: Int32 = -2
 
     public init() {}
 
     public var count: Int { tags.count }
 
+    @inlinable
     public mutating func append(_ v: Value?) {
         switch v {
         case .number(let x)?:
