@@ -320,12 +320,14 @@ public struct Engine: Sendable {
         var gifts: [GiftLine] = []
         var shippingDiscount: Int64 = 0
         for pick in selection.chosen {
+            let parts = UnsafeBufferPointer(start: f.discounts.base + pick.at, count: n)
+            allocations.append(contentsOf: parts)
             var discount: Int64 = 0
-            for i in 0..<n {
-                let d = f.discounts[pick.at + i]
-                lineDiscounts[i] += d
-                discount += d
-                allocations.append(d)
+            lineDiscounts.withUnsafeMutableBufferPointer { sums in
+                for i in 0..<n {
+                    sums[i] += parts[i]
+                    discount += parts[i]
+                }
             }
             shippingDiscount += pick.shipping
             let o = pick.candidate.offer
