@@ -106,7 +106,7 @@ import Testing
         }
     }
 
-    @Test func aHealthyPluginAnswers() throws {
+    @Test func aHealthyPluginAnswers() async throws {
         let capture = LogCapture()
         let (engine, registry, _) = try Fixtures.faulty("ok", logger: capture.logger)
         defer { registry.stop() }
@@ -115,8 +115,9 @@ import Testing
         #expect(decision.chosen.map(\.offer) == ["slow-movers"])
         #expect(decision.modelOutputs.map(\.value) == [.number(100)])
         #expect(decision.modelOutputs.first?.modelVersion == "faulty-1")
-        // What the plugin wrote on stderr is in the engine's log, under its name.
-        #expect(capture.lines.withLock { $0 }.contains("[faulty] faulty: started with fault ok"))
+        // What the plugin wrote on stderr is in the engine's log, under its name (read by the
+        // plugin's stderr reader, which may forward it after the answer has come).
+        #expect(await eventually { capture.lines.withLock { $0 }.contains("[faulty] faulty: started with fault ok") })
     }
 
     @Test func aCrashingPluginIsRestartedThenKeptOff() async throws {
