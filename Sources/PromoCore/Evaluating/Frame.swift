@@ -417,18 +417,12 @@ final class Frame: @unchecked Sendable {
     private static func isCanonical(_ lines: [CartLine]) -> Bool {
         lines.withUnsafeBufferPointer { l in
             guard l.count > 1 else { return true }
-            for i in 1..<l.count {
-                let order = compare(l[i].id, l[i - 1].id)
-                if order < 0 || (order == 0 && l[i].sku < l[i - 1].sku) { return false }
+            // One comparison per line when the ids ascend (the usual case).
+            for i in 1..<l.count where !(l[i - 1].id < l[i].id) {
+                if l[i].id < l[i - 1].id || l[i].sku < l[i - 1].sku { return false }
             }
             return true
         }
-    }
-
-    /// -1, 0 or 1 as `a` sorts before, with or after `b` (`String` order).
-    @inline(__always)
-    private static func compare(_ a: String, _ b: String) -> Int {
-        a == b ? 0 : a < b ? -1 : 1
     }
 
     /// The symbol of a string: from the table, or from this decision's overflow (a few strings,
