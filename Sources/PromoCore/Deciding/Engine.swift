@@ -366,14 +366,8 @@ public struct Engine: Sendable {
     ) {
         let slots = shape.slots
         guard !slots.isEmpty else { return }
-        var ordinals: [Int32]
-        if let first = record.entries.first {
-            ordinals = first.batch.ordinals
-        } else {
-            ordinals = f.lineOrdinals
-        }
         let batch = ModelBatch(
-            customerID: f.request.customer.id, skus: f.lineSkus, ordinals: ordinals, calls: shape.calls)
+            customerID: f.request.customer.id, skus: f.lineSkus, ordinals: f.lineOrdinals, calls: shape.calls)
         // Into the record's values (the frame's buffer, reused once the last decision is gone);
         // an answer of the wrong length is cut or filled with missing values.
         let at = record.values.count

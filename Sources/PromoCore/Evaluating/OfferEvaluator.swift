@@ -379,7 +379,7 @@ struct OfferEvaluator {
         _ o: CompiledOffer, _ f: Frame, _ base: Scratch<Int64>, _ tiers: [CompiledTier], _ nudgeWithin: Int64?
     ) -> Evaluation {
         f.weights.removeAll(keepingCapacity: true)
-        _ = f.weights.append(0, times: f.lines.count)
+        f.weights.append(0, times: f.lines.count)
         var subtotal: Int64 = 0
         var cost: Int64 = 0
         f.forEachMatch { i in
