@@ -24,11 +24,10 @@ public struct Decision: Sendable {
     var names: RuleNames?
     var record = ModelRecord()
     /// The offers given and the lines, kept as numbers (`chosen` and `lines` name them when read):
-    /// the cart's lines in canonical order with each one's discount, and per offer given its
-    /// line discounts at `allocations[k * lines ..< (k + 1) * lines]`.
+    /// the cart's lines in canonical order, and per offer given its line discounts at
+    /// `allocations[k * lines ..< (k + 1) * lines]` (a line's discount is their sum).
     var given: [Given] = []
     var cartLines: [CartLine] = []
-    var lineDiscounts: [Int64] = []
     var allocations: [Int64] = []
     private var setRejected: [RejectedOffer]?
     private var setOutputs: [UsedOutput]?
@@ -71,10 +70,10 @@ public struct Decision: Sendable {
     init(
         _ request: DecisionRequest, _ rules: RuleSet, subtotal: Int64, shippingDiscount: Int64, gifts: [GiftLine],
         nudges: [OfferNudge], offersNotConsidered: Int, rejections: [Rejection], given: [Given], cartLines: [CartLine],
-        lineDiscounts: [Int64], allocations: [Int64], record: ModelRecord
+        allocations: [Int64], record: ModelRecord
     ) {
         var discount: Int64 = 0
-        for d in lineDiscounts { discount += d }
+        for g in given { discount += g.discount }
         let shipping = request.cart.shipping
         self.decisionID = request.decisionID
         self.rulesDigest = rules.digest
@@ -91,7 +90,6 @@ public struct Decision: Sendable {
         self.rejections = rejections
         self.given = given
         self.cartLines = cartLines
-        self.lineDiscounts = lineDiscounts
         self.allocations = allocations
         self.names = rules.names
         self.record = record
@@ -124,10 +122,12 @@ public struct Decision: Sendable {
     public var lines: [DecidedLine] {
         get {
             if let setLines { return setLines }
+            let n = cartLines.count
             return cartLines.enumerated().map { i, l in
                 let quantity = max(0, l.quantity)
                 let amount = max(0, l.unitPrice) * Int64(quantity)
-                let discount = i < lineDiscounts.count ? lineDiscounts[i] : 0
+                var discount: Int64 = 0
+                for k in given.indices { discount += allocations[k * n + i] }
                 return DecidedLine(
                     id: l.id, sku: l.sku, quantity: quantity, unitPrice: max(0, l.unitPrice), amount: amount,
                     discount: discount, total: amount - discount)

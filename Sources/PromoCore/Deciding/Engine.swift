@@ -156,21 +156,17 @@ public struct Engine: Sendable {
         // holds the previous decision, its buffers are reused instead of allocated again.
         var rejections: [Rejection] = []
         var given: [Decision.Given] = []
-        var lineDiscounts: [Int64] = []
         var allocations: [Int64] = []
         swap(&rejections, &f.rejections)
         swap(&given, &f.given)
-        swap(&lineDiscounts, &f.lineDiscounts)
         swap(&allocations, &f.allocations)
         defer {
             swap(&rejections, &f.rejections)
             swap(&given, &f.given)
-            swap(&lineDiscounts, &f.lineDiscounts)
             swap(&allocations, &f.allocations)
         }
         rejections.removeAll(keepingCapacity: true)
         given.removeAll(keepingCapacity: true)
-        lineDiscounts.removeAll(keepingCapacity: true)
         allocations.removeAll(keepingCapacity: true)
 
         // 1. Candidates: the index (with the customer's segment when offers are indexed on it).
@@ -316,19 +312,13 @@ public struct Engine: Sendable {
 
         // What was given, kept as numbers: `Decision.chosen` and `lines` name them when read.
         let n = f.lines.count
-        lineDiscounts.append(contentsOf: repeatElement(0, count: n))
         var gifts: [GiftLine] = []
         var shippingDiscount: Int64 = 0
         for pick in selection.chosen {
             let parts = UnsafeBufferPointer(start: f.discounts.base + pick.at, count: n)
             allocations.append(contentsOf: parts)
             var discount: Int64 = 0
-            lineDiscounts.withUnsafeMutableBufferPointer { sums in
-                for i in 0..<n {
-                    sums[i] += parts[i]
-                    discount += parts[i]
-                }
-            }
+            for d in parts { discount += d }
             shippingDiscount += pick.shipping
             let o = pick.candidate.offer
             let giftQuantity = pick.candidate.value.gift?.quantity
@@ -352,7 +342,7 @@ public struct Engine: Sendable {
         return Decision(
             request, rules, subtotal: f.subtotal, shippingDiscount: shippingDiscount, gifts: gifts, nudges: nudges,
             offersNotConsidered: notConsidered, rejections: rejections, given: given, cartLines: f.cartLines,
-            lineDiscounts: lineDiscounts, allocations: allocations, record: record)
+            allocations: allocations, record: record)
     }
 
     private func nudge(_ o: Int, _ n: Nudge) -> OfferNudge {

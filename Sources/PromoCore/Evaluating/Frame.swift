@@ -126,12 +126,11 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var lineSkus: [String] = []
     /// The lines' catalog ordinals (-1: not in the catalog), for model batches.
     @exclusivity(unchecked) var lineOrdinals: [Int32] = []
-    /// The last decision's rejections, offers given, line discounts, allocations and model
+    /// The last decision's rejections, offers given, allocations and model
     /// record (its batches and their values): their buffers are reused by the next decision when
     /// nobody holds that decision any more.
     @exclusivity(unchecked) var rejections: [Rejection] = []
     @exclusivity(unchecked) var given: [Decision.Given] = []
-    @exclusivity(unchecked) var lineDiscounts: [Int64] = []
     @exclusivity(unchecked) var allocations: [Int64] = []
     @exclusivity(unchecked) var recordEntries: [ModelRecord.Entry] = []
     @exclusivity(unchecked) var recordValues = ModelValues()
