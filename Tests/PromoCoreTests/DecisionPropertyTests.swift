@@ -56,6 +56,23 @@ import Testing
         }
     }
 
+    /// Over the per-customer limit, each selection pass resumes at the first pick set aside
+    /// instead of deciding every group again: the decision (rejections too) is the same.
+    @Test func selectionResumingAtTheFirstPickSetAsideDecidesAsStartingOver() async throws {
+        await propertyCheck(count: 150, input: Self.seeds) { seed in
+            let s = Scenario(seed: seed)
+            for limit in 1...3 {
+                let ws = RulesFixture.workspace.replacingOccurrences(
+                    of: "max_offers_per_customer: 5", with: "max_offers_per_customer: \(limit)")
+                let resuming = Engine(rules: try RulesFixture.ruleSet(s.campaigns, workspace: ws), catalog: s.catalog)
+                var over = resuming
+                over.resumesSelection = false
+                let a = resuming.decide(s.request(), models: s.models)
+                #expect(a == over.decide(s.request(), models: s.models), "seed \(seed), limit \(limit)")
+            }
+        }
+    }
+
     /// The index tells evaluation which lines met each offer for carts of up to 64 lines; longer
     /// carts go back to the line filter. Both sides of that limit decide as the index-free engine does.
     @Test func indexOnAndOffAgreeOnCartsAroundSixtyFourLines() async throws {

@@ -2,16 +2,14 @@ import PromoDSL
 
 extension Engine {
     /// An offer given: its candidate, its line discounts at `Frame.discounts[at...]` (after the
-    /// offers before it), and its shipping discount.
+    /// offers before it), and its shipping discount; and where the pass that gave it stood then
+    /// (its member's position, the rejections made before it), so that a pass can resume there.
     struct Pick {
         var candidate: Candidate
         var at: Int
         var shipping: Int64
-    }
-
-    struct Selection {
-        var chosen: [Pick] = []
-        var rejected: [Rejection] = []
+        var member: Int32
+        var rejectedBefore: Int32
     }
 
     /// Expected incremental profit of giving the offer, times the campaign's weight:
@@ -41,36 +39,23 @@ extension Engine {
             matchesAt: matchesAt, value: v, score: value * facts.weight, p1: p1, p0: p0)
     }
 
-    /// Applies stacking groups, exclusivity, budgets and the per-customer offer limit. Over the
-    /// limit, the picks below the top `maxOffersPerCustomer` by score (ties by stable key) are set
-    /// aside and the groups are decided again without them, until the limit holds. Candidates are
-    /// addressed by their position in `eligible`, so ordering and filtering move no values.
-    func select(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView)
-        -> Selection
-    {
+    /// Applies stacking groups, exclusivity, budgets and the per-customer offer limit, into the
+    /// frame's `picks` and `selectionRejected`. Over the limit, the picks below the top
+    /// `maxOffersPerCustomer` by score (ties by stable key) are set aside and the groups are
+    /// decided again without them, until the limit holds. Everything before the first pick set
+    /// aside is decided as it was (the same members in the same state), so a pass resumes there
+    /// instead of starting over (when no offer is exclusive: those are weighed against the whole).
+    /// Candidates are addressed by their position in `eligible`, so ordering and filtering move
+    /// no values.
+    func select(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView) {
         // Members in group order; within a group by score (best) or by priority (stack, first).
         // The groups are decided in this order, however many times the limit makes them.
         let groups = rules.groups
-        // The orders and sets below live in the frame between decisions (no allocation).
-        var order: [Int32] = []
-        var pool: [Int32] = []
-        var capped: [Int] = []
-        var ranked: [Int] = []
-        swap(&order, &f.selectionOrder)
-        swap(&pool, &f.selectionPool)
-        swap(&capped, &f.selectionCapped)
-        swap(&ranked, &f.selectionRanked)
-        defer {
-            swap(&order, &f.selectionOrder)
-            swap(&pool, &f.selectionPool)
-            swap(&capped, &f.selectionCapped)
-            swap(&ranked, &f.selectionRanked)
-        }
-        order.removeAll(keepingCapacity: true)
-        order.append(contentsOf: 0..<Int32(eligible.count))
+        f.selectionOrder.removeAll()
+        for k in eligible.indices { f.selectionOrder.append(Int32(k)) }
         eligible.withUnsafeBufferPointer { e in
             groups.withUnsafeBufferPointer { groups in
-                order.sortFew { a, b in
+                f.selectionOrder.sortFew { a, b in
                     let x = e[Int(a)]
                     let y = e[Int(b)]
                     if x.group != y.group { return x.group < y.group }
@@ -83,56 +68,73 @@ extension Engine {
                 }
             }
         }
-        capped.removeAll(keepingCapacity: true)
-        pool.removeAll(keepingCapacity: true)
-        pool.append(contentsOf: order)
-        // The picks and rejections are the frame's buffers; `decide` gives them back.
-        var s = Selection()
-        swap(&s.chosen, &f.picks)
-        swap(&s.rejected, &f.selectionRejected)
+        f.selectionCapped.removeAll()
+        f.selectionPool.removeAll()
+        var anyExclusive = false
+        for k in f.selectionOrder {
+            f.selectionPool.append(k)
+            anyExclusive = anyExclusive || isExclusive(eligible[Int(k)])
+        }
+        f.picks.removeAll()
+        f.selectionRejected.removeAll()
+        var resume: Int?
         while true {
-            selectOnce(pool, eligible, f, evaluator, budgets, into: &s)
-            if s.chosen.count <= rules.maxOffersPerCustomer {
-                for k in order where capped.contains(eligible[Int(k)].offer) {
+            selectOnce(f.selectionPool, eligible, f, evaluator, budgets, resumingAt: resume)
+            if f.picks.count <= rules.maxOffersPerCustomer {
+                for k in f.selectionOrder where f.selectionCapped.contains(eligible[Int(k)].offer) {
                     let c = eligible[Int(k)]
-                    s.rejected.append(Rejection(offer: c.offer, reason: .outscored, why: .overLimit, score: c.score))
+                    f.selectionRejected.append(
+                        Rejection(offer: c.offer, reason: .outscored, why: .overLimit, score: c.score))
                 }
-                return s
+                return
             }
-            ranked.removeAll(keepingCapacity: true)
-            ranked.append(contentsOf: s.chosen.indices)
-            s.chosen.withUnsafeBufferPointer { c in
-                ranked.sortFew { a, b in
-                    let x = c[a].candidate
-                    let y = c[b].candidate
-                    return x.score != y.score ? x.score > y.score : x.offer < y.offer
-                }
+            f.selectionRanked.removeAll()
+            for p in f.picks.indices { f.selectionRanked.append(p) }
+            let picks = f.picks
+            f.selectionRanked.sortFew { a, b in
+                let x = picks[a].candidate
+                let y = picks[b].candidate
+                return x.score != y.score ? x.score > y.score : x.offer < y.offer
             }
-            for p in ranked.dropFirst(rules.maxOffersPerCustomer) { capped.append(s.chosen[p].candidate.offer) }
-            pool.removeAll { capped.contains(eligible[Int($0)].offer) }
+            for p in f.selectionRanked.dropFirst(rules.maxOffersPerCustomer) {
+                f.selectionCapped.append(f.picks[p].candidate.offer)
+            }
+            // The picks before the first one set aside stand; their members keep their places.
+            resume =
+                anyExclusive || !resumesSelection
+                ? nil : f.picks.firstIndex { f.selectionCapped.contains($0.candidate.offer) }
+            var kept = 0
+            for k in f.selectionPool where !f.selectionCapped.contains(eligible[Int(k)].offer) {
+                f.selectionPool[kept] = k
+                kept += 1
+            }
+            f.selectionPool.removeLast(f.selectionPool.count - kept)
         }
     }
 
     private func isExclusive(_ c: Candidate) -> Bool { rules.facts[c.offer].exclusive }
 
+    /// One pass over the groups, from the start or resuming at pick `resume` of the last pass.
     private func selectOnce(
-        _ members: [Int32], _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView,
-        into result: inout Selection
+        _ members: Scratch<Int32>, _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator,
+        _ budgets: BudgetView, resumingAt resume: Int?
     ) {
         guard members.contains(where: { isExclusive(eligible[Int($0)]) }) else {
-            stack(members, eligible, f, evaluator, budgets, into: &result)
+            members.withUnsafeBufferPointer { stack($0, eligible, f, evaluator, budgets, resumingAt: resume) }
             return
         }
-        stack(members.filter { !isExclusive(eligible[Int($0)]) }, eligible, f, evaluator, budgets, into: &result)
+        members.filter { !isExclusive(eligible[Int($0)]) }.withUnsafeBufferPointer {
+            stack($0, eligible, f, evaluator, budgets, resumingAt: nil)
+        }
         let exclusives = members.map { eligible[Int($0)] }.filter(isExclusive).sorted {
             ($0.score, -$0.offer) > ($1.score, -$1.offer)
         }
         var best: Candidate?
         for e in exclusives {
-            if let (reason, why) = budgetProblem(e.offer, e.value.customerValue, spent: [], budgets) {
-                result.rejected.append(Rejection(offer: e.offer, reason: reason, why: why, score: e.score))
+            if let (reason, why) = budgetProblem(e.offer, e.value.customerValue, nil, budgets) {
+                f.selectionRejected.append(Rejection(offer: e.offer, reason: reason, why: why, score: e.score))
             } else if let b = best {
-                result.rejected.append(
+                f.selectionRejected.append(
                     Rejection(
                         offer: e.offer, reason: .outscored, why: .outscored(by: b.offer, margin: b.score - e.score),
                         score: e.score))
@@ -141,19 +143,21 @@ extension Engine {
             }
         }
         guard let exclusive = best else { return }
-        let combined = result.chosen.reduce(0.0) { $0 + $1.candidate.score }
-        if result.chosen.isEmpty || exclusive.score > combined {
-            for p in result.chosen {
-                result.rejected.append(
+        let combined = f.picks.reduce(0.0) { $0 + $1.candidate.score }
+        if f.picks.isEmpty || exclusive.score > combined {
+            for p in f.picks {
+                f.selectionRejected.append(
                     Rejection(
                         offer: p.candidate.offer, reason: .blockedByExclusive, why: .exclusiveWins(exclusive.offer),
                         score: p.candidate.score))
             }
-            result.chosen.removeAll(keepingCapacity: true)
-            result.chosen.append(
-                Pick(candidate: exclusive, at: exclusive.value.at, shipping: exclusive.value.shippingDiscount))
+            f.picks.removeAll()
+            f.picks.append(
+                Pick(
+                    candidate: exclusive, at: exclusive.value.at, shipping: exclusive.value.shippingDiscount, member: 0,
+                    rejectedBefore: 0))
         } else {
-            result.rejected.append(
+            f.selectionRejected.append(
                 Rejection(
                     offer: exclusive.offer, reason: .outscored,
                     why: .exclusiveLoses(margin: combined - exclusive.score),
@@ -162,14 +166,12 @@ extension Engine {
     }
 
     /// Whether the campaign's budget or the customer's cap stops an offer worth `value`, given
-    /// what earlier picks of this decision spent (`spent`: campaign and amount).
-    private func budgetProblem(_ o: Int, _ value: Int64, spent: [(campaign: Int, amount: Int64)], _ budgets: BudgetView)
-        -> (Reason, Why)?
-    {
+    /// what earlier picks of this decision spent (`f.spent`; none without a frame).
+    private func budgetProblem(_ o: Int, _ value: Int64, _ f: Frame?, _ budgets: BudgetView) -> (Reason, Why)? {
         guard rules.facts[o].limited else { return nil }
         let c = Int(rules.facts[o].campaign)
         let campaign = rules.campaigns[c]
-        let earlier = spent.first { $0.campaign == c }
+        let earlier = f?.spent.first { $0.campaign == c }
         if let total = campaign.budgetTotal {
             let remaining = (budgets.remaining[campaign.id] ?? total) - (earlier?.amount ?? 0)
             if remaining < value { return (.budgetExhausted, .budgetLeft(remaining: remaining, worth: value)) }
@@ -202,38 +204,72 @@ extension Engine {
 
     /// Groups in workspace order (`members` come in `select`'s order). `best`: the highest score; `first`: the first by priority;
     /// `stack`: all by priority, each on list prices (`original`) or on the prices left by the
-    /// offers before it (`discounted`). No line is ever discounted below zero.
+    /// offers before it (`discounted`). No line is ever discounted below zero. Resuming at pick
+    /// `resume`, the picks before it are kept (and their effect on prices and budgets made
+    /// again) and the members from its place on are decided.
     private func stack(
-        _ members: [Int32], _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView,
-        into s: inout Selection
+        _ members: UnsafeBufferPointer<Int32>, _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator,
+        _ budgets: BudgetView, resumingAt resume: Int?
     ) {
-        s.chosen.removeAll(keepingCapacity: true)
-        s.rejected.removeAll(keepingCapacity: true)
-        guard !members.isEmpty else { return }
         let n = f.lines.count
-        f.applied.removeAll(keepingCapacity: true)
+        f.applied.removeAll()
         f.applied.append(0, times: n)
         // The prices left by the picks so far, kept up to date as picks are made, with a
         // signature of them: of each line changed, the hash of its price now and of its first
         // price, combined by xor (so a change updates it, and the list prices, every pass's
         // start, sign as 0).
-        f.discountedBase.removeAll(keepingCapacity: true)
+        f.discountedBase.removeAll()
         var signature: UInt64 = 0
         for i in 0..<n { f.discountedBase.append(f.lines[i].quantity > 0 ? f.lines[i].unitPrice : 0) }
         var anyApplied = false
         var shippingLeft = f.request.cart.shipping
-        var spent: [(campaign: Int, amount: Int64)] = []
-        swap(&spent, &f.spent)
-        defer {
-            spent.removeAll(keepingCapacity: true)
-            swap(&spent, &f.spent)
+        f.spent.removeAll()
+        // A pick's effect on what the ones after it see: prices, shipping and budgets.
+        func give(_ pick: Pick, lineSum: Int64, value: Int64) {
+            let facts = rules.facts[pick.candidate.offer]
+            // What each campaign with a budget or a cap spent so far (`limited` is the campaign's).
+            if facts.limited {
+                let c = Int(facts.campaign)
+                if let e = f.spent.firstIndex(where: { $0.campaign == c }) {
+                    f.spent[e].amount += value
+                } else {
+                    f.spent.append(Frame.Spent(campaign: c, amount: value))
+                }
+            }
+            for i in Int(pick.candidate.value.first)..<Int(pick.candidate.value.end) where f.discounts[pick.at + i] > 0
+            {
+                f.applied[i] += f.discounts[pick.at + i]
+                let q = f.lines[i].quantity
+                let b = (f.lines[i].amount - f.applied[i]) / Int64(q)
+                signature ^= Self.lineHash(i, f.discountedBase[i]) ^ Self.lineHash(i, b)
+                f.discountedBase[i] = b
+            }
+            anyApplied = anyApplied || lineSum > 0
+            shippingLeft -= pick.shipping
         }
+        var start = 0
+        if let resume {
+            let stop = f.picks[resume]
+            start = Int(stop.member)
+            f.picks.removeLast(f.picks.count - resume)
+            f.selectionRejected.removeLast(f.selectionRejected.count - Int(stop.rejectedBefore))
+            for p in f.picks {
+                var lineSum: Int64 = 0
+                for i in Int(p.candidate.value.first)..<Int(p.candidate.value.end) { lineSum += f.discounts[p.at + i] }
+                let giftValue = p.candidate.value.gift.map { $0.price * Int64($0.quantity) } ?? 0
+                give(p, lineSum: lineSum, value: lineSum + p.shipping + giftValue)
+            }
+        } else {
+            f.picks.removeAll()
+            f.selectionRejected.removeAll()
+        }
+        // (A pass resumes at a pick, which no earlier member of a `best` or `first` group won.)
         var winner: Int?
         var currentGroup = -1
         var mode = StackingGroup.Mode.best
         var onDiscounted = false
-        for k in members {
-            let m = eligible[Int(k)]
+        for position in start..<members.count {
+            let m = eligible[Int(members[position])]
             let g = m.group
             if g != currentGroup {
                 currentGroup = g
@@ -243,12 +279,13 @@ extension Engine {
             }
             if let w = winner, mode != .stack {
                 if mode == .best {
-                    s.rejected.append(
+                    f.selectionRejected.append(
                         Rejection(
                             offer: m.offer, reason: .outscored,
-                            why: .outscored(by: w, margin: s.chosen.last!.candidate.score - m.score), score: m.score))
+                            why: .outscored(by: w, margin: f.picks[f.picks.count - 1].candidate.score - m.score),
+                            score: m.score))
                 } else {
-                    s.rejected.append(
+                    f.selectionRejected.append(
                         Rejection(
                             offer: m.offer, reason: .groupAlreadyUsed, why: .groupUsed(by: w, group: g), score: m.score)
                     )
@@ -273,7 +310,7 @@ extension Engine {
                 switch evaluation {
                 case .value(let v, _): candidate = score(m.offer, v, f, matchesAt: m.matchesAt)
                 case .rejected(let reason, let why, _):
-                    s.rejected.append(
+                    f.selectionRejected.append(
                         Rejection(offer: m.offer, reason: reason, why: why, score: m.score, onDiscountedPrices: true))
                     continue
                 }
@@ -281,8 +318,7 @@ extension Engine {
             // What is left of each line after the offers before this one.
             let at = f.discounts.append(0, times: n)
             var lineSum: Int64 = 0
-            let lines = Int(candidate.value.first)..<Int(candidate.value.end)
-            for i in lines {
+            for i in Int(candidate.value.first)..<Int(candidate.value.end) {
                 let d = min(f.discounts[candidate.value.at + i], f.lines[i].amount - f.applied[i])
                 f.discounts[at + i] = d
                 lineSum += d
@@ -292,34 +328,20 @@ extension Engine {
             let value = lineSum + shipping + giftValue
             guard value > 0 else {
                 f.discounts.removeLast(n)
-                s.rejected.append(Rejection(offer: m.offer, reason: .notEligible, why: .nothingLeft, score: m.score))
+                f.selectionRejected.append(
+                    Rejection(offer: m.offer, reason: .notEligible, why: .nothingLeft, score: m.score))
                 continue
             }
-            let facts = rules.facts[m.offer]
-            if let (reason, why) = budgetProblem(m.offer, value, spent: spent, budgets) {
+            if let (reason, why) = budgetProblem(m.offer, value, f, budgets) {
                 f.discounts.removeLast(n)
-                s.rejected.append(Rejection(offer: m.offer, reason: reason, why: why, score: m.score))
+                f.selectionRejected.append(Rejection(offer: m.offer, reason: reason, why: why, score: m.score))
                 continue
             }
-            // What each campaign with a budget or a cap spent so far (`limited` is the campaign's).
-            if facts.limited {
-                let c = Int(facts.campaign)
-                if let e = spent.firstIndex(where: { $0.campaign == c }) {
-                    spent[e].amount += value
-                } else {
-                    spent.append((c, value))
-                }
-            }
-            for i in lines where f.discounts[at + i] > 0 {
-                f.applied[i] += f.discounts[at + i]
-                let q = f.lines[i].quantity
-                let b = (f.lines[i].amount - f.applied[i]) / Int64(q)
-                signature ^= Self.lineHash(i, f.discountedBase[i]) ^ Self.lineHash(i, b)
-                f.discountedBase[i] = b
-            }
-            anyApplied = anyApplied || lineSum > 0
-            shippingLeft -= shipping
-            s.chosen.append(Pick(candidate: candidate, at: at, shipping: shipping))
+            let pick = Pick(
+                candidate: candidate, at: at, shipping: shipping, member: Int32(position),
+                rejectedBefore: Int32(f.selectionRejected.count))
+            give(pick, lineSum: lineSum, value: value)
+            f.picks.append(pick)
             winner = m.offer
         }
     }

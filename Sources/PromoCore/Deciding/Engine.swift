@@ -16,6 +16,9 @@ public struct Engine: Sendable {
     /// Evaluate only the offers the index says can apply (default). Off evaluates every offer;
     /// what is given is the same either way.
     public var useIndex: Bool
+    /// Over the per-customer limit, resume each selection pass at the first pick set aside
+    /// (default). Off decides every group again from the start; what is given is the same.
+    public var resumesSelection = true
     /// The catalog in this rule set's symbols.
     let bound: BoundCatalog
     /// Frames for reuse, so that a decision allocates almost nothing.
@@ -126,6 +129,9 @@ public struct Engine: Sendable {
             ?? Frame(
                 bound: bound, rounding: rules.rounding, modelSlots: rules.modelSlots.count, letSlots: rules.letCount)
         defer { frames.put(f) }
+        // The last decision's batches hold the frame's line skus and ordinals: let go of them
+        // first, so that resetting the lines refills those arrays instead of copying them.
+        f.recordEntries.removeAll(keepingCapacity: true)
         f.reset(request)
         if let recording {
             f.tracer = recording.builder
@@ -150,7 +156,6 @@ public struct Engine: Sendable {
             swap(&record.entries, &f.recordEntries)
             swap(&record.values, &f.recordValues)
         }
-        record.entries.removeAll(keepingCapacity: true)
         record.values.removeAll()
         // The decision's arrays come from the frame and go back to it: while no caller still
         // holds the previous decision, its buffers are reused instead of allocated again.
@@ -287,14 +292,8 @@ public struct Engine: Sendable {
         }
 
         // 5. Choose under stacking groups, exclusivity, budgets and the per-customer limit.
-        var selection = select(eligible, f, evaluator, budgets)
-        defer {
-            selection.chosen.removeAll(keepingCapacity: true)
-            selection.rejected.removeAll(keepingCapacity: true)
-            swap(&selection.chosen, &f.picks)
-            swap(&selection.rejected, &f.selectionRejected)
-        }
-        rejections += selection.rejected
+        select(eligible, f, evaluator, budgets)
+        rejections.append(contentsOf: f.selectionRejected)
         // Offers are in (campaign id, offer id) order, so this is the order of names. Sorted by
         // key (offer, position), so that each rejection moves once, into the frame's spare buffer.
         f.rejectionKeys.removeAll()
@@ -314,7 +313,7 @@ public struct Engine: Sendable {
         let n = f.lines.count
         var gifts: [GiftLine] = []
         var shippingDiscount: Int64 = 0
-        for pick in selection.chosen {
+        for pick in f.picks {
             let parts = UnsafeBufferPointer(start: f.discounts.base + pick.at, count: n)
             allocations.append(contentsOf: parts)
             var discount: Int64 = 0

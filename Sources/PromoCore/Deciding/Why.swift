@@ -42,7 +42,7 @@ enum Why: Sendable, Hashable, BitwiseCopyable {
 }
 
 /// One offer that was not given, as the decision keeps it.
-struct Rejection: Sendable, Hashable {
+struct Rejection: Sendable, Hashable, BitwiseCopyable {
     var offer: Int
     var reason: Reason
     var why: Why

@@ -211,15 +211,18 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var applied = Scratch<Int64>()
     @exclusivity(unchecked) var discountedBase = Scratch<Int64>()
     /// Selection's candidate order, pool, offers set aside by the limit, and picks by score.
-    @exclusivity(unchecked) var selectionOrder: [Int32] = []
-    @exclusivity(unchecked) var selectionPool: [Int32] = []
-    @exclusivity(unchecked) var selectionCapped: [Int] = []
-    @exclusivity(unchecked) var selectionRanked: [Int] = []
-    /// Selection's picks and rejections (lent to the decision being made), and the amounts
-    /// each campaign's picks spent so far.
-    @exclusivity(unchecked) var picks: [Engine.Pick] = []
-    @exclusivity(unchecked) var selectionRejected: [Rejection] = []
-    @exclusivity(unchecked) var spent: [(campaign: Int, amount: Int64)] = []
+    @exclusivity(unchecked) var selectionOrder = Scratch<Int32>()
+    @exclusivity(unchecked) var selectionPool = Scratch<Int32>()
+    @exclusivity(unchecked) var selectionCapped = Scratch<Int>()
+    @exclusivity(unchecked) var selectionRanked = Scratch<Int>()
+    /// Selection's picks and rejections, and the amounts each campaign's picks spent so far.
+    @exclusivity(unchecked) var picks = Scratch<Engine.Pick>()
+    @exclusivity(unchecked) var selectionRejected = Scratch<Rejection>()
+    @exclusivity(unchecked) var spent = Scratch<Spent>()
+    struct Spent {
+        var campaign: Int
+        var amount: Int64
+    }
     /// Sorting a decision's rejections: their keys, and the buffer they are moved into.
     @exclusivity(unchecked) var rejectionKeys = Scratch<UInt64>()
     @exclusivity(unchecked) var spareRejections: [Rejection] = []
@@ -250,6 +253,12 @@ final class Frame: @unchecked Sendable {
         matchArena.free()
         for b in [base, discounts, weights, applied, discountedBase] { b.free() }
         order.free()
+        for b in [selectionOrder, selectionPool] { b.free() }
+        selectionCapped.free()
+        selectionRanked.free()
+        picks.free()
+        selectionRejected.free()
+        spent.free()
         rejectionKeys.free()
         indexMarks.free()
         candidateBits.free()

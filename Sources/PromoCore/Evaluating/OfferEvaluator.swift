@@ -1,7 +1,7 @@
 import PromoDSL
 
 /// Why an offer was not given. Stable raw values: they appear in JSON decisions and traces.
-public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
+public enum Reason: String, Sendable, Hashable, Codable, CaseIterable, BitwiseCopyable {
     case notEligible = "not_eligible"
     case outsideSchedule = "outside_schedule"
     case holdout

@@ -72,6 +72,10 @@ struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollect
         try body(UnsafeBufferPointer(start: base, count: count))
     }
 
+    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
     mutating func removeLast(_ n: Int) {
         precondition(n <= count)
         count -= n

@@ -1,4 +1,4 @@
-extension Array {
+extension MutableCollection where Self: RandomAccessCollection, Index == Int {
     /// Sorts in place by `less`: by insertion when there are few elements (a decision's
     /// candidates or picks), where it costs a fraction of `sort(by:)` and is inlined with its
     /// comparison, so that no closure is called per comparison; by `sort(by:)` when there are
@@ -6,7 +6,7 @@ extension Array {
     @inline(__always)
     mutating func sortFew(by less: (Element, Element) -> Bool) {
         guard count <= 48 else { return sort(by: less) }
-        withUnsafeMutableBufferPointer { a in
+        let done: Void? = withContiguousMutableStorageIfAvailable { a in
             guard a.count > 1 else { return }
             for i in 1..<a.count {
                 let v = a[i]
@@ -18,5 +18,6 @@ extension Array {
                 a[j] = v
             }
         }
+        if done == nil { sort(by: less) }
     }
 }
