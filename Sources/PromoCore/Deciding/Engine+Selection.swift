@@ -68,7 +68,6 @@ extension Engine {
                 }
             }
         }
-        f.selectionCapped.removeAll()
         f.selectionPool.removeAll()
         var anyExclusive = false
         for k in f.selectionOrder {
@@ -78,10 +77,12 @@ extension Engine {
         f.picks.removeAll()
         f.selectionRejected.removeAll()
         var resume: Int?
+        var capped = false
         while true {
             selectOnce(f.selectionPool, eligible, f, evaluator, budgets, resumingAt: resume)
             if f.picks.count <= rules.maxOffersPerCustomer {
-                for k in f.selectionOrder where f.selectionCapped.contains(eligible[Int(k)].offer) {
+                // Offers set aside (this decision's stamp) in the order of the members.
+                for k in f.selectionOrder where capped && f.cappedStamp[eligible[Int(k)].offer] == f.stamp {
                     let c = eligible[Int(k)]
                     f.selectionRejected.append(
                         Rejection(offer: c.offer, reason: .outscored, why: .overLimit, score: c.score))
@@ -97,14 +98,15 @@ extension Engine {
                 return x.score != y.score ? x.score > y.score : x.offer < y.offer
             }
             for p in f.selectionRanked.dropFirst(rules.maxOffersPerCustomer) {
-                f.selectionCapped.append(f.picks[p].candidate.offer)
+                f.cappedStamp[f.picks[p].candidate.offer] = f.stamp
             }
+            capped = true
             // The picks before the first one set aside stand; their members keep their places.
             resume =
                 anyExclusive || !resumesSelection
-                ? nil : f.picks.firstIndex { f.selectionCapped.contains($0.candidate.offer) }
+                ? nil : f.picks.firstIndex { f.cappedStamp[$0.candidate.offer] == f.stamp }
             var kept = 0
-            for k in f.selectionPool where !f.selectionCapped.contains(eligible[Int(k)].offer) {
+            for k in f.selectionPool where f.cappedStamp[eligible[Int(k)].offer] != f.stamp {
                 f.selectionPool[kept] = k
                 kept += 1
             }

@@ -210,10 +210,11 @@ final class Frame: @unchecked Sendable {
     /// Selection scratch: per line, discount applied by earlier picks; base prices after them.
     @exclusivity(unchecked) var applied = Scratch<Int64>()
     @exclusivity(unchecked) var discountedBase = Scratch<Int64>()
-    /// Selection's candidate order, pool, offers set aside by the limit, and picks by score.
+    /// Selection's candidate order, pool, and picks by score.
     @exclusivity(unchecked) var selectionOrder = Scratch<Int32>()
     @exclusivity(unchecked) var selectionPool = Scratch<Int32>()
-    @exclusivity(unchecked) var selectionCapped = Scratch<Int>()
+    /// Per offer: the decision stamp when the limit set it aside.
+    @exclusivity(unchecked) var cappedStamp: [UInt32] = []
     @exclusivity(unchecked) var selectionRanked = Scratch<Int>()
     /// Selection's picks and rejections, and the amounts each campaign's picks spent so far.
     @exclusivity(unchecked) var picks = Scratch<Engine.Pick>()
@@ -254,7 +255,6 @@ final class Frame: @unchecked Sendable {
         for b in [base, discounts, weights, applied, discountedBase] { b.free() }
         order.free()
         for b in [selectionOrder, selectionPool] { b.free() }
-        selectionCapped.free()
         selectionRanked.free()
         picks.free()
         selectionRejected.free()
@@ -311,6 +311,7 @@ final class Frame: @unchecked Sendable {
     func prepareOffers(_ count: Int) {
         if memoStamp.count != count {
             memoStamp = Array(repeating: 0, count: count)
+            cappedStamp = Array(repeating: 0, count: count)
             memoSignature = Array(repeating: 0, count: count)
             memo = Array(repeating: .rejected(.notEligible, .givesNothing, nil), count: count)
         }
@@ -338,6 +339,7 @@ final class Frame: @unchecked Sendable {
             for i in campaignStamp.indices { campaignStamp[i] = 0 }
             for i in indexMarks.indices { indexMarks[i].stamp = 0 }
             for i in memoStamp.indices { memoStamp[i] = 0 }
+            for i in cappedStamp.indices { cappedStamp[i] = 0 }
             stamp = 1
         }
         cartLines = request.cart.lines
