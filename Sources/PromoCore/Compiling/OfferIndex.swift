@@ -162,8 +162,8 @@ struct OfferIndex: Sendable {
     /// dimension, the lines that hit it (those its line filter admits) are left in
     /// `f.indexMarks[offer].lines` as bits, when the cart has at most 64 lines. The channels and
     /// segments an offer allows are read from its `facts`, the record every later step reads too.
-    func candidates(segment: Int32?, _ f: Frame, facts: AlignedTable<OfferFacts>, into result: inout [Int32]) {
-        result.removeAll(keepingCapacity: true)
+    func candidates(segment: Int32?, _ f: Frame, facts: AlignedTable<OfferFacts>, into result: inout Scratch<Int32>) {
+        result.removeAll()
         let count = lineFilters.count
         if f.indexMarks.count < count {
             f.indexMarks.free()
@@ -214,9 +214,9 @@ struct OfferIndex: Sendable {
     }
 
     /// Every offer (the index switched off), for differential tests.
-    func all(into result: inout [Int32]) {
-        result.removeAll(keepingCapacity: true)
-        result.append(contentsOf: 0..<Int32(lineFilters.count))
+    func all(into result: inout Scratch<Int32>) {
+        result.removeAll()
+        for o in 0..<Int32(lineFilters.count) { result.append(o) }
     }
 }
 

@@ -148,7 +148,7 @@ public struct Decision: Sendable {
 
     /// Every model output the decision asked for, with its value and whether a rule read it missing.
     public var modelOutputs: [UsedOutput] {
-        get { setOutputs ?? record.used }
+        get { setOutputs ?? record.used(skus: cartLines.map(\.sku)) }
         set { setOutputs = newValue }
     }
 
@@ -233,19 +233,20 @@ extension Decision: Codable, Hashable {
     }
 }
 
-/// The model outputs a decision asked for, as the batches and answers themselves.
-struct ModelRecord: Sendable, Hashable {
-    /// One batch asked of the models, where its values start in `values`, its faults and
-    /// versions, and the model slot of each of its calls.
-    struct Entry: Sendable, Hashable {
-        var batch: ModelBatch
+/// The model outputs a decision asked for, as the batches and answers themselves. A batch's
+/// items are the decision's cart lines in canonical order (`Decision.cartLines`).
+struct ModelRecord: Sendable {
+    /// One batch asked of the models: its calls and their model slots, where its values start in
+    /// `values`, and its faults and versions.
+    struct Entry: Sendable {
+        var shape: Frame.BatchShape
         var at: Int
         var notes: ModelAnswer.Notes
-        var slots: [Int]
     }
 
+    var customerID = ""
     var entries: [Entry] = []
-    /// Every batch's values, call by call, `batch.rows(c)` of each.
+    /// Every batch's values, call by call, one per item for a call per item, else one.
     var values = ModelValues()
     /// (batch, call, row) of outputs a rule read while they were missing.
     var readMissing: [Int] = []
@@ -254,30 +255,32 @@ struct ModelRecord: Sendable, Hashable {
     mutating func noteMissingReads(_ f: Frame) {
         guard f.missingReads.contains(true) else { return }
         for (b, entry) in entries.enumerated() {
-            for (c, s) in entry.slots.enumerated() {
-                for row in 0..<entry.batch.rows(c) where f.missingReads[s * f.stride + row] {
+            for (c, s) in entry.shape.slots.enumerated() {
+                for row in 0..<(entry.shape.calls[c].perItem ? f.lines.count : 1)
+                where f.missingReads[s * f.stride + row] {
                     readMissing.append((b << 40) | (c << 20) | row)
                 }
             }
         }
     }
 
-    var used: [UsedOutput] {
+    /// The outputs, for the items `skus`.
+    func used(skus: [String]) -> [UsedOutput] {
         var out: [UsedOutput] = []
         let missing = Set(readMissing)
         for (b, entry) in entries.enumerated() {
-            let batch = entry.batch
-            let notes = entry.notes
+            let faults = entry.notes.faults
+            let versions = entry.notes.versions
             var k = entry.at
-            for (c, call) in batch.calls.enumerated() {
-                let fault = c < notes.faults.count ? notes.faults[c] : nil
-                let version = c < notes.versions.count ? notes.versions[c] : nil
-                for row in 0..<batch.rows(c) {
+            for (c, call) in entry.shape.calls.enumerated() {
+                let fault = c < faults.count ? faults[c] : nil
+                let version = c < versions.count ? versions[c] : nil
+                for row in 0..<(call.perItem ? skus.count : 1) {
                     out.append(
                         UsedOutput(
                             plugin: call.plugin, function: call.function,
-                            customer: call.perCustomer ? batch.customerID : nil,
-                            sku: call.perItem ? batch.skus[row] : nil, arguments: call.arguments, value: values[k],
+                            customer: call.perCustomer ? customerID : nil, sku: call.perItem ? skus[row] : nil,
+                            arguments: call.arguments, value: values[k],
                             missingWhenRead: missing.contains((b << 40) | (c << 20) | row), modelVersion: version,
                             fault: fault))
                     k += 1

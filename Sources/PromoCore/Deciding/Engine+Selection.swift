@@ -47,7 +47,7 @@ extension Engine {
     /// instead of starting over (when no offer is exclusive: those are weighed against the whole).
     /// Candidates are addressed by their position in `eligible`, so ordering and filtering move
     /// no values.
-    func select(_ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView) {
+    func select(_ eligible: Scratch<Candidate>, _ f: Frame, _ evaluator: OfferEvaluator, _ budgets: BudgetView) {
         // Members in group order; within a group by score (best) or by priority (stack, first).
         // The groups are decided in this order, however many times the limit makes them.
         let groups = rules.groups
@@ -118,7 +118,7 @@ extension Engine {
 
     /// One pass over the groups, from the start or resuming at pick `resume` of the last pass.
     private func selectOnce(
-        _ members: Scratch<Int32>, _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator,
+        _ members: Scratch<Int32>, _ eligible: Scratch<Candidate>, _ f: Frame, _ evaluator: OfferEvaluator,
         _ budgets: BudgetView, resumingAt resume: Int?
     ) {
         guard members.contains(where: { isExclusive(eligible[Int($0)]) }) else {
@@ -210,7 +210,7 @@ extension Engine {
     /// `resume`, the picks before it are kept (and their effect on prices and budgets made
     /// again) and the members from its place on are decided.
     private func stack(
-        _ members: UnsafeBufferPointer<Int32>, _ eligible: [Candidate], _ f: Frame, _ evaluator: OfferEvaluator,
+        _ members: UnsafeBufferPointer<Int32>, _ eligible: Scratch<Candidate>, _ f: Frame, _ evaluator: OfferEvaluator,
         _ budgets: BudgetView, resumingAt resume: Int?
     ) {
         let n = f.lines.count

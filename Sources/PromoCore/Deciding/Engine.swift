@@ -129,9 +129,6 @@ public struct Engine: Sendable {
             ?? Frame(
                 bound: bound, rounding: rules.rounding, modelSlots: rules.modelSlots.count, letSlots: rules.letCount)
         defer { frames.put(f) }
-        // The last decision's batches hold the frame's line skus and ordinals: let go of them
-        // first, so that resetting the lines refills those arrays instead of copying them.
-        f.recordEntries.removeAll(keepingCapacity: true)
         f.reset(request)
         if let recording {
             f.tracer = recording.builder
@@ -156,7 +153,9 @@ public struct Engine: Sendable {
             swap(&record.entries, &f.recordEntries)
             swap(&record.values, &f.recordValues)
         }
+        record.entries.removeAll(keepingCapacity: true)
         record.values.removeAll()
+        record.customerID = request.customer.id
         // The decision's arrays come from the frame and go back to it: while no caller still
         // holds the previous decision, its buffers are reused instead of allocated again.
         var rejections: [Rejection] = []
@@ -171,34 +170,32 @@ public struct Engine: Sendable {
             swap(&allocations, &f.allocations)
         }
         rejections.removeAll(keepingCapacity: true)
+        f.rejected.removeAll()
         given.removeAll(keepingCapacity: true)
         allocations.removeAll(keepingCapacity: true)
 
         // 1. Candidates: the index (with the customer's segment when offers are indexed on it).
-        var candidates: [Int32] = []
-        swap(&candidates, &f.candidates)
-        defer { swap(&candidates, &f.candidates) }
         if useIndex {
             var segment: Int32?
             if let s = rules.segmentSlot {
                 gather(s < 64 ? f.shape(bits: 1 << UInt64(s), rules) : .init([s], rules), f, models, &record)
                 if case .symbol(let v) = f.models[s * f.stride] { segment = Int(v) < rules.symbols.count ? v : -1 }
             }
-            rules.index.candidates(segment: segment, f, facts: rules.facts, into: &candidates)
+            rules.index.candidates(segment: segment, f, facts: rules.facts, into: &f.candidates)
         } else {
-            rules.index.all(into: &candidates)
+            rules.index.all(into: &f.candidates)
         }
-        let notConsidered = rules.offers.count - candidates.count
-        recording?.considered = candidates.map(Int.init)
+        let notConsidered = rules.offers.count - f.candidates.count
+        recording?.considered = f.candidates.map(Int.init)
 
         // 2. Campaign-level filters: schedule and holdout, once per campaign.
         f.prepareCampaigns(rules.campaigns.count)
         f.prepareOffers(rules.offers.count)
         var kept = 0
-        for o in candidates {
+        for o in f.candidates {
             let facts = rules.facts[Int(o)]
             if facts.alwaysOn {
-                candidates[kept] = o
+                f.candidates[kept] = o
                 kept += 1
                 continue
             }
@@ -213,19 +210,19 @@ public struct Engine: Sendable {
                 }
             }
             if let (reason, why) = f.campaignStatus[c] {
-                rejections.append(Rejection(offer: Int(o), reason: reason, why: why, score: nil))
+                f.rejected.append(Rejection(offer: Int(o), reason: reason, why: why, score: nil))
             } else {
-                candidates[kept] = o
+                f.candidates[kept] = o
                 kept += 1
             }
         }
-        candidates.removeLast(candidates.count - kept)
+        f.candidates.removeLast(f.candidates.count - kept)
 
         // 3. Model outputs: only those the remaining candidates read, plus arbitration's.
         // As bits while every slot is below 64 (the usual case), else as a set.
         var bits: UInt64 = 0
         var wide = false
-        for o in candidates {
+        for o in f.candidates {
             let facts = rules.facts[Int(o)]
             bits |= facts.slotBits
             wide = wide || facts.wideSlots
@@ -235,7 +232,7 @@ public struct Engine: Sendable {
         if wide {
             f.wanted.removeAll()
             f.wanted.append(false, times: rules.modelSlots.count)
-            for o in candidates {
+            for o in f.candidates {
                 for k in Int(rules.offerSlotsAt[Int(o)])..<Int(rules.offerSlotsAt[Int(o) + 1]) {
                     f.wanted[Int(rules.offerSlots[k])] = true
                 }
@@ -255,15 +252,12 @@ public struct Engine: Sendable {
         // 4. Evaluate every candidate on list prices and score the eligible ones.
         let evaluator = OfferEvaluator(catalog: catalog)
         let base = f.base
-        var eligible: [Candidate] = []
-        swap(&eligible, &f.eligible)
-        defer { swap(&eligible, &f.eligible) }
-        eligible.removeAll(keepingCapacity: true)
+        f.eligible.removeAll()
         var nudges: [OfferNudge] = []
-        for o in candidates {
+        for o in f.candidates {
             let o = Int(o)
             if !excluded.isEmpty, let (reason, why) = excluded[o] {
-                rejections.append(Rejection(offer: o, reason: reason, why: why, score: nil))
+                f.rejected.append(Rejection(offer: o, reason: reason, why: why, score: nil))
                 continue
             }
             let matchesAt = f.matchArena.count
@@ -280,33 +274,34 @@ public struct Engine: Sendable {
             switch evaluation {
             case .value(let v, let n):
                 if let n { nudges.append(nudge(o, n)) }
-                eligible.append(score(o, v, f, matchesAt: matchesAt))
+                f.eligible.append(score(o, v, f, matchesAt: matchesAt))
             case .rejected(let reason, let why, let n):
                 if let n { nudges.append(nudge(o, n)) }
-                rejections.append(Rejection(offer: o, reason: reason, why: why, score: nil))
+                f.rejected.append(Rejection(offer: o, reason: reason, why: why, score: nil))
             }
         }
         if let recording {
-            recording.eligible = eligible
+            recording.eligible = Array(f.eligible)
             recording.margin = f.margin
         }
 
         // 5. Choose under stacking groups, exclusivity, budgets and the per-customer limit.
-        select(eligible, f, evaluator, budgets)
-        rejections.append(contentsOf: f.selectionRejected)
-        // Offers are in (campaign id, offer id) order, so this is the order of names. Sorted by
-        // key (offer, position), so that each rejection moves once, into the frame's spare buffer.
+        select(f.eligible, f, evaluator, budgets)
+        for r in f.selectionRejected { f.rejected.append(r) }
+        // Into the decision's array in offer order: offers are in (campaign id, offer id) order,
+        // so this is the order of names. Sorted by key (offer, position) when not in order.
         f.rejectionKeys.removeAll()
         var sorted = true
-        for (k, r) in rejections.enumerated() {
-            if k > 0 && rejections[k - 1].offer > r.offer { sorted = false }
-            f.rejectionKeys.append(UInt64(r.offer) << 32 | UInt64(k))
+        for k in f.rejected.indices {
+            if k > 0 && f.rejected[k - 1].offer > f.rejected[k].offer { sorted = false }
+            f.rejectionKeys.append(UInt64(f.rejected[k].offer) << 32 | UInt64(k))
         }
-        if !sorted {
+        rejections.reserveCapacity(f.rejected.count)
+        if sorted {
+            rejections.append(contentsOf: f.rejected)
+        } else {
             f.rejectionKeys.sort()
-            f.spareRejections.removeAll(keepingCapacity: true)
-            for key in f.rejectionKeys { f.spareRejections.append(rejections[Int(key & 0xffff_ffff)]) }
-            swap(&rejections, &f.spareRejections)
+            for key in f.rejectionKeys { rejections.append(f.rejected[Int(key & 0xffff_ffff)]) }
         }
 
         // What was given, kept as numbers: `Decision.chosen` and `lines` name them when read.
@@ -376,7 +371,7 @@ public struct Engine: Sendable {
                 k += 1
             }
         }
-        record.entries.append(.init(batch: batch, at: at, notes: notes, slots: slots))
+        record.entries.append(.init(shape: shape, at: at, notes: notes))
     }
 
     /// Whether a campaign runs for this request: schedule (in its time zone) and holdout. (Offers

@@ -199,8 +199,8 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var weights = Scratch<Int64>()
     @exclusivity(unchecked) var order = Scratch<Int>()
     @exclusivity(unchecked) var remainders: [(Int128, Int)] = []
-    @exclusivity(unchecked) var candidates: [Int32] = []
-    @exclusivity(unchecked) var eligible: [Engine.Candidate] = []
+    @exclusivity(unchecked) var candidates = Scratch<Int32>()
+    @exclusivity(unchecked) var eligible = Scratch<Engine.Candidate>()
     @exclusivity(unchecked) var wanted = Scratch<Bool>()
     /// The cart's margin on list prices: sum of (price - cost) x quantity.
     @exclusivity(unchecked) var margin: Int64 = 0
@@ -224,9 +224,10 @@ final class Frame: @unchecked Sendable {
         var campaign: Int
         var amount: Int64
     }
-    /// Sorting a decision's rejections: their keys, and the buffer they are moved into.
+    /// Sorting a decision's rejections by (offer, position).
     @exclusivity(unchecked) var rejectionKeys = Scratch<UInt64>()
-    @exclusivity(unchecked) var spareRejections: [Rejection] = []
+    /// The rejections of the decision being made, in the order they were found.
+    @exclusivity(unchecked) var rejected = Scratch<Rejection>()
     /// Per offer: its last evaluation on discounted prices, valid for this decision's stamp and
     /// the prices' signature.
     @exclusivity(unchecked) var memoStamp: [UInt32] = []
@@ -254,10 +255,12 @@ final class Frame: @unchecked Sendable {
         matchArena.free()
         for b in [base, discounts, weights, applied, discountedBase] { b.free() }
         order.free()
-        for b in [selectionOrder, selectionPool] { b.free() }
+        for b in [candidates, selectionOrder, selectionPool] { b.free() }
         selectionRanked.free()
         picks.free()
         selectionRejected.free()
+        rejected.free()
+        eligible.free()
         spent.free()
         rejectionKeys.free()
         indexMarks.free()
@@ -269,10 +272,11 @@ final class Frame: @unchecked Sendable {
         rows.free()
     }
 
-    /// A set of model slots asked in one batch, with their calls.
-    struct BatchShape {
-        var slots: [Int]
-        var calls: [ModelCall]
+    /// A set of model slots asked in one batch, with their calls: one object, so that a batch
+    /// and a decision's model record hold it by one reference.
+    final class BatchShape: Sendable {
+        let slots: [Int]
+        let calls: [ModelCall]
 
         init(_ slots: [Int], _ rules: RuleSet) {
             self.slots = slots
@@ -281,7 +285,7 @@ final class Frame: @unchecked Sendable {
     }
 
     /// Shapes by the bits of their slots (below 64): every decision asking for the same set shares
-    /// one pair of arrays, so its batch and its model record hold references, not copies.
+    /// one shape, so its batch and its model record hold a reference, not copies.
     @exclusivity(unchecked) var shapes: [UInt64: BatchShape] = [:]
 
     func shape(bits: UInt64, _ rules: RuleSet) -> BatchShape {
