@@ -119,16 +119,16 @@ struct CompiledBundleItem: Sendable {
 /// An offer ready to run. A class so that the hot path passes one reference, not its closures.
 final class CompiledOffer: Sendable {
     // What evaluation reads comes first, so that it lies in the object's first cache lines.
-    let when: Eval?
-    let appliesTo: Eval?
+    let when: MaybeEval
+    let appliesTo: MaybeEval
     /// What is left of `applies_to` on the lines the index admitted (those whose sku, category
     /// or brand meets the conjunct the offer's line filter comes from): the other conjuncts, or
     /// nil when there are none (every admitted line matches). Only for offers with a line filter.
-    let appliesToRest: Eval?
-    let fallback: Eval?
+    let appliesToRest: MaybeEval
+    let fallback: MaybeEval
     /// The terms of the common kinds, read by the hot path without copying `kind` (a copy of the
     /// enum retains every closure and array in it).
-    let unitValue: Eval?
+    let unitValue: MaybeEval
     /// The unit value when it is a literal (`percent: 20%`): read without a call when untraced.
     let unitConstant: Val?
     let shape: Shape
@@ -164,15 +164,15 @@ final class CompiledOffer: Sendable {
         priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys, appliesToRest: Eval? = nil,
         unitConstant: Val? = nil
     ) {
-        self.appliesToRest = appliesToRest
+        self.appliesToRest = MaybeEval(appliesToRest)
         self.unitConstant = unitConstant
         self.campaign = campaign
         self.id = id
         self.title = title
         self.kindName = kindName
         self.kind = kind
-        self.appliesTo = appliesTo
-        self.when = when
+        self.appliesTo = MaybeEval(appliesTo)
+        self.when = MaybeEval(when)
         self.whenNode = whenNode
         self.valueNode = valueNode
         self.appliesToNode = appliesToNode
@@ -181,11 +181,12 @@ final class CompiledOffer: Sendable {
         self.marginFloorPPM = marginFloorPPM
         self.maxDiscount = maxDiscount
         self.priority = priority
-        self.fallback = fallback
+        self.fallback = MaybeEval(fallback)
         self.modelSlots = modelSlots
         self.keys = keys
         var tiers: [CompiledTier] = []
         var nudgeWithin: Int64?
+        let unitValue: Eval?
         switch kind {
         case .percentOff(let e, let m): (shape, unitValue, maxItems) = (.percentOff, e, m)
         case .amountOff(let e, let m): (shape, unitValue, maxItems) = (.amountOff, e, m)
@@ -195,6 +196,7 @@ final class CompiledOffer: Sendable {
             (tiers, nudgeWithin) = (t, n)
         default: (shape, unitValue, maxItems) = (.other, nil, nil)
         }
+        self.unitValue = MaybeEval(unitValue)
         self.tiers = tiers
         self.nudgeWithin = nudgeWithin
     }

@@ -94,9 +94,9 @@ struct OfferEvaluator {
         -> Evaluation
     {
         setFallback(o, f)
-        if let when = o.when {
+        if o.when.exists {
             f.withTracer { $0.begin() }
-            let result = when(f)
+            let result = o.when.run(f)
             f.withTracer { t in t.current.whenRoot = t.rootRecord }
             switch result {
             case .bool(true): break
@@ -107,13 +107,13 @@ struct OfferEvaluator {
         let n = f.lines.count
         // The lines it applies to, as bits too while the cart has at most 64 lines.
         var matched: UInt64 = 0
-        if o.appliesTo != nil, let admitted, f.tracerRef == nil {
+        if o.appliesTo.exists, let admitted, f.tracerRef == nil {
             // The index's lines meet the filter's conjunct: only the rest is evaluated.
             f.matchArena.append(false, times: n)
-            if let rest = o.appliesToRest {
+            if o.appliesToRest.exists {
                 admitted.forEachBit { i in
                     f.line = i
-                    if case .bool(true) = rest(f) {
+                    if case .bool(true) = o.appliesToRest.run(f) {
                         f.matchArena[matchesAt + i] = true
                         matched |= 1 << UInt64(i)
                     }
@@ -122,7 +122,7 @@ struct OfferEvaluator {
                 matched = admitted
                 admitted.forEachBit { f.matchArena[matchesAt + $0] = true }
             }
-        } else if let appliesTo = o.appliesTo {
+        } else if o.appliesTo.exists {
             // Traced, or without the index's lines: `applies_to` in full on each line the filter
             // (or the index) admits, its conditions and the line recorded.
             f.matchArena.append(false, times: n)
@@ -130,7 +130,7 @@ struct OfferEvaluator {
                 f.withTracer { $0.begin() }
                 f.line = i
                 let lineMatched: Bool
-                if case .bool(true) = appliesTo(f) {
+                if case .bool(true) = o.appliesTo.run(f) {
                     f.matchArena[matchesAt + i] = true
                     if i < 64 { matched |= 1 << UInt64(i) }
                     lineMatched = true
@@ -169,8 +169,8 @@ struct OfferEvaluator {
     private func setFallback(_ o: CompiledOffer, _ f: Frame) {
         f.missingInOffer = 0
         f.hasFallback = false
-        if let fallback = o.fallback {
-            let v = fallback(f)
+        if o.fallback.exists {
+            let v = o.fallback.run(f)
             f.fallback = v
             f.hasFallback = true
         }
@@ -208,21 +208,21 @@ struct OfferEvaluator {
         let constant = f.tracerRef == nil ? o.unitConstant : nil
         switch o.shape {
         case .percentOff:
-            guard anyMatch, let e = o.unitValue else { break }
+            guard anyMatch, o.unitValue.exists else { break }
             result = perUnit(o, f, base, o.maxItems) { f, i in
-                guard case .percent(let p) = constant ?? e(f) else { return nil }
+                guard case .percent(let p) = constant ?? o.unitValue.run(f) else { return nil }
                 return Rounding.apply(min(max(p, 0), 1_000_000), to: base[i], f.rounding)
             }
         case .amountOff:
-            guard anyMatch, let e = o.unitValue else { break }
+            guard anyMatch, o.unitValue.exists else { break }
             result = perUnit(o, f, base, o.maxItems) { f, i in
-                guard case .money(let m) = constant ?? e(f) else { return nil }
+                guard case .money(let m) = constant ?? o.unitValue.run(f) else { return nil }
                 return min(max(m, 0), base[i])
             }
         case .fixedPrice:
-            guard anyMatch, let e = o.unitValue else { break }
+            guard anyMatch, o.unitValue.exists else { break }
             result = perUnit(o, f, base, o.maxItems) { f, i in
-                guard case .money(let m) = constant ?? e(f) else { return nil }
+                guard case .money(let m) = constant ?? o.unitValue.run(f) else { return nil }
                 return max(0, base[i] - max(m, 0))
             }
         case .spendThreshold:
@@ -235,7 +235,7 @@ struct OfferEvaluator {
             case .buyXGetY(let buy, let buyQ, let get, let getQ, let pct, let cheapest, let maxApps):
                 result = buyXGetY(o, f, base, buy, buyQ, get, getQ, pct, cheapest, maxApps)
             case .gift(let sku, let quantity):
-                guard o.appliesTo == nil || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
+                guard !o.appliesTo.exists || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
                 guard let item = catalog[sku] else { return .rejected(.notEligible, .giftNotInCatalog, nil) }
                 guard item.stock >= quantity else {
                     return .rejected(.notEligible, .giftOutOfStock(stock: item.stock, needed: quantity), nil)
@@ -244,7 +244,7 @@ struct OfferEvaluator {
                 v.gift = .init(quantity: quantity, price: item.price, cost: item.cost)
                 result = .value(v, nil)
             case .freeShipping(let maxShipping):
-                guard o.appliesTo == nil || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
+                guard !o.appliesTo.exists || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
                 let fee = f.request.cart.shipping
                 guard fee > 0 else { return .rejected(.notEligible, .noShippingFee, nil) }
                 var v = newValue(f)
