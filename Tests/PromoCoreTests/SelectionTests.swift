@@ -195,6 +195,36 @@ import Testing
         #expect(withValue.chosen.count == 1)
     }
 
+    /// Each ordering of a model output, and of a cart amount, against a literal: below, at and
+    /// above it. The offer is given exactly when the order holds; an output of another type or
+    /// none at all never gives it.
+    @Test(arguments: [
+        ("<", [true, false, false]), ("<=", [true, true, false]), (">", [false, false, true]),
+        (">=", [false, true, true]),
+    ])
+    func orderingsAgainstALiteral(op: String, holds: [Bool]) throws {
+        let output = F.campaign(
+            "c",
+            offers:
+                "  - { id: p, kind: percent_off, percent: 10%, applies_to: 'forecast.days_of_cover(item) \(op) 30' }")
+        let amount = F.campaign(
+            "c", offers: "  - { id: p, kind: percent_off, percent: 10%, when: 'cart.subtotal \(op) 30 CNY' }")
+        for (k, (days, price)) in zip([29.5, 30, 30.5], [Int64(29_99), 30_00, 30_01]).enumerated() {
+            let byOutput = try decide(
+                [output], [F.line("1", "TEE", 1, 30_00)],
+                models: .init(items: ["TEE": ["forecast.days_of_cover": .number(days)]]))
+            #expect(byOutput.chosen.isEmpty != holds[k], "\(days) \(op) 30")
+            let byAmount = try decide([amount], [F.line("1", "TEE", 1, price)])
+            #expect(byAmount.chosen.isEmpty != holds[k], "\(price) \(op) 30 CNY")
+        }
+        let text = try decide(
+            [output], [F.line("1", "TEE", 1, 30_00)],
+            models: .init(items: ["TEE": ["forecast.days_of_cover": .string("thirty")]]))
+        #expect(text.chosen.isEmpty)
+        let none = try decide([output], [F.line("1", "TEE", 1, 30_00)])
+        #expect(none.chosen.isEmpty && reason(none, "p") == .modelOutputMissing)
+    }
+
     @Test func onMissingValueIsUsedInstead() throws {
         let c = F.campaign(
             "c",

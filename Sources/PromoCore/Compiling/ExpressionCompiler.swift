@@ -245,6 +245,54 @@ struct ExpressionCompiler {
         }
     }
 
+    /// A model output or a computed value ordered against a literal (`forecast.days_of_cover(item)
+    /// > 30`, `cart.subtotal >= 100 CNY`): read and compared in one closure, the operator turned
+    /// into the set of orders that make it true; values of another type, or missing, go the
+    /// general way.
+    func orderedComparison(_ op: BinaryOperator, _ a: Operand, _ b: Operand, id: Int) -> Eval? {
+        let truth: UInt8
+        switch op {
+        case .less: truth = 0b001
+        case .lessEqual: truth = 0b011
+        case .greater: truth = 0b100
+        case .greaterEqual: truth = 0b110
+        default: return nil
+        }
+        guard case .constant(let c) = b, Self.order(c, c) != nil else { return nil }
+        switch a {
+        case .model(let s, let perItem):
+            return { f in Self.ordered(f.model(s, perItem: perItem), c, truth, op, id, f) }
+        case .eval(let e):
+            return { f in Self.ordered(e(f), c, truth, op, id, f) }
+        case .constant: return nil
+        }
+    }
+
+    /// `x` against the literal `c` under the orders in `truth` (bit 0: less, 1: equal, 2: greater).
+    @inline(__always)
+    static func ordered(_ x: Val, _ c: Val, _ truth: UInt8, _ op: BinaryOperator, _ id: Int, _ f: Frame) -> Val {
+        let r: Val
+        if let o = order(x, c) {
+            r = .bool(truth & (1 << (o + 1)) != 0)
+        } else {
+            r = comparison(op, x, c, f)
+        }
+        if f.tracing { f.record(id, r, x, c) }
+        return r
+    }
+
+    /// The order of two numbers, amounts, percents, times or durations of one type (-1, 0, 1).
+    @inline(__always)
+    static func order(_ a: Val, _ b: Val) -> Int? {
+        switch (a, b) {
+        case (.number(let x), .number(let y)): x < y ? -1 : x > y ? 1 : 0
+        case (.money(let x), .money(let y)), (.percent(let x), .percent(let y)), (.dateTime(let x), .dateTime(let y)),
+            (.duration(let x), .duration(let y)):
+            x < y ? -1 : x > y ? 1 : 0
+        default: nil
+        }
+    }
+
     /// A text field compared with literals: the field read as a symbol, no `Val` in between.
     mutating func textComparison(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, id: Int) -> Eval? {
         guard case .field(let field) = lhs.kind, let read = Self.textField(field) else {
@@ -358,6 +406,7 @@ struct ExpressionCompiler {
             if let fast = textComparison(op, lhs, rhs, id: id) { return (fast, id) }
             let a = operand(lhs)
             let b = operand(rhs)
+            if let fast = orderedComparison(op, a, b, id: id) { return (fast, id) }
             return (
                 { f in
                     let x = a.read(f)

@@ -517,11 +517,8 @@ final class Frame: @unchecked Sendable {
 
     /// Ordering within one kind; nil across kinds or for missing.
     func compare(_ a: Val, _ b: Val) -> Int? {
-        switch (a, b) {
-        case (.number(let x), .number(let y)): x < y ? -1 : x > y ? 1 : 0
-        case (.money(let x), .money(let y)), (.percent(let x), .percent(let y)), (.dateTime(let x), .dateTime(let y)),
-            (.duration(let x), .duration(let y)):
-            x < y ? -1 : x > y ? 1 : 0
+        if let o = ExpressionCompiler.order(a, b) { return o }
+        return switch (a, b) {
         case (.symbol(let x), .symbol(let y)):
             x == y ? 0 : (string(x) < string(y) ? -1 : 1)
         case (.bool(let x), .bool(let y)): x == y ? 0 : (x ? 1 : -1)
