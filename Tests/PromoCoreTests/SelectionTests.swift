@@ -310,6 +310,37 @@ import Testing
         }
     }
 
+    /// The engine refills a decision's parts (what it gave, why not, the outputs it read) for a
+    /// later decision only once no decision holds them: a held decision keeps its own, and a
+    /// dropped one leaves nothing behind in the next.
+    @Test func decisionsKeepTheirPartsWhileHeldAndLeaveNothingWhenDropped() throws {
+        let c = F.campaign(
+            "c",
+            offers: """
+                  - { id: p, kind: percent_off, percent: 10%, when: uplift.score() > 0.01 }
+                  - { id: a, kind: amount_off, amount: 1 CNY, when: cart.subtotal >= 50 CNY }
+                """)
+        let engine = Engine(rules: try F.ruleSet([c]), catalog: catalog)
+        let scored = FixtureModelOutputs(customers: ["c-1": ["uplift.score": .number(0.2)]])
+        do {
+            let unscored = engine.decide(
+                F.request([F.line("1", "TEE", 1, 30_00)], id: "d0"), models: FixtureModelOutputs())
+            #expect(unscored.modelOutputs.contains { $0.missingWhenRead })
+        }
+        let first = engine.decide(F.request([F.line("1", "TEE", 1, 30_00)], id: "d1"), models: scored)
+        #expect(first.chosen.map(\.offer) == ["p"] && reason(first, "a") == .notEligible)
+        #expect(first.modelOutputs.contains { $0.function == "uplift.score" && $0.value == .number(0.2) })
+        #expect(!first.modelOutputs.contains { $0.missingWhenRead })
+        let (chosen, lines, rejected, outputs) = (first.chosen, first.lines, first.rejected, first.modelOutputs)
+        let second = engine.decide(
+            F.request([F.line("1", "J5", 2, 5_00), F.line("2", "COF", 1, 58_00)], id: "d2"),
+            models: FixtureModelOutputs()
+        )
+        #expect(second.chosen.map(\.offer) == ["a"] && reason(second, "p") == .modelOutputMissing)
+        #expect(first.chosen == chosen && first.lines == lines)
+        #expect(first.rejected == rejected && first.modelOutputs == outputs)
+    }
+
     @Test func answersAppendedToTheEnginesBufferAreCutOrFilledAndStayWithTheirDecision() throws {
         let campaign = F.campaign(
             "tees",

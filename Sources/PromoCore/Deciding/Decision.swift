@@ -18,17 +18,10 @@ public struct Decision: Sendable {
     /// Set when the request was refused (outside `Engine.Limits`); nothing is given then.
     public var problem: String? = nil
 
-    /// The engine keeps why offers were not given, and the outputs it read, as data; the public
-    /// forms below are built from them when read (or replace them when set or decoded).
-    var rejections: [Rejection] = []
-    var names: RuleNames?
-    var record = ModelRecord()
-    /// The offers given and the lines, kept as numbers (`chosen` and `lines` name them when read):
-    /// the cart's lines in canonical order, and per offer given its line discounts at
-    /// `allocations[k * lines ..< (k + 1) * lines]` (a line's discount is their sum).
-    var given: [Given] = []
-    var cartLines: [CartLine] = []
-    var allocations: [Int64] = []
+    /// The engine keeps what it gave, why offers were not given and the outputs it read as
+    /// numbers (`parts`); the public forms below are built from them when read (or replace them
+    /// when set or decoded).
+    var parts: DecisionParts?
     private var setRejected: [RejectedOffer]?
     private var setOutputs: [UsedOutput]?
     private var setChosen: [ChosenOffer]?
@@ -66,14 +59,13 @@ public struct Decision: Sendable {
         self.offersNotConsidered = offersNotConsidered
     }
 
-    /// The engine's decision: what it gave and why not kept as numbers, named when read.
+    /// The engine's decision: what it gave and why not kept as numbers (`parts`), named when read.
     init(
         _ request: DecisionRequest, _ rules: RuleSet, subtotal: Int64, shippingDiscount: Int64, gifts: [GiftLine],
-        nudges: [OfferNudge], offersNotConsidered: Int, rejections: [Rejection], given: [Given], cartLines: [CartLine],
-        allocations: [Int64], record: ModelRecord
+        nudges: [OfferNudge], offersNotConsidered: Int, parts: DecisionParts
     ) {
         var discount: Int64 = 0
-        for g in given { discount += g.discount }
+        for g in parts.given { discount += g.discount }
         let shipping = request.cart.shipping
         self.decisionID = request.decisionID
         self.rulesDigest = rules.digest
@@ -87,21 +79,17 @@ public struct Decision: Sendable {
         self.gifts = gifts
         self.nudges = nudges
         self.offersNotConsidered = offersNotConsidered
-        self.rejections = rejections
-        self.given = given
-        self.cartLines = cartLines
-        self.allocations = allocations
-        self.names = rules.names
-        self.record = record
+        self.parts = parts
     }
 
     /// The offers given, with their amounts and allocation to lines.
     public var chosen: [ChosenOffer] {
         get {
             if let setChosen { return setChosen }
-            guard let names, !given.isEmpty else { return [] }
+            guard let parts, !parts.given.isEmpty else { return [] }
+            let (names, cartLines, allocations) = (parts.names, parts.cartLines, parts.allocations)
             let n = cartLines.count
-            return given.enumerated().map { k, g in
+            return parts.given.enumerated().map { k, g in
                 let o = g.offer
                 var allocation: [LineAmount] = []
                 for i in 0..<n where allocations[k * n + i] > 0 {
@@ -122,8 +110,10 @@ public struct Decision: Sendable {
     public var lines: [DecidedLine] {
         get {
             if let setLines { return setLines }
-            let n = cartLines.count
-            return cartLines.enumerated().map { i, l in
+            guard let parts else { return [] }
+            let (given, allocations) = (parts.given, parts.allocations)
+            let n = parts.cartLines.count
+            return parts.cartLines.enumerated().map { i, l in
                 let quantity = max(0, l.quantity)
                 let amount = max(0, l.unitPrice) * Int64(quantity)
                 var discount: Int64 = 0
@@ -140,15 +130,15 @@ public struct Decision: Sendable {
     public var rejected: [RejectedOffer] {
         get {
             if let setRejected { return setRejected }
-            guard let names else { return [] }
-            return rejections.map(names.rejected)
+            guard let parts else { return [] }
+            return parts.rejections.map(parts.names.rejected)
         }
         set { setRejected = newValue }
     }
 
     /// Every model output the decision asked for, with its value and whether a rule read it missing.
     public var modelOutputs: [UsedOutput] {
-        get { setOutputs ?? record.used(skus: cartLines.map(\.sku)) }
+        get { setOutputs ?? parts.map { $0.record.used(skus: $0.cartLines.map(\.sku)) } ?? [] }
         set { setOutputs = newValue }
     }
 
@@ -233,8 +223,25 @@ extension Decision: Codable, Hashable {
     }
 }
 
+/// What the engine keeps of a decision as numbers: the offers given with their line discounts,
+/// the cart's lines in canonical order, why the other offers were not given and the model
+/// outputs asked for. One object, so that a decision holds it by one reference; the engine
+/// refills its buffers for a later decision only once no decision holds it (never while one does).
+final class DecisionParts: @unchecked Sendable {
+    let names: RuleNames
+    /// Per offer given, its line discounts at `allocations[k * lines ..< (k + 1) * lines]` (a
+    /// line's discount is their sum).
+    @exclusivity(unchecked) var given: [Decision.Given] = []
+    @exclusivity(unchecked) var allocations: [Int64] = []
+    @exclusivity(unchecked) var cartLines: [CartLine] = []
+    @exclusivity(unchecked) var rejections: [Rejection] = []
+    @exclusivity(unchecked) var record = ModelRecord()
+
+    init(names: RuleNames) { self.names = names }
+}
+
 /// The model outputs a decision asked for, as the batches and answers themselves. A batch's
-/// items are the decision's cart lines in canonical order (`Decision.cartLines`).
+/// items are the decision's cart lines in canonical order (`DecisionParts.cartLines`).
 struct ModelRecord: Sendable {
     /// One batch asked of the models: its calls and their model slots, where its values start in
     /// `values`, and its faults and versions.

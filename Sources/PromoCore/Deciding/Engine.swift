@@ -146,39 +146,28 @@ public struct Engine: Sendable {
                 return refused(request, "catalog item \(f.lineSkus[i]): price or cost is out of range")
             }
         }
-        var record = ModelRecord()
-        swap(&record.entries, &f.recordEntries)
-        swap(&record.values, &f.recordValues)
-        defer {
-            swap(&record.entries, &f.recordEntries)
-            swap(&record.values, &f.recordValues)
+        // The decision's parts are the frame's, refilled, unless a decision still holds them.
+        let parts: DecisionParts
+        if isKnownUniquelyReferenced(&f.parts), let p = f.parts {
+            parts = p
+            parts.given.removeAll(keepingCapacity: true)
+            parts.allocations.removeAll(keepingCapacity: true)
+            parts.rejections.removeAll(keepingCapacity: true)
+            parts.record.entries.removeAll(keepingCapacity: true)
+            parts.record.values.removeAll()
+            parts.record.readMissing.removeAll(keepingCapacity: true)
+        } else {
+            parts = DecisionParts(names: rules.names)
+            f.parts = parts
         }
-        record.entries.removeAll(keepingCapacity: true)
-        record.values.removeAll()
-        record.customerID = request.customer.id
-        // The decision's arrays come from the frame and go back to it: while no caller still
-        // holds the previous decision, its buffers are reused instead of allocated again.
-        var rejections: [Rejection] = []
-        var given: [Decision.Given] = []
-        var allocations: [Int64] = []
-        swap(&rejections, &f.rejections)
-        swap(&given, &f.given)
-        swap(&allocations, &f.allocations)
-        defer {
-            swap(&rejections, &f.rejections)
-            swap(&given, &f.given)
-            swap(&allocations, &f.allocations)
-        }
-        rejections.removeAll(keepingCapacity: true)
+        parts.record.customerID = request.customer.id
         f.rejected.removeAll()
-        given.removeAll(keepingCapacity: true)
-        allocations.removeAll(keepingCapacity: true)
 
         // 1. Candidates: the index (with the customer's segment when offers are indexed on it).
         if useIndex {
             var segment: Int32?
             if let s = rules.segmentSlot {
-                gather(s < 64 ? f.shape(bits: 1 << UInt64(s), rules) : .init([s], rules), f, models, &record)
+                gather(s < 64 ? f.shape(bits: 1 << UInt64(s), rules) : .init([s], rules), f, models, &parts.record)
                 if case .symbol(let v) = f.models[s * f.stride] { segment = Int(v) < rules.symbols.count ? v : -1 }
             }
             rules.index.candidates(segment: segment, f, facts: rules.facts, into: &f.candidates)
@@ -245,7 +234,7 @@ public struct Engine: Sendable {
         }
         gather(
             wide ? .init((0..<f.wanted.count).filter { f.wanted[$0] }, rules) : f.shape(bits: bits, rules), f, models,
-            &record)
+            &parts.record)
         f.margin = 0
         for l in f.lines { f.margin += (l.unitPrice - l.cost) * Int64(l.quantity) }
 
@@ -296,12 +285,12 @@ public struct Engine: Sendable {
             if k > 0 && f.rejected[k - 1].offer > f.rejected[k].offer { sorted = false }
             f.rejectionKeys.append(UInt64(f.rejected[k].offer) << 32 | UInt64(k))
         }
-        rejections.reserveCapacity(f.rejected.count)
+        parts.rejections.reserveCapacity(f.rejected.count)
         if sorted {
-            rejections.append(contentsOf: f.rejected)
+            parts.rejections.append(contentsOf: f.rejected)
         } else {
             f.rejectionKeys.sort()
-            for key in f.rejectionKeys { rejections.append(f.rejected[Int(key & 0xffff_ffff)]) }
+            for key in f.rejectionKeys { parts.rejections.append(f.rejected[Int(key & 0xffff_ffff)]) }
         }
 
         // What was given, kept as numbers: `Decision.chosen` and `lines` name them when read.
@@ -309,20 +298,21 @@ public struct Engine: Sendable {
         var gifts: [GiftLine] = []
         var shippingDiscount: Int64 = 0
         for pick in f.picks {
-            let parts = UnsafeBufferPointer(start: f.discounts.base + pick.at, count: n)
-            allocations.append(contentsOf: parts)
+            let lineParts = UnsafeBufferPointer(start: f.discounts.base + pick.at, count: n)
+            parts.allocations.append(contentsOf: lineParts)
             var discount: Int64 = 0
-            for d in parts { discount += d }
+            for d in lineParts { discount += d }
             shippingDiscount += pick.shipping
             let o = pick.candidate.offer
             let giftQuantity = pick.candidate.value.gift?.quantity
             if let q = giftQuantity, let gift = rules.names.gift(o, quantity: q) { gifts.append(gift) }
-            given.append(
+            parts.given.append(
                 Decision.Given(
                     offer: o, discount: discount, shippingDiscount: pick.shipping, giftQuantity: giftQuantity,
                     score: pick.candidate.score, pWithOffer: pick.candidate.p1, pWithout: pick.candidate.p0))
         }
-        record.noteMissingReads(f)
+        parts.record.noteMissingReads(f)
+        parts.cartLines = f.cartLines
         if nudges.count > 1 { nudges.sort { ($0.campaign, $0.offer) < ($1.campaign, $1.offer) } }
         if let recording {
             // What the trace needs of the frame, which the next decision reuses.
@@ -335,8 +325,7 @@ public struct Engine: Sendable {
         // Built in the return itself: a named decision would be copied out past the defers.
         return Decision(
             request, rules, subtotal: f.subtotal, shippingDiscount: shippingDiscount, gifts: gifts, nudges: nudges,
-            offersNotConsidered: notConsidered, rejections: rejections, given: given, cartLines: f.cartLines,
-            allocations: allocations, record: record)
+            offersNotConsidered: notConsidered, parts: parts)
     }
 
     private func nudge(_ o: Int, _ n: Nudge) -> OfferNudge {

@@ -126,14 +126,8 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var lineSkus: [String] = []
     /// The lines' catalog ordinals (-1: not in the catalog), for model batches.
     @exclusivity(unchecked) var lineOrdinals: [Int32] = []
-    /// The last decision's rejections, offers given, allocations and model
-    /// record (its batches and their values): their buffers are reused by the next decision when
-    /// nobody holds that decision any more.
-    @exclusivity(unchecked) var rejections: [Rejection] = []
-    @exclusivity(unchecked) var given: [Decision.Given] = []
-    @exclusivity(unchecked) var allocations: [Int64] = []
-    @exclusivity(unchecked) var recordEntries: [ModelRecord.Entry] = []
-    @exclusivity(unchecked) var recordValues = ModelValues()
+    /// The last decision's parts, refilled by the next one once no decision holds them.
+    @exclusivity(unchecked) var parts: DecisionParts?
     /// The last request's channel and its symbol (most requests come through one or two).
     @exclusivity(unchecked) var lastChannel = ""
     @exclusivity(unchecked) var lastChannelSymbol: Int32 = -1
