@@ -128,7 +128,8 @@ public struct Engine: Sendable {
             frames.take()
             ?? Frame(
                 bound: bound, rounding: rules.rounding, modelSlots: rules.modelSlots.count, letSlots: rules.letCount)
-        defer { frames.put(f) }
+        // A recorded decision keeps its frame for its trace; the recording gives it back.
+        defer { if recording?.frame !== f { frames.put(f) } }
         f.reset(request)
         if let recording {
             f.tracer = recording.builder
@@ -270,7 +271,6 @@ public struct Engine: Sendable {
             }
         }
         if let recording {
-            recording.eligible = Array(f.eligible)
             recording.margin = f.margin
         }
 
@@ -315,12 +315,7 @@ public struct Engine: Sendable {
         parts.cartLines = f.cartLines
         if nudges.count > 1 { nudges.sort { ($0.campaign, $0.offer) < ($1.campaign, $1.offer) } }
         if let recording {
-            // What the trace needs of the frame, which the next decision reuses.
-            recording.cartLines = f.cartLines
-            recording.lineSkus = Array(f.lineSkus)
-            recording.lines = Array(f.lines)
-            recording.arena = Array(f.arena)
-            recording.overflow = Array(f.overflowStrings)
+            recording.keep(f, until: frames)
         }
         // Built in the return itself: a named decision would be copied out past the defers.
         return Decision(

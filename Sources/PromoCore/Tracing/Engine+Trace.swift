@@ -11,16 +11,28 @@ final class TraceRecording: @unchecked Sendable {
     var holdoutOverride: [String: Bool]?
     var holdouts: [String: Bool] = [:]
     var considered: [Int] = []
-    var eligible: [Engine.Candidate] = []
     var margin: Int64 = 0
-    /// Of the frame, at the end of the decision: the cart's lines (canonical order) and their
-    /// skus, lists, strings it interned.
-    var cartLines: [CartLine] = []
-    var lineSkus: [String] = []
+    /// The frame the decision was made in, kept from reuse until this recording is dropped: the
+    /// trace reads the eligible offers, the cart's lines and the lists and strings the decision
+    /// interned where the decision left them, instead of copies made while deciding.
+    private(set) var frame: Frame?
+    private var pool: FramePool?
+
+    func keep(_ f: Frame, until pool: FramePool) {
+        frame = f
+        self.pool = pool
+    }
+
+    deinit { if let frame { pool?.put(frame) } }
+
+    var eligible: [Engine.Candidate] { frame.map { Array($0.eligible) } ?? [] }
+    /// The cart's lines (canonical order) and their skus.
+    var cartLines: [CartLine] { frame?.cartLines ?? [] }
+    var lineSkus: [String] { frame?.lineSkus ?? [] }
     /// The lines as the rules saw them (sku, category and brand as symbols).
-    var lines: [Line] = []
-    var arena: [Val] = []
-    var overflow: [String] = []
+    var lines: [Line] { frame.map { Array($0.lines) } ?? [] }
+    var arena: [Val] { frame?.arena ?? [] }
+    var overflow: [String] { frame?.overflowStrings ?? [] }
 
     init(builder: TraceBuilder, symbols: SymbolTable) {
         self.builder = builder
@@ -177,7 +189,8 @@ extension Engine {
         let chosenOrder = chosen.map { c in
             rules.offers.firstIndex { rules.campaigns[$0.campaign].id == c.campaign && $0.id == c.offer }!
         }
-        let ranked = r.eligible.sorted { ($0.score, -$0.offer) > ($1.score, -$1.offer) }.map(\.offer)
+        let (eligible, cartLines, lineSkus, resolved) = (r.eligible, r.cartLines, r.lineSkus, r.lines)
+        let ranked = eligible.sorted { ($0.score, -$0.offer) > ($1.score, -$1.offer) }.map(\.offer)
         var rejectedBy: [Int: Rejection] = [:]
         for x in d.parts?.rejections ?? [] { rejectedBy[x.offer] = x }
         let order = chosenOrder + r.considered.filter { !chosenOrder.contains($0) }
@@ -187,7 +200,7 @@ extension Engine {
             let offer = rules.offers[o]
             let campaign = rules.campaigns[offer.campaign]
             let e = evaluated[o]
-            let candidate = r.eligible.first { $0.offer == o }
+            let candidate = eligible.first { $0.offer == o }
             let isChosen = chosenOrder.contains(o)
             let rejection = rejectedBy[o]
             var summary: String
@@ -207,7 +220,7 @@ extension Engine {
                 let b = r.builder
                 let valueLines = b.values[e.values].map { v in
                     ValueTrace.LineValue(
-                        line: r.cartLines[Int(v.line)].id,
+                        line: cartLines[Int(v.line)].id,
                         expression: offer.valueNode.flatMap { v.expression >= 0 ? r.tree($0, v.expression) : nil },
                         base: v.base, unitDiscount: v.unitDiscount, units: v.units,
                         discount: v.discount)
@@ -238,7 +251,7 @@ extension Engine {
                 if e.filtered != 0, let filter = rules.index.lineFilters[o] {
                     e.filtered.forEachBit { i in
                         lineRecords.append(
-                            .init(line: Int32(i), matched: false, root: -1, filteredBy: filter.value(of: r.lines[i])))
+                            .init(line: Int32(i), matched: false, root: -1, filteredBy: filter.value(of: resolved[i])))
                     }
                     lineRecords.sort { $0.line < $1.line }
                 }
@@ -248,7 +261,7 @@ extension Engine {
                         let node = b.nodes[anchor]
                         lines.append(
                             LineConditions(
-                                line: r.cartLines[i].id, sku: r.lineSkus[i], matched: false,
+                                line: cartLines[i].id, sku: lineSkus[i], matched: false,
                                 condition: ConditionTrace(
                                     text: node.text, file: node.file, line: node.line, column: node.column, op: node.op,
                                     result: "false",
@@ -258,7 +271,7 @@ extension Engine {
                     } else if let node = offer.appliesToNode, l.root >= 0 {
                         lines.append(
                             LineConditions(
-                                line: r.cartLines[i].id, sku: r.lineSkus[i], matched: l.matched,
+                                line: cartLines[i].id, sku: lineSkus[i], matched: l.matched,
                                 condition: r.tree(node, l.root)))
                     }
                 }
