@@ -43,6 +43,23 @@ import Testing
         }
     }
 
+    /// A recorded decision keeps what its trace reads until it is dropped: its trace, built after
+    /// the engine has made other decisions (recorded or not, on other carts), is the one built at once.
+    @Test func aTraceBuiltLaterIsTheTraceBuiltAtOnce() async throws {
+        await propertyCheck(count: 60, input: Self.seeds) { seed in
+            let s = Scenario(seed: seed)
+            let other = Scenario(seed: seed &+ 1)
+            let e = try engine(s)
+            let now = e.decideTraced(s.request(), models: s.models).1
+            let held = e.decideRecorded(s.request(), models: s.models)
+            for lines in [other.lines, Array(s.lines.reversed().prefix(2))] {
+                _ = e.decide(s.request(lines: lines), models: s.models)
+                _ = e.decideRecorded(s.request(lines: lines), models: other.models).trace
+            }
+            #expect(held.trace == now, "seed \(seed)")
+        }
+    }
+
     /// With the index off every offer is evaluated: the traced decision is still the same.
     @Test func tracingWithTheIndexOffChangesNothing() async throws {
         await propertyCheck(count: 60, input: Self.seeds) { seed in
