@@ -15,7 +15,7 @@ public enum Reason: String, Sendable, Hashable, Codable, CaseIterable, BitwiseCo
 }
 
 /// "Add 12.80 CNY of eligible items to reach the 300 CNY tier."
-public struct Nudge: Sendable, Hashable, Codable {
+public struct Nudge: Sendable, Hashable, Codable, BitwiseCopyable {
     /// Minor units still to spend on matching items.
     public var needed: Int64
     /// The tier's threshold and what it gives.

@@ -55,22 +55,43 @@ final class TraceBuilder: @unchecked Sendable {
         case maxDiscount(Int64)
     }
 
-    /// One evaluated offer: ranges of the decision-wide arrays below.
-    struct OfferRecord {
+    /// One evaluated offer: ranges of the decision-wide arrays below (kept as bounds, so that the
+    /// record is plain data a scratch buffer holds).
+    struct OfferRecord: BitwiseCopyable {
         var offer: Int
         var whenRoot: Int32 = -1
-        var lines: Range<Int> = 0..<0
-        var values: Range<Int> = 0..<0
-        var notes: Range<Int> = 0..<0
+        private var bounds: (lines: Bounds, values: Bounds, notes: Bounds) = (.init(), .init(), .init())
+        var lines: Range<Int> {
+            get { bounds.lines.range }
+            set { bounds.lines = Bounds(newValue) }
+        }
+        var values: Range<Int> {
+            get { bounds.values.range }
+            set { bounds.values = Bounds(newValue) }
+        }
+        var notes: Range<Int> {
+            get { bounds.notes.range }
+            set { bounds.notes = Bounds(newValue) }
+        }
         var matchingSubtotal: Int64?
         var tierSpend: Int64?
         var evaluation: Evaluation = .rejected(.notEligible, .givesNothing, nil)
         /// Lines the index's line filter ruled out, as bits, not recorded one by one in `lines`
         /// (the trace names each one's value when it is built).
         var filtered: UInt64 = 0
+
+        init(offer: Int) { self.offer = offer }
+
+        struct Bounds {
+            var lower = 0
+            var upper = 0
+            init() {}
+            init(_ r: Range<Int>) { (lower, upper) = (r.lowerBound, r.upperBound) }
+            var range: Range<Int> { lower..<upper }
+        }
     }
 
-    /// Conditions and lines, the records made most often: scratch buffers (no uniqueness
+    /// Conditions, lines and offers, the records made most often: scratch buffers (no uniqueness
     /// check per append), owned by this builder.
     @exclusivity(unchecked) var records: Scratch<Record>
     @exclusivity(unchecked) private var open: Scratch<Int32>
@@ -78,7 +99,7 @@ final class TraceBuilder: @unchecked Sendable {
     @exclusivity(unchecked) var lines: Scratch<LineRecord>
     @exclusivity(unchecked) var values: Scratch<ValueLine>
     @exclusivity(unchecked) var notes: [Note]
-    @exclusivity(unchecked) var offers: [OfferRecord]
+    @exclusivity(unchecked) var offers: Scratch<OfferRecord>
     /// The offer being evaluated.
     @exclusivity(unchecked) var current = OfferRecord(offer: -1)
     /// Per line of the offer being valued: the record of its value expression.
@@ -93,13 +114,13 @@ final class TraceBuilder: @unchecked Sendable {
         var values: Scratch<ValueLine>
         var expressions: Scratch<Int32>
         var notes: [Note]
-        var offers: [OfferRecord]
+        var offers: Scratch<OfferRecord>
 
         static func fresh(capacity: Int) -> Buffers {
             var b = Buffers(
                 records: Scratch(capacity: capacity), open: Scratch(), lines: Scratch(capacity: capacity / 2),
-                values: Scratch(capacity: capacity / 8), expressions: Scratch(), notes: [], offers: [])
-            b.offers.reserveCapacity(capacity / 8)
+                values: Scratch(capacity: capacity / 8), expressions: Scratch(), notes: [],
+                offers: Scratch(capacity: capacity / 8))
             return b
         }
 
@@ -109,6 +130,7 @@ final class TraceBuilder: @unchecked Sendable {
             lines.free()
             values.free()
             expressions.free()
+            offers.free()
         }
     }
 
@@ -132,17 +154,16 @@ final class TraceBuilder: @unchecked Sendable {
     deinit {
         var b = Buffers(
             records: records, open: open, lines: lines, values: values, expressions: expressions, notes: [],
-            offers: [])
-        // Moved out, so that emptying them keeps their storage instead of copying it.
+            offers: offers)
+        // Moved out, so that emptying it keeps its storage instead of copying it.
         swap(&b.notes, &notes)
-        swap(&b.offers, &offers)
         b.records.removeAll()
         b.open.removeAll()
         b.lines.removeAll()
         b.values.removeAll()
         b.expressions.removeAll()
         b.notes.removeAll(keepingCapacity: true)
-        b.offers.removeAll(keepingCapacity: true)
+        b.offers.removeAll()
         if !(pool?.putTraceBuffers(b) ?? false) { b.free() }
     }
 
