@@ -283,11 +283,22 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var shapes: [UInt64: BatchShape] = [:]
 
     func shape(bits: UInt64, _ rules: RuleSet) -> BatchShape {
-        if let shape = shapes[bits] { return shape }
-        let shape = BatchShape((0..<64).filter { bits & (1 << UInt64($0)) != 0 }, rules)
-        if shapes.count < 1_024 { shapes[bits] = shape }
+        // The last two asked first: a decision usually asks one for the segment, one for the rest.
+        if bits == recentBits.0, let shape = recent.0 { return shape }
+        if bits == recentBits.1, let shape = recent.1 { return shape }
+        let shape =
+            shapes[bits]
+            ?? {
+                let shape = BatchShape((0..<64).filter { bits & (1 << UInt64($0)) != 0 }, rules)
+                if shapes.count < 1_024 { shapes[bits] = shape }
+                return shape
+            }()
+        (recent.1, recentBits.1) = (recent.0, recentBits.0)
+        (recent.0, recentBits.0) = (shape, bits)
         return shape
     }
+    @exclusivity(unchecked) private var recent: (BatchShape?, BatchShape?) = (nil, nil)
+    @exclusivity(unchecked) private var recentBits: (UInt64, UInt64) = (0, 0)
 
     /// A replay's recorded control-group membership per campaign (ids may be masked in a trace).
     @exclusivity(unchecked) var holdoutOverride: [String: Bool]?
