@@ -233,6 +233,8 @@ public final class RuleSet: Sendable {
     let offerRefs: [Unmanaged<CompiledOffer>]
     let campaignRefs: [Unmanaged<CompiledCampaign>]
     let modelSlots: [ModelSlot]
+    /// The plugins the rules call, each once.
+    let plugins: [String]
     let letCount: Int
     let index: OfferIndex
     /// Every text literal of the rules, as symbols.
@@ -395,6 +397,7 @@ public final class RuleSet: Sendable {
         self.offerRefs = offers.map { Unmanaged.passUnretained($0) }
         self.campaignRefs = campaigns.map { Unmanaged.passUnretained($0) }
         self.modelSlots = compiler.modelSlots
+        self.plugins = Array(Set(compiler.modelSlots.map(\.call.plugin))).sorted()
         self.letCount = compiler.letCount
         self.propensitySlot = propensity
         self.upliftSlot = uplift

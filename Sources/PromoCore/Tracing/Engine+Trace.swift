@@ -93,12 +93,14 @@ public struct RecordedDecision: Sendable {
     public let decision: Decision
     let engine: Engine
     let request: DecisionRequest
-    let models: any ModelOutputs
+    /// Each plugin's model version as the outputs gave it when the decision was made (not the
+    /// outputs themselves, which would be boxed and kept alive by every recorded decision).
+    let versions: [String: String]
     let budgets: BudgetView
     let masking: TraceMasking
     let recording: TraceRecording
 
-    public var trace: DecisionTrace { engine.trace(decision, request, models, budgets, masking, recording) }
+    public var trace: DecisionTrace { engine.trace(decision, request, versions, budgets, masking, recording) }
 }
 
 /// How a trace treats personal data: the customer id is hashed with the workspace's salt; other
@@ -171,15 +173,17 @@ extension Engine {
         // The next traced decision reserves what this one needed.
         let used = max(builder.records.count, builder.lines.count * 2, 64)
         if used > frames.traceCapacity.load(ordering: .relaxed) { frames.traceCapacity.store(used, ordering: .relaxed) }
+        var versions: [String: String] = [:]
+        for plugin in rules.plugins { if let v = models.modelVersion(plugin: plugin) { versions[plugin] = v } }
         return RecordedDecision(
-            decision: decision, engine: self, request: request, models: models, budgets: budgets, masking: masking,
+            decision: decision, engine: self, request: request, versions: versions, budgets: budgets, masking: masking,
             recording: recording)
     }
 
     private func money(_ m: Int64) -> String { Money(minorUnits: m, currency: rules.currency).description }
 
     func trace(
-        _ d: Decision, _ request: DecisionRequest, _ models: any ModelOutputs, _ budgets: BudgetView,
+        _ d: Decision, _ request: DecisionRequest, _ versions: [String: String], _ budgets: BudgetView,
         _ masking: TraceMasking, _ r: TraceRecording
     ) -> DecisionTrace {
         let (customer, masked) = masking.apply(request.customer)
@@ -317,7 +321,7 @@ extension Engine {
         // Model outputs, with the customer as masked.
         let outputs = d.modelOutputs.map { u in
             TracedOutput(
-                plugin: u.plugin, modelVersion: u.modelVersion ?? models.modelVersion(plugin: u.plugin),
+                plugin: u.plugin, modelVersion: u.modelVersion ?? versions[u.plugin],
                 function: u.function,
                 key: ModelCall(
                     plugin: u.plugin, role: "", function: u.function, arguments: u.arguments, perCustomer: false,
