@@ -258,7 +258,7 @@ struct ExpressionCompiler {
         case .greaterEqual: truth = 0b110
         default: return nil
         }
-        guard case .constant(let c) = b, Self.order(c, c) != nil else { return nil }
+        guard case .constant(let c) = b, Val.order(c, c) != nil else { return nil }
         switch a {
         case .model(let s, let perItem):
             return { f in Self.ordered(f.model(s, perItem: perItem), c, truth, op, id, f) }
@@ -272,25 +272,13 @@ struct ExpressionCompiler {
     @inline(__always)
     static func ordered(_ x: Val, _ c: Val, _ truth: UInt8, _ op: BinaryOperator, _ id: Int, _ f: Frame) -> Val {
         let r: Val
-        if let o = order(x, c) {
+        if let o = Val.order(x, c) {
             r = .bool(truth & (1 << (o + 1)) != 0)
         } else {
             r = comparison(op, x, c, f)
         }
         if f.tracing { f.record(id, r, x, c) }
         return r
-    }
-
-    /// The order of two numbers, amounts, percents, times or durations of one type (-1, 0, 1).
-    @inline(__always)
-    static func order(_ a: Val, _ b: Val) -> Int? {
-        switch (a, b) {
-        case (.number(let x), .number(let y)): x < y ? -1 : x > y ? 1 : 0
-        case (.money(let x), .money(let y)), (.percent(let x), .percent(let y)), (.dateTime(let x), .dateTime(let y)),
-            (.duration(let x), .duration(let y)):
-            x < y ? -1 : x > y ? 1 : 0
-        default: nil
-        }
     }
 
     /// A text field compared with literals: the field read as a symbol, no `Val` in between.

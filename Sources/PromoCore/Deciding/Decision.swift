@@ -263,7 +263,7 @@ struct ModelRecord: Sendable {
         guard f.missingReads.contains(true) else { return }
         for (b, entry) in entries.enumerated() {
             for (c, s) in entry.shape.slots.enumerated() {
-                for row in 0..<(entry.shape.calls[c].perItem ? f.lines.count : 1)
+                for row in 0..<entry.shape.calls[c].rows(items: f.lines.count)
                 where f.missingReads[s * f.stride + row] {
                     readMissing.append((b << 40) | (c << 20) | row)
                 }
@@ -282,7 +282,7 @@ struct ModelRecord: Sendable {
             for (c, call) in entry.shape.calls.enumerated() {
                 let fault = c < faults.count ? faults[c] : nil
                 let version = c < versions.count ? versions[c] : nil
-                for row in 0..<(call.perItem ? skus.count : 1) {
+                for row in 0..<call.rows(items: skus.count) {
                     out.append(
                         UsedOutput(
                             plugin: call.plugin, function: call.function,

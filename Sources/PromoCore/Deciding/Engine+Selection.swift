@@ -82,10 +82,12 @@ extension Engine {
             selectOnce(f.selectionPool, eligible, f, evaluator, budgets, resumingAt: resume)
             if f.picks.count <= rules.maxOffersPerCustomer {
                 // Offers set aside (this decision's stamp) in the order of the members.
-                for k in f.selectionOrder where capped && f.cappedStamp[eligible[Int(k)].offer] == f.stamp {
-                    let c = eligible[Int(k)]
-                    f.selectionRejected.append(
-                        Rejection(offer: c.offer, reason: .outscored, why: .overLimit, score: c.score))
+                if capped {
+                    for k in f.selectionOrder where f.cappedStamp[eligible[Int(k)].offer] == f.stamp {
+                        let c = eligible[Int(k)]
+                        f.selectionRejected.append(
+                            Rejection(offer: c.offer, reason: .outscored, why: .overLimit, score: c.score))
+                    }
                 }
                 return
             }
@@ -258,8 +260,7 @@ extension Engine {
             for p in f.picks {
                 var lineSum: Int64 = 0
                 for i in Int(p.candidate.value.first)..<Int(p.candidate.value.end) { lineSum += f.discounts[p.at + i] }
-                let giftValue = p.candidate.value.gift.map { $0.price * Int64($0.quantity) } ?? 0
-                give(p, lineSum: lineSum, value: lineSum + p.shipping + giftValue)
+                give(p, lineSum: lineSum, value: lineSum + p.shipping + p.candidate.value.giftValue)
             }
         } else {
             f.picks.removeAll()
@@ -326,8 +327,7 @@ extension Engine {
                 lineSum += d
             }
             let shipping = min(candidate.value.shippingDiscount, shippingLeft)
-            let giftValue = candidate.value.gift.map { $0.price * Int64($0.quantity) } ?? 0
-            let value = lineSum + shipping + giftValue
+            let value = lineSum + shipping + candidate.value.giftValue
             guard value > 0 else {
                 f.discounts.removeLast(n)
                 f.selectionRejected.append(

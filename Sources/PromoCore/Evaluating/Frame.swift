@@ -25,6 +25,19 @@ enum Val: Sendable {
         return false
     }
 
+    /// The order of two numbers, amounts, percents, times or durations of one type (-1, 0, 1);
+    /// nil for other values (`Frame.compare` also orders text and booleans).
+    @inline(__always)
+    static func order(_ a: Val, _ b: Val) -> Int? {
+        switch (a, b) {
+        case (.number(let x), .number(let y)): x < y ? -1 : x > y ? 1 : 0
+        case (.money(let x), .money(let y)), (.percent(let x), .percent(let y)), (.dateTime(let x), .dateTime(let y)),
+            (.duration(let x), .duration(let y)):
+            x < y ? -1 : x > y ? 1 : 0
+        default: nil
+        }
+    }
+
     /// The public form: symbols spelled out by `string`, lists read from the arena by `element`.
     func `public`(string: (Int32) -> String, element: (Int) -> Val) -> Value {
         switch self {
@@ -522,7 +535,7 @@ final class Frame: @unchecked Sendable {
 
     /// Ordering within one kind; nil across kinds or for missing.
     func compare(_ a: Val, _ b: Val) -> Int? {
-        if let o = ExpressionCompiler.order(a, b) { return o }
+        if let o = Val.order(a, b) { return o }
         return switch (a, b) {
         case (.symbol(let x), .symbol(let y)):
             x == y ? 0 : (string(x) < string(y) ? -1 : 1)

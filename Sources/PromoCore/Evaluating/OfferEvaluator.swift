@@ -54,7 +54,9 @@ struct OfferValue: Sendable {
 
     var discount: Int64 { lineTotal + shippingDiscount }
     /// What the customer gets: discounts plus the gift's price.
-    var customerValue: Int64 { discount + (gift.map { $0.price * Int64($0.quantity) } ?? 0) }
+    var customerValue: Int64 { discount + giftValue }
+    /// The gift's price (0 without one).
+    var giftValue: Int64 { gift.map { $0.price * Int64($0.quantity) } ?? 0 }
     /// What it costs the store: discounts plus the gift's cost.
     var storeCost: Int64 { discount + (gift.map { $0.cost * Int64($0.quantity) } ?? 0) }
 }

@@ -53,6 +53,11 @@ public struct ModelCall: Sendable, Hashable {
     }
 }
 
+extension ModelCall {
+    /// How many values the call has for `items` items: one per item, or one.
+    func rows(items: Int) -> Int { perItem ? items : 1 }
+}
+
 /// Everything one decision asks of the models, in one columnar batch: each call for the
 /// customer and, when the call is per item, for each of the decision's items.
 public struct ModelBatch: Sendable, Hashable {
@@ -72,7 +77,7 @@ public struct ModelBatch: Sendable, Hashable {
     }
 
     /// How many values call `c` needs: one per item, or one.
-    public func rows(_ c: Int) -> Int { calls[c].perItem ? skus.count : 1 }
+    public func rows(_ c: Int) -> Int { calls[c].rows(items: skus.count) }
 
     /// The batch as one query per value, call by call.
     public var queries: [ModelQuery] {

@@ -242,7 +242,7 @@ extension Engine {
                     value = ValueTrace(
                         lines: valueLines, matchingSubtotal: e.matchingSubtotal, tierSpend: e.tierSpend, notes: notes,
                         discount: v.lineTotal, shippingDiscount: v.shippingDiscount,
-                        giftValue: v.gift.map { $0.price * Int64($0.quantity) } ?? 0)
+                        giftValue: v.giftValue)
                 } else if e.matchingSubtotal != nil {
                     value = ValueTrace(
                         lines: [], matchingSubtotal: e.matchingSubtotal, tierSpend: e.tierSpend, notes: notes,
