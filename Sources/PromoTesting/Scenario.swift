@@ -100,6 +100,7 @@ public struct Scenario: Sendable {
                 "item.category == \"\(cats[0])\" and forecast.days_of_cover(item) > \(Int.random(in: 10...100, using: &g))",
                 "recommend.score(item) >= 0.\(Int.random(in: 1...9, using: &g)) and item.category in [\"\(cats[0])\", \"\(cats[1])\"]",
                 "item.brand == \"\(brands.randomElement(using: &g)!)\" and item.category == \"\(cats[0])\" and item.sku != \"none\"",
+                "item.sku != \"none\" and (recommend.score(item) >= 0.\(Int.random(in: 1...9, using: &g)) and item.brand == \"\(brands.randomElement(using: &g)!)\")",
             ].randomElement(using: &g)!
         }
         return [

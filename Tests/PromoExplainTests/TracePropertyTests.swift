@@ -70,6 +70,26 @@ import Testing
         }
     }
 
+    /// On the lines the index admits only the conditions beside the line filter's are recorded
+    /// and the trace makes the rest: each offer's `applies_to` per line reads as it does with the
+    /// index off, where every condition is evaluated and recorded.
+    @Test func appliesToReadsTheSameWithTheIndexOnAndOff() async throws {
+        await propertyCheck(count: 80, input: Self.seeds) { seed in
+            let s = Scenario(seed: seed)
+            var e = try engine(s)
+            let on = e.decideTraced(s.request(), models: s.models).1
+            e.useIndex = false
+            let off = e.decideTraced(s.request(), models: s.models).1
+            var compared = 0
+            for a in on.offers where !a.appliesTo.isEmpty {
+                let b = off.offers.first { $0.campaign == a.campaign && $0.offer == a.offer }
+                #expect(b?.appliesTo == a.appliesTo, "seed \(seed), offer \(a.offer)")
+                compared += 1
+            }
+            #expect(compared > 0 || on.offers.allSatisfy(\.appliesTo.isEmpty))
+        }
+    }
+
     @Test func generatedTracesValidateAgainstTheSchema() throws {
         var traces: [DecisionTrace] = []
         for seed in 0..<60 {

@@ -53,6 +53,11 @@ struct ExpressionCompiler {
     /// Condition nodes for traces, and where each expression's node is.
     var nodes: [ConditionNode] = []
     var nodeBySpan: [SourceSpan: Int] = [:]
+    /// The conditions compiled by `condition(_:)` since `residual` last ran, by place: the rest of
+    /// an `applies_to` is made of its own conjuncts' closures. (In a struct: a closure kept as a
+    /// dictionary's or an array's element would be called through conversion thunks.)
+    private var conditionBySpan: [SourceSpan: Condition] = [:]
+    private struct Condition { let eval: Eval }
 
     mutating func slot(for reference: ModelReference, arguments: [Value]) -> Int {
         let key = ModelSlot(reference: reference, arguments: arguments)
@@ -331,23 +336,42 @@ struct ExpressionCompiler {
         return nodes.count - 1
     }
 
-    /// `applies_to` without the conjunct its line filter comes from (`true and x` is `x`, and
-    /// `x and true` is `x`, unknowns included): nil when nothing is left. Compiled for untraced
-    /// decisions only, so its condition nodes are not kept.
+    /// `applies_to` without the conjunct its line filter comes from, for the lines the index
+    /// admitted (where that conjunct holds): the other conjuncts, as `applies_to` compiled them,
+    /// joined by an `and` that records nothing (a traced decision records each conjunct, and the
+    /// trace makes the filter's conjunct and the `and`s between them when it is built). Nil when
+    /// nothing is left. Unknowns are kept: `true and x` is `x`.
     mutating func residual(_ appliesTo: Expr, _ keys: IndexKeys) -> Eval? {
+        defer { conditionBySpan = [:] }
         guard let d = keys.lineAnchor, let span = keys.spans[d] else { return nil }
-        let rest = IndexKeys.conjuncts(appliesTo).filter { $0.span != span }
-        guard let first = rest.first else { return nil }
-        let e = rest.dropFirst().reduce(first) { Expr(.binary(.and, $0, $1), span: $1.span, type: .bool) }
-        let (nodes, nodeBySpan) = (self.nodes, self.nodeBySpan)
-        defer { (self.nodes, self.nodeBySpan) = (nodes, nodeBySpan) }
-        return condition(e).eval
+        let rest = IndexKeys.conjuncts(appliesTo).filter { $0.span != span }.map { conditionBySpan[$0.span]! }
+        guard let first = rest.first?.eval else { return nil }
+        guard rest.count > 1 else { return first }
+        // Left to right, as `and` does: stops at the first false; unknown when a part is and
+        // none is false.
+        return { f in
+            var unknown = false
+            for c in rest {
+                switch c.eval(f) {
+                case .bool(false): return .bool(false)
+                case .bool(true): break
+                default: unknown = true
+                }
+            }
+            return unknown ? .missing : .bool(true)
+        }
     }
 
     /// Compiles a condition so that, when the frame is tracing, it records its result and the
     /// values its operands had (`and`, `or` and `not` record their parts as a tree). The same
     /// closures decide whether tracing is on or off.
     mutating func condition(_ e: Expr) -> (eval: Eval, node: Int) {
+        let c = compileCondition(e)
+        conditionBySpan[e.span] = Condition(eval: c.eval)
+        return c
+    }
+
+    private mutating func compileCondition(_ e: Expr) -> (eval: Eval, node: Int) {
         switch e.kind {
         case .binary(let op, let lhs, let rhs) where op == .and || op == .or:
             let (a, ia) = condition(lhs)

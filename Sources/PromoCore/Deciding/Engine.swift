@@ -252,11 +252,10 @@ public struct Engine: Sendable {
             }
             let matchesAt = f.matchArena.count
             f.withTracer { $0.beginOffer(o) }
-            // The index left the lines it met the offer on; the filter is read without them, and
-            // by traces (which record the value that ruled each line out).
+            // The index left the lines it met the offer on; the filter is read without them.
             let admitted =
                 useIndex && rules.facts[o].filtered && f.lines.count <= 64 ? f.indexMarks[o].lines : nil
-            let filter = admitted == nil || f.tracerRef != nil ? rules.index.lineFilters[o] : nil
+            let filter = admitted == nil ? rules.index.lineFilters[o] : nil
             let evaluation = rules.offerRefs[o]._withUnsafeGuaranteedRef {
                 evaluator.evaluate($0, f, base: base, matchesAt: matchesAt, filter: filter, admitted: admitted)
             }

@@ -109,24 +109,43 @@ struct OfferEvaluator {
         let n = f.lines.count
         // The lines it applies to, as bits too while the cart has at most 64 lines.
         var matched: UInt64 = 0
-        if o.appliesTo.exists, let admitted, f.tracerRef == nil {
-            // The index's lines meet the filter's conjunct: only the rest is evaluated.
+        if o.appliesTo.exists, let admitted {
+            // The index's lines meet the filter's conjunct: only the rest is evaluated (and
+            // recorded: the trace names the conjunct, and the lines the filter ruled out, when it
+            // is built).
             f.matchArena.append(false, times: n)
+            f.withTracer { $0.current.filtered = ~admitted & .lowest(n) }
             if o.appliesToRest.exists {
                 admitted.forEachBit { i in
+                    f.withTracer { $0.begin() }
                     f.line = i
+                    let lineMatched: Bool
                     if case .bool(true) = o.appliesToRest.run(f) {
                         f.matchArena[matchesAt + i] = true
                         matched |= 1 << UInt64(i)
+                        lineMatched = true
+                    } else {
+                        lineMatched = false
+                    }
+                    f.withTracer { t in
+                        t.lines.append(
+                            .init(
+                                line: Int32(i), matched: lineMatched, admitted: true, root: t.rootRecord, filteredBy: -1
+                            ))
                     }
                 }
             } else {
                 matched = admitted
-                admitted.forEachBit { f.matchArena[matchesAt + $0] = true }
+                admitted.forEachBit { i in
+                    f.matchArena[matchesAt + i] = true
+                    f.withTracer {
+                        $0.lines.append(.init(line: Int32(i), matched: true, admitted: true, root: -1, filteredBy: -1))
+                    }
+                }
             }
         } else if o.appliesTo.exists {
-            // Traced, or without the index's lines: `applies_to` in full on each line the filter
-            // (or the index) admits, its conditions and the line recorded.
+            // Without the index's lines: `applies_to` in full on each line the filter (if traced)
+            // admits, its conditions and the line recorded.
             f.matchArena.append(false, times: n)
             func evaluateLine(_ i: Int) {
                 f.withTracer { $0.begin() }
@@ -143,22 +162,14 @@ struct OfferEvaluator {
                     t.lines.append(.init(line: Int32(i), matched: lineMatched, root: t.rootRecord, filteredBy: -1))
                 }
             }
-            if let admitted, filter != nil {
-                // The lines the filter ruled out are noted as bits (the trace names their
-                // values when it is built).
-                f.withTracer { $0.current.filtered = ~admitted & .lowest(n) }
-                admitted.forEachBit(evaluateLine)
-            } else {
-                for i in 0..<n {
-                    if let filter, !filter.admits(f.lines[i]) {
-                        f.withTracer { t in
-                            t.lines.append(
-                                .init(
-                                    line: Int32(i), matched: false, root: -1, filteredBy: filter.value(of: f.lines[i])))
-                        }
-                    } else {
-                        evaluateLine(i)
+            for i in 0..<n {
+                if let filter, !filter.admits(f.lines[i]) {
+                    f.withTracer { t in
+                        t.lines.append(
+                            .init(line: Int32(i), matched: false, root: -1, filteredBy: filter.value(of: f.lines[i])))
                     }
+                } else {
+                    evaluateLine(i)
                 }
             }
         } else {

@@ -49,6 +49,50 @@ final class TraceRecording: @unchecked Sendable {
         v.public(string: string) { $0 < arena.count ? arena[$0] : .missing }
     }
 
+    /// The conjunct a line filter comes from (`item.category == "x"`), on a line whose value
+    /// (a symbol) the filter read: a condition of its own, not recorded.
+    func filterConjunct(_ n: Int, holds: Bool, _ value: Int32) -> ConditionTrace {
+        let node = builder.nodes[n]
+        return ConditionTrace(
+            text: node.text, file: node.file, line: node.line, column: node.column, op: node.op,
+            result: holds ? "true" : "false",
+            operands: node.operands.enumerated().map { .init(text: $1, value: $0 == 0 ? .string(string(value)) : nil) },
+            children: [])
+    }
+
+    /// The tree of `applies_to` (static node `n`) on a line the index admitted, where only the
+    /// conjuncts beside the filter's were evaluated, from record `first` on as siblings. Made
+    /// here as `and` evaluates, left to right: the filter's conjunct (node `anchor`) held with
+    /// `value` unless a conjunct before it was false; each `and` joining the conjuncts is
+    /// evaluated when its first part is, false when a part is, else unknown when a part is.
+    func admittedTree(_ n: Int, _ first: Int32, filterConjunct anchor: Int, value: Int32) -> ConditionTrace {
+        var stopped = false
+        return admittedTree(n, first, anchor, value, &stopped)
+    }
+
+    private func admittedTree(_ n: Int, _ first: Int32, _ anchor: Int, _ value: Int32, _ stopped: inout Bool)
+        -> ConditionTrace
+    {
+        if n == anchor { return stopped ? tree(n, -1) : filterConjunct(n, holds: true, value) }
+        let node = builder.nodes[n]
+        guard node.op == "and" else {
+            var r = first
+            while r >= 0, builder.records[Int(r)].node != Int32(n) { r = builder.records[Int(r)].next }
+            let t = tree(n, r)
+            if t.result == "false" { stopped = true }
+            return t
+        }
+        let children = node.children.map { admittedTree($0, first, anchor, value, &stopped) }
+        let results = children.map(\.result)
+        let result =
+            results.first == "not_evaluated"
+            ? "not_evaluated"
+            : results.contains("false") ? "false" : results.contains("unknown") ? "unknown" : "true"
+        return ConditionTrace(
+            text: node.text, file: node.file, line: node.line, column: node.column, op: node.op, result: result,
+            operands: [], children: children)
+    }
+
     /// The tree of static node `n` as record `r` (-1: not evaluated) saw it.
     func tree(_ n: Int, _ r: Int32) -> ConditionTrace {
         let node = builder.nodes[n]
@@ -250,9 +294,10 @@ extension Engine {
                 }
                 if let node = offer.whenNode, e.whenRoot >= 0 { when = r.tree(node, e.whenRoot) }
                 let anchor = rules.index.lineFilterSpans[o].flatMap { rules.nodeBySpan[$0] }
+                let filter = rules.index.lineFilters[o]
                 // The lines the filter ruled out without a record of their own, named here.
                 var lineRecords = Array(b.lines[e.lines])
-                if e.filtered != 0, let filter = rules.index.lineFilters[o] {
+                if e.filtered != 0, let filter {
                     e.filtered.forEachBit { i in
                         lineRecords.append(
                             .init(line: Int32(i), matched: false, root: -1, filteredBy: filter.value(of: resolved[i])))
@@ -262,16 +307,16 @@ extension Engine {
                 for l in lineRecords {
                     let i = Int(l.line)
                     if l.filteredBy >= 0, let anchor {
-                        let node = b.nodes[anchor]
                         lines.append(
                             LineConditions(
                                 line: cartLines[i].id, sku: lineSkus[i], matched: false,
-                                condition: ConditionTrace(
-                                    text: node.text, file: node.file, line: node.line, column: node.column, op: node.op,
-                                    result: "false",
-                                    operands: node.operands.enumerated().map {
-                                        .init(text: $1, value: $0 == 0 ? .string(r.string(l.filteredBy)) : nil)
-                                    }, children: [])))
+                                condition: r.filterConjunct(anchor, holds: false, l.filteredBy)))
+                    } else if l.admitted, let node = offer.appliesToNode, let anchor, let filter {
+                        lines.append(
+                            LineConditions(
+                                line: cartLines[i].id, sku: lineSkus[i], matched: l.matched,
+                                condition: r.admittedTree(
+                                    node, l.root, filterConjunct: anchor, value: filter.value(of: resolved[i]))))
                     } else if let node = offer.appliesToNode, l.root >= 0 {
                         lines.append(
                             LineConditions(

@@ -30,10 +30,13 @@ final class TraceBuilder: @unchecked Sendable {
     }
 
     /// A cart line as one offer's `applies_to` saw it: the record of its root, or, when the line
-    /// filter ruled it out, the value that did (a symbol).
+    /// filter ruled it out, the value that did (a symbol). On a line the index admitted only the
+    /// conjuncts beside the filter's are recorded (`admitted`): `root` is the first of them, the
+    /// others follow it as siblings.
     struct LineRecord {
         var line: Int32
         var matched: Bool
+        var admitted = false
         var root: Int32
         var filteredBy: Int32
     }
@@ -96,6 +99,8 @@ final class TraceBuilder: @unchecked Sendable {
     @exclusivity(unchecked) var records: Scratch<Record>
     @exclusivity(unchecked) private var open: Scratch<Int32>
     @exclusivity(unchecked) private var root: Int32 = -1
+    /// The last record made outside any other since `begin()`.
+    @exclusivity(unchecked) private var top: Int32 = -1
     @exclusivity(unchecked) var lines: Scratch<LineRecord>
     @exclusivity(unchecked) var values: Scratch<ValueLine>
     @exclusivity(unchecked) var notes: [Note]
@@ -117,11 +122,10 @@ final class TraceBuilder: @unchecked Sendable {
         var offers: Scratch<OfferRecord>
 
         static func fresh(capacity: Int) -> Buffers {
-            var b = Buffers(
+            Buffers(
                 records: Scratch(capacity: capacity), open: Scratch(), lines: Scratch(capacity: capacity / 2),
                 values: Scratch(capacity: capacity / 8), expressions: Scratch(), notes: [],
                 offers: Scratch(capacity: capacity / 8))
-            return b
         }
 
         func free() {
@@ -187,6 +191,7 @@ final class TraceBuilder: @unchecked Sendable {
     func begin() {
         open.removeAll()
         root = -1
+        top = -1
     }
 
     /// The record of the condition evaluated since `begin()`.
@@ -201,8 +206,9 @@ final class TraceBuilder: @unchecked Sendable {
                 records[Int(records[t].lastChild)].next = r
             }
             records[t].lastChild = r
-        } else if root < 0 {
-            root = r
+        } else {
+            if root < 0 { root = r } else { records[Int(top)].next = r }
+            top = r
         }
     }
 
