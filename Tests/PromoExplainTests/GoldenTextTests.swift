@@ -130,6 +130,32 @@ enum GoldenCases {
         #expect(lines == [["2", "4000", "1", "4000"], ["1", "80", "1", "80"]])
     }
 
+    /// Each value line names the unit value's expression with the value it had: a literal (read
+    /// as such, not evaluated per line) as itself, a computed one as computed on that line.
+    @Test func valueLinesNameTheUnitValueExpression() throws {
+        let rules = try F.ruleSet([
+            F.campaign(
+                "lit", group: "flat", offers: "  - { id: tenth, kind: percent_off, percent: 10% }"),
+            F.campaign(
+                "calc", group: "flat", offers: "  - { id: part, kind: amount_off, amount: item.price * 5% }"),
+        ])
+        let engine = Engine(rules: rules, catalog: GoldenCases.catalog)
+        let r = F.request([F.line("1", "SOCK", 3, 8_00), F.line("2", "COAT", 1, 400_00)])
+        let offers = engine.decideTraced(r, models: FixtureModelOutputs()).1.offers
+        func expressions(_ id: String) throws -> [String] {
+            try #require(offers.first { $0.offer == id }?.value).lines.map {
+                let e = $0.expression
+                return
+                    "\($0.line) \(e?.text ?? "-") \(e?.result ?? "-") \(e?.operands.map { "\($0.value.map { "\($0)" } ?? "-")" } ?? [])"
+            }
+        }
+        #expect(try expressions("tenth") == ["1 10% value [\"percent(100000)\"]", "2 10% value [\"percent(100000)\"]"])
+        #expect(
+            try expressions("part") == [
+                "1 item.price * 5% value [\"money(40)\"]", "2 item.price * 5% value [\"money(2000)\"]",
+            ])
+    }
+
     /// Strings neither the rules nor the catalog know (skus, a channel) get symbols of the
     /// decision's own: many of them, past the few found by comparison, and fresh ones for the
     /// next decision on the same frame, each read back as its own text.

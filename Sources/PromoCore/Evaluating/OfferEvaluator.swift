@@ -217,8 +217,8 @@ struct OfferEvaluator {
         }
         var result: Evaluation = .rejected(.notEligible, .noMatchingItem, nil)
         // The common kinds from the offer's fields (no copy of `kind`), the rest from `kind`. A
-        // literal unit value is read as such, unless a trace records its expression.
-        let constant = f.tracerRef == nil ? o.unitConstant : nil
+        // literal unit value is read as such (a trace names it when it is built).
+        let constant = o.unitConstant
         switch o.shape {
         case .percentOff:
             guard anyMatch, o.unitValue.exists else { break }
@@ -321,13 +321,17 @@ struct OfferEvaluator {
         var flooredOut = false
         var any = false
         f.order.removeAll(keepingCapacity: true)
+        // A literal unit value has no record (the trace names it when it is built).
+        let recorded = f.tracerRef != nil && o.unitConstant == nil
         f.forEachMatch { i in
             f.line = i
-            f.withTracer { $0.begin() }
+            if recorded { f.withTracer { $0.begin() } }
             let computed = unitDiscount(f, i)
-            f.withTracer { t in
-                while t.expressions.count <= i { t.expressions.append(-1) }
-                t.expressions[i] = t.rootRecord
+            if recorded {
+                f.withTracer { t in
+                    while t.expressions.count <= i { t.expressions.append(-1) }
+                    t.expressions[i] = t.rootRecord
+                }
             }
             guard var d = computed else { return }
             if o.marginFloorPPM != nil {

@@ -95,8 +95,16 @@ final class TraceRecording: @unchecked Sendable {
 
     /// The tree of static node `n` as record `r` (-1: not evaluated) saw it.
     func tree(_ n: Int, _ r: Int32) -> ConditionTrace {
+        tree(n, record: r >= 0 ? builder.records[Int(r)] : nil)
+    }
+
+    /// A literal (static node `n`, the unit value of an offer) as a record of it would read.
+    func tree(_ n: Int, constant c: Val) -> ConditionTrace {
+        tree(n, record: .init(node: Int32(n), result: c, a: c, b: c, operands: 2))
+    }
+
+    private func tree(_ n: Int, record: TraceBuilder.Record?) -> ConditionTrace {
         let node = builder.nodes[n]
-        let record = r >= 0 ? builder.records[Int(r)] : nil
         var recordedChildren: [Int32] = []
         var c = record?.firstChild ?? -1
         while c >= 0 {
@@ -269,7 +277,10 @@ extension Engine {
                 let valueLines = b.values[e.values].map { v in
                     ValueTrace.LineValue(
                         line: cartLines[Int(v.line)].id,
-                        expression: offer.valueNode.flatMap { v.expression >= 0 ? r.tree($0, v.expression) : nil },
+                        expression: offer.valueNode.flatMap { n in
+                            v.expression >= 0
+                                ? r.tree(n, v.expression) : offer.unitConstant.map { r.tree(n, constant: $0) }
+                        },
                         base: v.base, unitDiscount: v.unitDiscount, units: v.units,
                         discount: v.discount)
                 }
