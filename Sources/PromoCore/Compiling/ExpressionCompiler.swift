@@ -5,19 +5,6 @@ import PromoYAML
 /// every text literal to a symbol.
 typealias Eval = @Sendable (Frame) -> Val
 
-/// A compiled expression a rule may lack (an offer without `when`, ...), held as a closure that
-/// is always there: reading an optional closure out of an object copies it, counting a reference
-/// twice per call, which the evaluation of every candidate would pay.
-struct MaybeEval: Sendable {
-    let run: Eval
-    let exists: Bool
-
-    init(_ e: Eval?) {
-        run = e ?? { _ in .missing }
-        exists = e != nil
-    }
-}
-
 /// A model output the rules read, with its fixed arguments; one slot per distinct call.
 struct ModelSlot: Sendable, Hashable {
     var reference: ModelReference

@@ -118,25 +118,31 @@ struct CompiledBundleItem: Sendable {
 
 /// An offer ready to run. A class so that the hot path passes one reference, not its closures.
 final class CompiledOffer: Sendable {
-    // What evaluation reads comes first, so that it lies in the object's first cache lines.
-    let when: MaybeEval
-    let appliesTo: MaybeEval
-    /// What is left of `applies_to` on the lines the index admitted (those whose sku, category
-    /// or brand meets the conjunct the offer's line filter comes from): the other conjuncts, or
-    /// nil when there are none (every admitted line matches). Only for offers with a line filter.
-    let appliesToRest: MaybeEval
-    let fallback: MaybeEval
-    /// The terms of the common kinds, read by the hot path without copying `kind` (a copy of the
-    /// enum retains every closure and array in it).
-    let unitValue: MaybeEval
-    /// The unit value when it is a literal (`percent: 20%`): read without a call when untraced.
-    let unitConstant: Val?
+    // What evaluation reads comes first, packed, so that it lies in the object's first cache
+    // lines (an offer's object is a cache miss for most candidates).
+    /// Which of the optional expressions below the offer has; those it lacks hold a closure that
+    /// gives nothing. (Closures that are always there: reading an optional closure out of an
+    /// object copies it, counting a reference twice per call.)
+    let present: Present
     let shape: Shape
+    let when: Eval
+    /// What is left of `applies_to` on the lines the index admitted (those whose sku, category
+    /// or brand meets the conjunct the offer's line filter comes from): the other conjuncts;
+    /// absent when there are none (every admitted line matches). Only for offers with a line filter.
+    let appliesToRest: Eval
+    /// The per-unit value of the common kinds, read by the hot path without copying `kind` (a
+    /// copy of the enum retains every closure and array in it).
+    let unitValue: Eval
+    /// The unit value when it is a literal (`percent: 20%`): read without a call.
+    let unitConstant: Val?
     let maxItems: Int?
-    let tiers: [CompiledTier]
-    let nudgeWithin: Int64?
     let marginFloorPPM: Int64?
     let maxDiscount: Int64?
+    let tiers: [CompiledTier]
+    let nudgeWithin: Int64?
+    /// Read only where the index did not leave the lines an offer was met on.
+    let appliesTo: Eval
+    let fallback: Eval
     let campaign: Int
     let priority: Int
     let id: String
@@ -157,6 +163,22 @@ final class CompiledOffer: Sendable {
         case percentOff, amountOff, fixedPrice, spendThreshold, other
     }
 
+    /// The closure, or one that gives nothing. (Not `??`: through a generic function the
+    /// closure would come back wrapped in conversion thunks, paid on every call.)
+    private static func always(_ e: Eval?) -> Eval {
+        if let e { return e }
+        return { _ in .missing }
+    }
+
+    struct Present: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let when = Present(rawValue: 1)
+        static let appliesTo = Present(rawValue: 2)
+        static let appliesToRest = Present(rawValue: 4)
+        static let fallback = Present(rawValue: 8)
+        static let unitValue = Present(rawValue: 16)
+    }
+
     init(
         campaign: Int, id: String, title: String, kindName: String, kind: CompiledKind, appliesTo: Eval?, when: Eval?,
         whenNode: Int?, valueNode: Int?, appliesToNode: Int?, file: String, line: Int, marginFloorPPM: Int64?,
@@ -164,15 +186,15 @@ final class CompiledOffer: Sendable {
         priority: Int, fallback: Eval?, modelSlots: [Int], keys: IndexKeys, appliesToRest: Eval? = nil,
         unitConstant: Val? = nil
     ) {
-        self.appliesToRest = MaybeEval(appliesToRest)
+        self.appliesToRest = Self.always(appliesToRest)
         self.unitConstant = unitConstant
         self.campaign = campaign
         self.id = id
         self.title = title
         self.kindName = kindName
         self.kind = kind
-        self.appliesTo = MaybeEval(appliesTo)
-        self.when = MaybeEval(when)
+        self.appliesTo = Self.always(appliesTo)
+        self.when = Self.always(when)
         self.whenNode = whenNode
         self.valueNode = valueNode
         self.appliesToNode = appliesToNode
@@ -181,7 +203,7 @@ final class CompiledOffer: Sendable {
         self.marginFloorPPM = marginFloorPPM
         self.maxDiscount = maxDiscount
         self.priority = priority
-        self.fallback = MaybeEval(fallback)
+        self.fallback = Self.always(fallback)
         self.modelSlots = modelSlots
         self.keys = keys
         var tiers: [CompiledTier] = []
@@ -196,7 +218,14 @@ final class CompiledOffer: Sendable {
             (tiers, nudgeWithin) = (t, n)
         default: (shape, unitValue, maxItems) = (.other, nil, nil)
         }
-        self.unitValue = MaybeEval(unitValue)
+        self.unitValue = Self.always(unitValue)
+        var present: Present = []
+        if when != nil { present.insert(.when) }
+        if appliesTo != nil { present.insert(.appliesTo) }
+        if appliesToRest != nil { present.insert(.appliesToRest) }
+        if fallback != nil { present.insert(.fallback) }
+        if unitValue != nil { present.insert(.unitValue) }
+        self.present = present
         self.tiers = tiers
         self.nudgeWithin = nudgeWithin
     }

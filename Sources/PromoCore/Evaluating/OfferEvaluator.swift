@@ -96,9 +96,9 @@ struct OfferEvaluator {
         -> Evaluation
     {
         setFallback(o, f)
-        if o.when.exists {
+        if o.present.contains(.when) {
             f.withTracer { $0.begin() }
-            let result = o.when.run(f)
+            let result = o.when(f)
             f.withTracer { t in t.current.whenRoot = t.rootRecord }
             switch result {
             case .bool(true): break
@@ -109,18 +109,18 @@ struct OfferEvaluator {
         let n = f.lines.count
         // The lines it applies to, as bits too while the cart has at most 64 lines.
         var matched: UInt64 = 0
-        if o.appliesTo.exists, let admitted {
+        if o.present.contains(.appliesTo), let admitted {
             // The index's lines meet the filter's conjunct: only the rest is evaluated (and
             // recorded: the trace names the conjunct, and the lines the filter ruled out, when it
             // is built).
             f.matchArena.append(false, times: n)
             f.withTracer { $0.current.filtered = ~admitted & .lowest(n) }
-            if o.appliesToRest.exists {
+            if o.present.contains(.appliesToRest) {
                 admitted.forEachBit { i in
                     f.withTracer { $0.begin() }
                     f.line = i
                     let lineMatched: Bool
-                    if case .bool(true) = o.appliesToRest.run(f) {
+                    if case .bool(true) = o.appliesToRest(f) {
                         f.matchArena[matchesAt + i] = true
                         matched |= 1 << UInt64(i)
                         lineMatched = true
@@ -143,7 +143,7 @@ struct OfferEvaluator {
                     }
                 }
             }
-        } else if o.appliesTo.exists {
+        } else if o.present.contains(.appliesTo) {
             // Without the index's lines: `applies_to` in full on each line the filter (if traced)
             // admits, its conditions and the line recorded.
             f.matchArena.append(false, times: n)
@@ -151,7 +151,7 @@ struct OfferEvaluator {
                 f.withTracer { $0.begin() }
                 f.line = i
                 let lineMatched: Bool
-                if case .bool(true) = o.appliesTo.run(f) {
+                if case .bool(true) = o.appliesTo(f) {
                     f.matchArena[matchesAt + i] = true
                     if i < 64 { matched |= 1 << UInt64(i) }
                     lineMatched = true
@@ -182,8 +182,8 @@ struct OfferEvaluator {
     private func setFallback(_ o: CompiledOffer, _ f: Frame) {
         f.missingInOffer = 0
         f.hasFallback = false
-        if o.fallback.exists {
-            let v = o.fallback.run(f)
+        if o.present.contains(.fallback) {
+            let v = o.fallback(f)
             f.fallback = v
             f.hasFallback = true
         }
@@ -221,21 +221,21 @@ struct OfferEvaluator {
         let constant = o.unitConstant
         switch o.shape {
         case .percentOff:
-            guard anyMatch, o.unitValue.exists else { break }
+            guard anyMatch, o.present.contains(.unitValue) else { break }
             result = perUnit(o, f, base, o.maxItems) { f, i in
-                guard case .percent(let p) = constant ?? o.unitValue.run(f) else { return nil }
+                guard case .percent(let p) = constant ?? o.unitValue(f) else { return nil }
                 return Rounding.apply(min(max(p, 0), 1_000_000), to: base[i], f.rounding)
             }
         case .amountOff:
-            guard anyMatch, o.unitValue.exists else { break }
+            guard anyMatch, o.present.contains(.unitValue) else { break }
             result = perUnit(o, f, base, o.maxItems) { f, i in
-                guard case .money(let m) = constant ?? o.unitValue.run(f) else { return nil }
+                guard case .money(let m) = constant ?? o.unitValue(f) else { return nil }
                 return min(max(m, 0), base[i])
             }
         case .fixedPrice:
-            guard anyMatch, o.unitValue.exists else { break }
+            guard anyMatch, o.present.contains(.unitValue) else { break }
             result = perUnit(o, f, base, o.maxItems) { f, i in
-                guard case .money(let m) = constant ?? o.unitValue.run(f) else { return nil }
+                guard case .money(let m) = constant ?? o.unitValue(f) else { return nil }
                 return max(0, base[i] - max(m, 0))
             }
         case .spendThreshold:
@@ -248,7 +248,9 @@ struct OfferEvaluator {
             case .buyXGetY(let buy, let buyQ, let get, let getQ, let pct, let cheapest, let maxApps):
                 result = buyXGetY(o, f, base, buy, buyQ, get, getQ, pct, cheapest, maxApps)
             case .gift(let sku, let quantity):
-                guard !o.appliesTo.exists || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
+                guard !o.present.contains(.appliesTo) || anyMatch else {
+                    return .rejected(.notEligible, .noMatchingItem, nil)
+                }
                 guard let item = catalog[sku] else { return .rejected(.notEligible, .giftNotInCatalog, nil) }
                 guard item.stock >= quantity else {
                     return .rejected(.notEligible, .giftOutOfStock(stock: item.stock, needed: quantity), nil)
@@ -257,7 +259,9 @@ struct OfferEvaluator {
                 v.gift = .init(quantity: quantity, price: item.price, cost: item.cost)
                 result = .value(v, nil)
             case .freeShipping(let maxShipping):
-                guard !o.appliesTo.exists || anyMatch else { return .rejected(.notEligible, .noMatchingItem, nil) }
+                guard !o.present.contains(.appliesTo) || anyMatch else {
+                    return .rejected(.notEligible, .noMatchingItem, nil)
+                }
                 let fee = f.request.cart.shipping
                 guard fee > 0 else { return .rejected(.notEligible, .noShippingFee, nil) }
                 var v = newValue(f)
