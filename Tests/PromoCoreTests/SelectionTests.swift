@@ -133,6 +133,14 @@ import Testing
         }
         #expect((140...260).contains(held))
     }
+
+    /// The control group is FNV-1a 64 of "customer\0campaign" in parts per million: pinned, so
+    /// that a customer stays in the group a campaign put them in across versions.
+    @Test func holdoutBucketsArePinned() {
+        #expect(Holdout.bucket(customer: "cust-1", campaign: "c") == 909_501)
+        #expect(Holdout.bucket(customer: "alice", campaign: "spring-sale") == 971_672)
+        #expect(Holdout.bucket(customer: "é-ü", campaign: "c2") == 841_372)
+    }
 }
 
 @Suite struct BudgetTests {

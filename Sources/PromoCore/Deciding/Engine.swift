@@ -441,13 +441,17 @@ public enum Limits {
 /// The stable control-group assignment: a hash of (customer, campaign) in parts per million.
 public enum Holdout {
     /// FNV-1a 64 of "customer\u{0}campaign", reduced to 0..<1,000,000.
+    /// (The bytes hashed as they are read: no array per campaign and decision.)
     public static func bucket(customer: String, campaign: String) -> Int64 {
-        Int64(fnv1a64(Array(customer.utf8) + [0] + Array(campaign.utf8)) % 1_000_000)
+        var h = fnv1a64(customer.utf8)
+        h = (h ^ 0) &* 0x0000_0100_0000_01B3
+        return Int64(fnv1a64(campaign.utf8, from: h) % 1_000_000)
     }
 
     /// FNV-1a, 64 bits: stable across runs, machines and Swift versions (unlike `Hasher`).
-    public static func fnv1a64(_ bytes: [UInt8]) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    /// `from`: the hash of the bytes before these.
+    public static func fnv1a64(_ bytes: some Sequence<UInt8>, from start: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
+        var h = start
         for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         return h
     }

@@ -93,17 +93,22 @@ struct StringIndex: Sendable {
     /// and whether every byte is ASCII.
     @inline(__always)
     static func hash(_ s: String) -> (hash: UInt64, ascii: Bool) {
+        // The bytes in place (a native or small string); a copy made native only otherwise.
+        if let r = s.utf8.withContiguousStorageIfAvailable(hash(bytes:)) { return r }
         var s = s
-        return s.withUTF8 { bytes in
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            var high: UInt8 = 0
-            for b in bytes {
-                h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3
-                high |= b
-            }
-            h = (h ^ (h >> 29)) &* 0xbf58_476d_1ce4_e5b9
-            return (h ^ (h >> 32), high < 0x80)
+        return s.withUTF8(hash(bytes:))
+    }
+
+    @inline(__always)
+    private static func hash(bytes: UnsafeBufferPointer<UInt8>) -> (hash: UInt64, ascii: Bool) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var high: UInt8 = 0
+        for b in bytes {
+            h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+            high |= b
         }
+        h = (h ^ (h >> 29)) &* 0xbf58_476d_1ce4_e5b9
+        return (h ^ (h >> 32), high < 0x80)
     }
 
     private static func isASCII(_ s: String) -> Bool { s.utf8.allSatisfy { $0 < 0x80 } }
