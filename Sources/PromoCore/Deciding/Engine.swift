@@ -217,6 +217,11 @@ public struct Engine: Sendable {
             bits |= facts.slotBits
             wide = wide || facts.wideSlots
         }
+        // Each candidate's offer object read now, all together, so that their cache misses
+        // overlap with each other and with the model batches (evaluation reads them one by one).
+        var touched: UInt8 = 0
+        for o in f.candidates { touched |= rules.offerRefs[Int(o)]._withUnsafeGuaranteedRef { $0.present.rawValue } }
+        f.touched = touched
         if let p = rules.propensitySlot { if p < 64 { bits |= 1 << UInt64(p) } else { wide = true } }
         if let u = rules.upliftSlot { if u < 64 { bits |= 1 << UInt64(u) } else { wide = true } }
         if wide {

@@ -211,6 +211,8 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var wanted = Scratch<Bool>()
     /// The cart's margin on list prices: sum of (price - cost) x quantity.
     @exclusivity(unchecked) var margin: Int64 = 0
+    /// What reading ahead read (kept, so that the reads are made).
+    @exclusivity(unchecked) var touched: UInt8 = 0
     /// Per campaign: whether it runs for this request, valid when the stamp is this decision's.
     @exclusivity(unchecked) var campaignStamp: [UInt32] = []
     @exclusivity(unchecked) var campaignStatus: [(Reason, Why)?] = []
