@@ -144,8 +144,8 @@ struct OfferEvaluator {
                 }
             }
         } else if o.present.contains(.appliesTo) {
-            // Without the index's lines: `applies_to` in full on each line the filter (if traced)
-            // admits, its conditions and the line recorded.
+            // Without the index's lines (index off, or more than 64 lines): `applies_to` in full
+            // on each line the offer's line filter, if any, admits; conditions and lines recorded.
             f.matchArena.append(false, times: n)
             func evaluateLine(_ i: Int) {
                 f.withTracer { $0.begin() }
