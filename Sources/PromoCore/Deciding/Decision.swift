@@ -28,7 +28,7 @@ public struct Decision: Sendable {
     private var setLines: [DecidedLine]?
 
     /// An offer given, by its position in the rule set.
-    struct Given: Sendable, Hashable {
+    struct Given: Sendable, Hashable, BitwiseCopyable {
         var offer: Int
         var discount: Int64
         var shippingDiscount: Int64
@@ -231,13 +231,21 @@ final class DecisionParts: @unchecked Sendable {
     let names: RuleNames
     /// Per offer given, its line discounts at `allocations[k * lines ..< (k + 1) * lines]` (a
     /// line's discount is their sum).
-    @exclusivity(unchecked) var given: [Decision.Given] = []
-    @exclusivity(unchecked) var allocations: [Int64] = []
+    /// (Scratch buffers: refilling an array costs its uniqueness checks and a subrange
+    /// replacement to empty it; these are this object's own, freed with it.)
+    @exclusivity(unchecked) var given = Scratch<Decision.Given>(capacity: 4)
+    @exclusivity(unchecked) var allocations = Scratch<Int64>(capacity: 64)
     @exclusivity(unchecked) var cartLines: [CartLine] = []
-    @exclusivity(unchecked) var rejections: [Rejection] = []
+    @exclusivity(unchecked) var rejections = Scratch<Rejection>(capacity: 32)
     @exclusivity(unchecked) var record = ModelRecord()
 
     init(names: RuleNames) { self.names = names }
+
+    deinit {
+        given.free()
+        allocations.free()
+        rejections.free()
+    }
 }
 
 /// The model outputs a decision asked for, as the batches and answers themselves. A batch's

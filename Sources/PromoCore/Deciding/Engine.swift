@@ -291,7 +291,7 @@ public struct Engine: Sendable {
         }
         parts.rejections.reserveCapacity(f.rejected.count)
         if sorted {
-            parts.rejections.append(contentsOf: f.rejected)
+            f.rejected.withUnsafeBufferPointer { parts.rejections.append(contentsOf: $0) }
         } else {
             f.rejectionKeys.sort()
             for key in f.rejectionKeys { parts.rejections.append(f.rejected[Int(key & 0xffff_ffff)]) }

@@ -1,4 +1,4 @@
-/// A growable buffer of plain values owned by a `Frame`, reused from one decision to the next:
+/// A growable buffer of plain values owned by a `Frame` (or a decision's parts), reused from one decision to the next:
 /// appends and reads do no uniqueness check and no reference counting. A copy shares the
 /// memory, so a copy is only valid until the owner grows it; the owner frees it (`free()`).
 struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollection {
@@ -55,6 +55,18 @@ struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollect
         }
         count += n
         return at
+    }
+
+    /// Appends the elements of `b`, copied as one block.
+    mutating func append(contentsOf b: UnsafeBufferPointer<Element>) {
+        guard let from = b.baseAddress, b.count > 0 else { return }
+        reserveCapacity(count + b.count)
+        (base + count).initialize(from: from, count: b.count)
+        count += b.count
+    }
+
+    mutating func reserveCapacity(_ n: Int) {
+        if n > capacity { grow(to: Swift.max(capacity * 2, n)) }
     }
 
     mutating func removeAll(keepingCapacity: Bool = true) { count = 0 }

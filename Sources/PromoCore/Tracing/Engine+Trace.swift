@@ -248,7 +248,7 @@ extension Engine {
         let (eligible, cartLines, lineSkus, resolved) = (r.eligible, r.cartLines, r.lineSkus, r.lines)
         let ranked = eligible.sorted { ($0.score, -$0.offer) > ($1.score, -$1.offer) }.map(\.offer)
         var rejectedBy: [Int: Rejection] = [:]
-        for x in d.parts?.rejections ?? [] { rejectedBy[x.offer] = x }
+        if let parts = d.parts { for x in parts.rejections { rejectedBy[x.offer] = x } }
         let order = chosenOrder + r.considered.filter { !chosenOrder.contains($0) }
         var evaluated: [Int: TraceBuilder.OfferRecord] = [:]
         for e in r.builder.offers { evaluated[e.offer] = e }
