@@ -448,9 +448,8 @@ public enum Holdout {
     /// FNV-1a 64 of "customer\u{0}campaign", reduced to 0..<1,000,000.
     /// (The bytes hashed as they are read: no array per campaign and decision.)
     public static func bucket(customer: String, campaign: String) -> Int64 {
-        var h = fnv1a64(customer.utf8)
-        h = (h ^ 0) &* 0x0000_0100_0000_01B3
-        return Int64(fnv1a64(campaign.utf8, from: h) % 1_000_000)
+        let separated = fnv1a64(CollectionOfOne(0), from: fnv1a64(customer.utf8))
+        return Int64(fnv1a64(campaign.utf8, from: separated) % 1_000_000)
     }
 
     /// FNV-1a, 64 bits: stable across runs, machines and Swift versions (unlike `Hasher`).
