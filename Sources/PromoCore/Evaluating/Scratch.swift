@@ -1,6 +1,7 @@
-/// A growable buffer of plain values owned by a `Frame` (or a decision's parts), reused from one decision to the next:
-/// appends and reads do no uniqueness check and no reference counting. A copy shares the
-/// memory, so a copy is only valid until the owner grows it; the owner frees it (`free()`).
+/// A growable buffer of plain values owned by a `Frame` (or a decision's parts), reused from one
+/// decision to the next: appends and reads do no uniqueness check and no reference counting. A
+/// copy shares the memory, so a copy is only valid until the owner grows it; the owner frees it
+/// (`free()`).
 struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollection {
     private(set) var base: UnsafeMutablePointer<Element>
     private(set) var count = 0
@@ -47,7 +48,7 @@ struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollect
     @discardableResult
     mutating func append(_ v: Element, times n: Int) -> Int {
         let at = count
-        if count + n > capacity { grow(to: Swift.max(capacity * 2, count + n)) }
+        reserveCapacity(count + n)
         var p = base + count
         for _ in 0..<n {
             p.initialize(to: v)
@@ -65,6 +66,7 @@ struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollect
         count += b.count
     }
 
+    @inline(__always)
     mutating func reserveCapacity(_ n: Int) {
         if n > capacity { grow(to: Swift.max(capacity * 2, n)) }
     }

@@ -49,15 +49,10 @@ final class TraceRecording: @unchecked Sendable {
         v.public(string: string) { $0 < arena.count ? arena[$0] : .missing }
     }
 
-    /// The conjunct a line filter comes from (`item.category == "x"`), on a line whose value
-    /// (a symbol) the filter read: a condition of its own, not recorded.
+    /// The conjunct a line filter comes from (`item.category == "x"`, static node `n`), on a
+    /// line whose value (a symbol) the filter read, as its record would have read: not recorded.
     func filterConjunct(_ n: Int, holds: Bool, _ value: Int32) -> ConditionTrace {
-        let node = builder.nodes[n]
-        return ConditionTrace(
-            text: node.text, file: node.file, line: node.line, column: node.column, op: node.op,
-            result: holds ? "true" : "false",
-            operands: node.operands.enumerated().map { .init(text: $1, value: $0 == 0 ? .string(string(value)) : nil) },
-            children: [])
+        tree(n, record: .init(node: Int32(n), result: .bool(holds), a: .symbol(value), operands: 1))
     }
 
     /// The tree of `applies_to` (static node `n`) on a line the index admitted, where only the
