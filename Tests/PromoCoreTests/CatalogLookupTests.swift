@@ -1,4 +1,6 @@
+import Foundation
 import PromoCore
+import PromoTesting
 import Testing
 
 /// The catalog's sku look-up (an FNV table for ASCII, a dictionary otherwise) finds exactly what a
@@ -44,5 +46,55 @@ import Testing
             let probe = word()
             #expect(catalog.ordinal(of: probe) == reference[probe], "\(probe.unicodeScalars.map(\.value))")
         }
+    }
+
+    /// The engine resolves cart lines through a table of its own (skus of up to 16 ASCII bytes
+    /// packed into words, in the slot with the item's row; others through the catalog's index):
+    /// every line must resolve to the item `Catalog` finds, over skus of every length up to 24
+    /// bytes (each way of packing them), non-ASCII ones, canonically equivalent spellings and skus
+    /// the catalog does not have. An offer worth each item's cost shows which item a line met.
+    @Test func engineResolvesCartSkusAsTheCatalogDoes() throws {
+        let alphabet: [String] = ["a", "Z", "7", "-", "K", "\u{212A}", "e", "\u{301}", "\u{E9}", "\u{4E2D}"]
+        var state: UInt64 = 7
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        // Mostly ASCII, so that most skus take the packed path; lengths 1 to 24.
+        func word() -> String {
+            (0..<(1 + next(24))).map { _ in next(4) == 0 ? alphabet[next(alphabet.count)] : alphabet[next(4)] }
+                .joined()
+        }
+        let skus = (0..<800).map { _ in word() }
+        let catalog = Catalog(
+            skus.enumerated().map {
+                CatalogItem(
+                    sku: $0.element, category: "c", brand: "b", price: 1_000_00, cost: Int64(1 + $0.offset), stock: 1)
+            })
+        let rules = try RulesFixture.ruleSet([
+            RulesFixture.campaign("c", offers: "  - { id: a, kind: amount_off, amount: item.cost }")
+        ])
+        let engine = Engine(rules: rules, catalog: catalog)
+        var resolved = 0
+        for r in 0..<300 {
+            // Catalog skus as written, in their other canonical spellings, and new words.
+            let probes = (0..<10).map { _ -> String in
+                switch next(3) {
+                case 0: return skus[next(skus.count)]
+                case 1: return skus[next(skus.count)].decomposedStringWithCanonicalMapping
+                default: return word()
+                }
+            }
+            let lines = probes.enumerated().map { RulesFixture.line("L\($0.offset)", $0.element, 1, 1_000_00) }
+            let d = engine.decide(RulesFixture.request(lines, id: "d\(r)"), models: FixtureModelOutputs())
+            let given = Dictionary(
+                uniqueKeysWithValues: (d.chosen.first?.allocation ?? []).map { ($0.line, $0.amount) })
+            for (k, probe) in probes.enumerated() {
+                let expected = catalog[probe]?.cost ?? 0
+                #expect(given["L\(k)", default: 0] == expected, "\(probe.unicodeScalars.map(\.value))")
+                if expected > 0 { resolved += 1 }
+            }
+        }
+        #expect(resolved > 1_000)
     }
 }

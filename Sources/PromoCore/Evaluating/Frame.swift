@@ -1,3 +1,4 @@
+import Foundation
 import PromoDSL
 
 /// A value while rules run. Unlike the public `Value` it holds no reference: text is a symbol,
@@ -55,22 +56,45 @@ enum Val: Sendable {
     }
 }
 
-/// The catalog as one engine sees it: per item ordinal, one compact row with the symbols of its
-/// sku, category and brand in the engine's symbol table and the numbers a decision reads (one
-/// cache line per cart line, where the items themselves are spread over several), and its tags.
+/// The catalog as one engine sees it: per item, one compact row with the symbols of its sku,
+/// category and brand in the engine's symbol table and the numbers a decision reads, and its tags.
+/// Rows sit in an open-addressing table keyed by the sku's bytes, one 64-byte slot per cache line
+/// holding both, so that resolving a cart line reads one line of memory (a string index and a
+/// separate row array are two misses, the second waiting on the first). The table has two to four
+/// slots per item: 128 to 256 bytes of memory per item.
 final class BoundCatalog: Sendable {
-    struct Row: Sendable {
+    struct Row: Sendable, BitwiseCopyable {
         var sku: Int32 = 0
         var category: Int32 = 0
         var brand: Int32 = 0
+        /// Position in the catalog, or -1 for a sku the catalog does not have.
+        var ordinal: Int32 = -1
         var stock = 0
         var price: Int64 = 0
         var cost: Int64 = 0
     }
 
+    /// A sku's bytes (ASCII, at most 16, zero-padded) and its row; `length` -1: an empty slot.
+    struct Slot: BitwiseCopyable {
+        var k0: UInt64 = 0
+        var k1: UInt64 = 0
+        var length: Int32 = -1
+        var row = Row()
+    }
+
+    /// A sku prepared for look-up: its bytes packed as in a slot and the slot its search starts
+    /// at; `length` -1 when it is looked up by string instead (not ASCII, or over 16 bytes).
+    struct Key: BitwiseCopyable {
+        var k0: UInt64 = 0
+        var k1: UInt64 = 0
+        var length: Int32 = -1
+        var start: Int32 = 0
+    }
+
     let catalog: Catalog
     let symbols: SymbolTable
-    let rows: [Row]
+    private let table: AlignedTable<Slot>
+    let mask: Int
     /// Tags of item k are `tags[tagStart[k]..<tagStart[k + 1]]`.
     let tagStart: [Int32]
     let tags: [Int32]
@@ -87,11 +111,21 @@ final class BoundCatalog: Sendable {
         let symbols = rules.extended(with: extra)
         self.catalog = catalog
         self.symbols = symbols
-        rows = items.map { item in
-            Row(
-                sku: symbols.ids[item.sku]!, category: symbols.ids[item.category]!, brand: symbols.ids[item.brand]!,
-                stock: item.stock, price: item.price, cost: item.cost)
+        assert(MemoryLayout<Slot>.stride == 64)
+        var size = 16
+        while size < items.count * 2 { size *= 2 }
+        var slots = [Slot](repeating: Slot(), count: size)
+        for (k, item) in items.enumerated() {
+            // Skus whose canonical form is short ASCII (nearly all); the rest are found by string.
+            let nfc = item.sku.utf8.allSatisfy { $0 < 0x80 } ? item.sku : item.sku.precomposedStringWithCanonicalMapping
+            let key = Self.key(nfc, mask: Int32(size - 1))
+            guard key.length >= 0 else { continue }
+            var s = Int(key.start)
+            while slots[s].length >= 0 { s = (s + 1) & (size - 1) }
+            slots[s] = Slot(k0: key.k0, k1: key.k1, length: key.length, row: Self.row(item, ordinal: k, symbols))
         }
+        table = AlignedTable(slots)
+        mask = size - 1
         var tagStart: [Int32] = [0]
         var tags: [Int32] = []
         for item in items {
@@ -100,6 +134,86 @@ final class BoundCatalog: Sendable {
         }
         self.tagStart = tagStart
         self.tags = tags
+    }
+
+    private static func row(_ item: CatalogItem, ordinal: Int, _ symbols: SymbolTable) -> Row {
+        Row(
+            sku: symbols.ids[item.sku]!, category: symbols.ids[item.category]!, brand: symbols.ids[item.brand]!,
+            ordinal: Int32(ordinal), stock: item.stock, price: item.price, cost: item.cost)
+    }
+
+    /// The first step of resolving a sku: its bytes and hash (reads no table memory).
+    @inline(__always)
+    static func key(_ sku: String, mask: Int32) -> Key {
+        var k: Key
+        if let r = sku.utf8.withContiguousStorageIfAvailable(key(bytes:)) {
+            k = r
+        } else {
+            var copy = sku
+            k = copy.withUTF8(key(bytes:))
+        }
+        k.start &= mask
+        return k
+    }
+
+    /// The bytes packed into two words (read as whole words where they are long enough), and a
+    /// multiply-xorshift hash of them in `start` (31 bits, not yet masked to the table).
+    @inline(__always)
+    private static func key(bytes: UnsafeBufferPointer<UInt8>) -> Key {
+        let n = bytes.count
+        guard n > 0 else { return Key(k0: 0, k1: 0, length: 0, start: hash(0, 0, 0)) }
+        guard n <= 16, let p = UnsafeRawPointer(bytes.baseAddress) else { return Key() }
+        var k0: UInt64
+        var k1: UInt64 = 0
+        if n >= 8 {
+            k0 = p.loadUnaligned(as: UInt64.self)
+            if n > 8 { k1 = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (16 - n)) }
+        } else if n >= 4 {
+            // Two overlapping four-byte reads; the bytes they share land on the same bits.
+            k0 =
+                UInt64(p.loadUnaligned(as: UInt32.self))
+                | UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << UInt64(8 * (n - 4))
+        } else {
+            k0 =
+                UInt64(bytes[0]) | UInt64(bytes[n / 2]) << UInt64(8 * (n / 2)) | UInt64(bytes[n - 1])
+                << UInt64(8 * (n - 1))
+        }
+        guard (k0 | k1) & 0x8080_8080_8080_8080 == 0 else { return Key() }
+        return Key(k0: k0, k1: k1, length: Int32(n), start: hash(k0, k1, n))
+    }
+
+    @inline(__always)
+    private static func hash(_ k0: UInt64, _ k1: UInt64, _ n: Int) -> Int32 {
+        var h = (k0 &* 0x9e37_79b9_7f4a_7c15) ^ ((k1 &+ UInt64(n)) &* 0xc2b2_ae3d_27d4_eb4f)
+        h = (h ^ (h >> 32)) &* 0xd6e8_feb8_6659_fd93
+        h ^= h >> 29
+        return Int32(truncatingIfNeeded: h & 0x7fff_ffff)
+    }
+
+    /// The second step: reads the slot the search starts at, so that it is in cache for `row`.
+    /// A loop of these over a cart keeps its lines' misses in flight together.
+    @inline(__always)
+    func touch(_ k: Key) -> Int32 {
+        k.length < 0 ? 0 : table[Int(k.start)].length
+    }
+
+    /// The row of the sku `k` was made from: its ordinal is -1 when the catalog does not have it,
+    /// -2 when the sku is to be looked up by string (`row(sku:)`).
+    @inline(__always)
+    func row(_ k: Key) -> Row {
+        guard k.length >= 0 else { return Row(ordinal: -2) }
+        var s = Int(k.start)
+        while true {
+            let slot = table[s]
+            if slot.length < 0 { return Row() }
+            if slot.length == k.length && slot.k0 == k.k0 && slot.k1 == k.k1 { return slot.row }
+            s = (s + 1) & mask
+        }
+    }
+
+    /// The row of a sku not in short ASCII, through the catalog's string index.
+    func row(sku: String) -> Row {
+        catalog.storage.ordinals[sku].map { Self.row(catalog.items[Int($0)], ordinal: Int($0), symbols) } ?? Row()
     }
 }
 
@@ -255,9 +369,11 @@ final class Frame: @unchecked Sendable {
         var lines: UInt64
         var stamp: UInt32
     }
-    /// Per cart line while resolving: the catalog slot, then the item's ordinal (-1: none).
-    @exclusivity(unchecked) var resolved = Scratch<Int32>()
+    /// Per cart line while resolving: its sku's catalog key, then its row.
+    @exclusivity(unchecked) var keys = Scratch<BoundCatalog.Key>()
     @exclusivity(unchecked) var rows = Scratch<BoundCatalog.Row>()
+    /// What touching the catalog's slots read (kept, so that the reads are made).
+    @exclusivity(unchecked) var touchedSlots: Int32 = 0
 
     deinit {
         lines.free()
@@ -277,7 +393,7 @@ final class Frame: @unchecked Sendable {
         models.free()
         missingReads.free()
         wanted.free()
-        resolved.free()
+        keys.free()
         rows.free()
     }
 
@@ -376,23 +492,25 @@ final class Frame: @unchecked Sendable {
         // Resolved in passes over all lines, so that the catalog look-ups of different lines
         // (each a cache miss in a large catalog) are in flight together. The lines are read in
         // place (a copy of a line would count references to its two strings).
-        let ordinals = bound.catalog.storage.ordinals
-        resolved.removeAll(keepingCapacity: true)
-        rows.removeAll(keepingCapacity: true)
+        keys.removeAll()
+        rows.removeAll()
         cartLines.withUnsafeBufferPointer { cart in
-            // Hashes first, then the table's slots and the catalog's rows in tight loops of reads.
-            for i in cart.indices { resolved.append(ordinals.start(cart[i].sku)) }
-            for i in 0..<resolved.count { resolved[i] = ordinals.probe(resolved[i]) }
-            for i in cart.indices { resolved[i] = ordinals.position(cart[i].sku, from: resolved[i]) }
-            for k in resolved { rows.append(k >= 0 ? bound.rows[Int(k)] : BoundCatalog.Row()) }
+            // Keys first, then the table's slots (each holds its row) in a tight loop of reads.
+            let mask = Int32(bound.mask)
+            for i in cart.indices { keys.append(BoundCatalog.key(cart[i].sku, mask: mask)) }
+            var touched: Int32 = 0
+            for k in keys { touched |= bound.touch(k) }
+            self.touchedSlots = touched
+            for k in keys { rows.append(bound.row(k)) }
+            for i in cart.indices where rows[i].ordinal == -2 { rows[i] = bound.row(sku: cart[i].sku) }
             lineSkus.reserveCapacity(cart.count)
             lineOrdinals.reserveCapacity(cart.count)
             for i in cart.indices {
                 let q = max(0, cart[i].quantity)
                 let price = max(0, cart[i].unitPrice)
-                let k = resolved[i]
+                let row = rows[i]
+                let k = row.ordinal
                 if k >= 0 {
-                    let row = rows[i]
                     lines.append(
                         Line(
                             ordinal: k, sku: row.sku, category: row.category, brand: row.brand, quantity: q,
