@@ -161,6 +161,9 @@ final class CompiledOffer: Sendable {
 
     enum Shape: UInt8 {
         case percentOff, amountOff, fixedPrice, spendThreshold, other
+
+        /// A discount per matching unit: nothing without a matching line.
+        var perUnit: Bool { self == .percentOff || self == .amountOff || self == .fixedPrice }
     }
 
     /// The closure, or one that gives nothing. (Not `??`: through a generic function the

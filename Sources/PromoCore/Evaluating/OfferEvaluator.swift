@@ -176,7 +176,16 @@ struct OfferEvaluator {
             for _ in 0..<n { f.matchArena.append(true) }
             matched = .lowest(n)
         }
+        // A per-unit kind that applies to no line gives nothing: what `value` would answer,
+        // without its set-up (a third of the candidates in a typical decision end here).
+        if matched == 0 && n <= 64 && o.shape.perUnit { return noMatchingItem(f) }
         return value(o, f, base: base, matchesAt: matchesAt, matched: matched)
+    }
+
+    private func noMatchingItem(_ f: Frame) -> Evaluation {
+        if f.overflow { return .rejected(.notEligible, .overflowed, nil) }
+        if f.missingInOffer > 0 { return missing(f, conditions: true) }
+        return .rejected(.notEligible, .noMatchingItem, nil)
     }
 
     private func setFallback(_ o: CompiledOffer, _ f: Frame) {
