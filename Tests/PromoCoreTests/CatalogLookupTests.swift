@@ -97,4 +97,43 @@ import Testing
         }
         #expect(resolved > 1_000)
     }
+
+    /// A frame keeps the symbols of strings it met (channels, segments) in a small cache keyed by
+    /// their bytes: one engine deciding requests whose strings come and go (more than the cache
+    /// holds, named by the rules or not, differing only past their eighth byte, long, not ASCII)
+    /// decides each as an engine that never saw the others.
+    @Test func recentStringsKeepTheirSymbols() throws {
+        let channels = [
+            "app", "web", "channel-alpha-1", "channel-alpha-2", "kiosk", "a-channel-name-longer-than-16", "caf\u{E9}",
+            "c0", "c1", "c2", "c3", "c4", "c5",
+        ]
+        let segments = ["loyal", "champions", "new", "segment-number-1", "segment-number-2", "s0", "s1", "s2", "s3"]
+        func offer(_ id: String, _ when: String) -> String {
+            "  - { id: \(id), kind: amount_off, amount: 1 CNY, when: '\(when)' }"
+        }
+        let rules = try RulesFixture.ruleSet([
+            RulesFixture.campaign("a", group: "flat", offers: offer("app", "channel == \"app\"")),
+            RulesFixture.campaign("b", group: "flat", offers: offer("long", "channel == \"channel-alpha-1\"")),
+            RulesFixture.campaign("c", group: "flat", offers: offer("cafe", "channel in [\"caf\u{E9}\", \"kiosk\"]")),
+            RulesFixture.campaign("d", group: "flat", offers: offer("seg", "customer.segment == \"segment-number-1\"")),
+            RulesFixture.campaign(
+                "e", group: "flat", offers: offer("loyal", "customer.segment in [\"loyal\", \"s2\"]")),
+        ])
+        let catalog = Catalog([CatalogItem(sku: "S", category: "c", brand: "b", price: 10_00, cost: 1_00, stock: 1)])
+        var customers: [String: [String: Value]] = [:]
+        for (k, s) in segments.enumerated() { customers["c\(k)"] = ["customer.segment": .string(s)] }
+        let models = FixtureModelOutputs(customers: customers)
+        let shared = Engine(rules: rules, catalog: catalog)
+        var given = 0
+        for r in 0..<200 {
+            let request = DecisionRequest(
+                decisionID: "d\(r)", customer: Customer(id: "c\(r * 7 % segments.count)"),
+                cart: Cart(lines: [RulesFixture.line("1", "S", 1, 10_00)]), channel: channels[r * 5 % channels.count],
+                time: RulesFixture.noon)
+            let d = shared.decide(request, models: models)
+            #expect(d == Engine(rules: rules, catalog: catalog).decide(request, models: models), "request \(r)")
+            given += d.chosen.count
+        }
+        #expect(given > 100)
+    }
 }

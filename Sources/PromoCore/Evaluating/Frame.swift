@@ -255,9 +255,6 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var lineOrdinals: [Int32] = []
     /// The last decision's parts, refilled by the next one once no decision holds them.
     @exclusivity(unchecked) var parts: DecisionParts?
-    /// The last request's channel and its symbol (most requests come through one or two).
-    @exclusivity(unchecked) var lastChannel = ""
-    @exclusivity(unchecked) var lastChannelSymbol: Int32 = -1
     @exclusivity(unchecked) var subtotal: Int64 = 0
     @exclusivity(unchecked) var quantity = 0
     @exclusivity(unchecked) var channel: Int32 = 0
@@ -303,6 +300,15 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var customerID = Int32.min
     @exclusivity(unchecked) var customerTier = Int32.min
     @exclusivity(unchecked) var customerCountry = Int32.min
+    /// Recently met strings and their symbols (-1: not in the table), for `symbol(_:)`.
+    struct RecentSymbol {
+        var k0: UInt64
+        var k1: UInt64
+        var length: Int32
+        var symbol: Int32
+    }
+    @exclusivity(unchecked) var recentSymbols = Scratch<RecentSymbol>(capacity: 8)
+    @exclusivity(unchecked) var recentNext = 0
     /// Strings this decision met that the symbol table does not have.
     @exclusivity(unchecked) var overflowIDs: [String: Int32] = [:]
     @exclusivity(unchecked) var overflowStrings: [String] = []
@@ -394,6 +400,7 @@ final class Frame: @unchecked Sendable {
         missingReads.free()
         wanted.free()
         keys.free()
+        recentSymbols.free()
         rows.free()
     }
 
@@ -528,15 +535,7 @@ final class Frame: @unchecked Sendable {
                 quantity += q
             }
         }
-        if lastChannelSymbol >= 0 && request.channel == lastChannel {
-            channel = lastChannelSymbol
-        } else {
-            channel = symbol(request.channel)
-            if channel < symbols.count {  // (a symbol of this decision's own is not kept)
-                lastChannel = request.channel
-                lastChannelSymbol = channel
-            }
-        }
+        channel = symbol(request.channel)
         stride = max(1, lines.count)
         let size = modelSlots * stride
         models.removeAll()
@@ -580,8 +579,28 @@ final class Frame: @unchecked Sendable {
 
     /// The symbol of a string: from the table, or from this decision's overflow (a few strings,
     /// such as a channel or a sku the rules never name, found by comparison; more by a table).
+    /// Short ASCII strings met recently (the channel, a segment: most requests carry the same
+    /// few) are found in a small cache by their packed bytes, before the table, whose slots are
+    /// spread over megabytes once the catalog's strings are in it.
     func symbol(_ s: String) -> Int32 {
-        if let id = symbols.ids[s] { return id }
+        let key = BoundCatalog.key(s, mask: 0)
+        var inTable: Int32?
+        if key.length >= 0 {
+            for e in recentSymbols where e.k0 == key.k0 && e.k1 == key.k1 && e.length == key.length {
+                inTable = e.symbol
+                break
+            }
+        }
+        if inTable == nil {
+            let id = symbols.ids[s] ?? -1
+            if key.length >= 0 {
+                let e = RecentSymbol(k0: key.k0, k1: key.k1, length: key.length, symbol: id)
+                if recentSymbols.count < 8 { recentSymbols.append(e) } else { recentSymbols[recentNext & 7] = e }
+                recentNext &+= 1
+            }
+            inTable = id
+        }
+        if let id = inTable, id >= 0 { return id }
         if overflowStrings.count <= 8 {
             for (k, o) in overflowStrings.enumerated() where o == s { return Int32(symbols.count + k) }
         } else if let id = overflowIDs[s] {
