@@ -492,8 +492,6 @@ final class Frame: @unchecked Sendable {
         cartLines = request.cart.lines
         if !Self.isCanonical(cartLines) { cartLines.sort { ($0.id, $0.sku) < ($1.id, $1.sku) } }
         lines.removeAll(keepingCapacity: true)
-        lineSkus.removeAll(keepingCapacity: true)
-        lineOrdinals.removeAll(keepingCapacity: true)
         subtotal = 0
         quantity = 0
         // Resolved in passes over all lines, so that the catalog look-ups of different lines
@@ -510,8 +508,14 @@ final class Frame: @unchecked Sendable {
             self.touchedSlots = touched
             for k in keys { rows.append(bound.row(k)) }
             for i in cart.indices where rows[i].ordinal == -2 { rows[i] = bound.row(sku: cart[i].sku) }
-            lineSkus.reserveCapacity(cart.count)
-            lineOrdinals.reserveCapacity(cart.count)
+            // The skus and ordinals written in place (one uniqueness check per array, not per
+            // line) when the last cart had as many lines.
+            if lineSkus.count != cart.count {
+                lineSkus.removeAll(keepingCapacity: true)
+                lineSkus.append(contentsOf: repeatElement("", count: cart.count))
+                lineOrdinals.removeAll(keepingCapacity: true)
+                lineOrdinals.append(contentsOf: repeatElement(-1, count: cart.count))
+            }
             for i in cart.indices {
                 let q = max(0, cart[i].quantity)
                 let price = max(0, cart[i].unitPrice)
@@ -529,8 +533,8 @@ final class Frame: @unchecked Sendable {
                             ordinal: -1, sku: symbol(cart[i].sku), category: 0, brand: 0, quantity: q, unitPrice: price,
                             cost: 0, stock: 0, listPrice: 0, amount: price * Int64(q)))
                 }
-                lineOrdinals.append(k)
-                lineSkus.append(cart[i].sku)
+                lineOrdinals[i] = k
+                lineSkus[i] = cart[i].sku
                 subtotal += price * Int64(q)
                 quantity += q
             }
