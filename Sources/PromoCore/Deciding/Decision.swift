@@ -20,8 +20,10 @@ public struct Decision: Sendable {
 
     /// The engine keeps what it gave, why offers were not given and the outputs it read as
     /// numbers (`parts`); the public forms below are built from them when read (or replace them
-    /// when set or decoded).
-    var parts: DecisionParts?
+    /// when set or decoded). (A `let`: a decision's init assigning an optional reference held in a
+    /// `var` built the decision twice, copying one out and destroying the other, about 500
+    /// instructions per decision.)
+    let parts: DecisionParts?
     private var setRejected: [RejectedOffer]?
     private var setOutputs: [UsedOutput]?
     private var setChosen: [ChosenOffer]?
@@ -57,6 +59,7 @@ public struct Decision: Sendable {
         self.gifts = gifts
         self.nudges = nudges
         self.offersNotConsidered = offersNotConsidered
+        self.parts = nil
     }
 
     /// The engine's decision: what it gave and why not kept as numbers (`parts`), named when read.
