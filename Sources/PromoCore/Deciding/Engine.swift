@@ -128,19 +128,31 @@ public struct Engine: Sendable {
             frames.take()
             ?? Frame(
                 bound: bound, rounding: rules.rounding, modelSlots: rules.modelSlots.count, letSlots: rules.letCount)
+        // The frame reads the request where the caller has it (a copy would count references to
+        // its strings and arrays, and release the last request's), for as long as the decision runs.
+        let d = withUnsafePointer(to: request) { p in
+            f.requestPointer = p
+            return decide(in: f, request, models: models, budgets: budgets, excluded: excluded, recording: recording)
+        }
+        f.requestPointer = nil
+        f.tracer = nil
+        f.tracing = false
+        f.holdoutOverride = nil
         // A recorded decision keeps its frame for its trace; the recording gives it back.
-        defer { if recording?.frame !== f { frames.put(f) } }
+        if recording?.frame !== f { frames.put(f) }
+        return d
+    }
+
+    private func decide(
+        in f: Frame, _ request: DecisionRequest, models: some ModelOutputs, budgets: BudgetView,
+        excluded: [Int: (Reason, Why)], recording: TraceRecording?
+    ) -> Decision {
         f.reset(request)
         if let recording {
             f.tracer = recording.builder
             f.tracing = true
             f.nodeBySpan = rules.nodeBySpan
             f.holdoutOverride = recording.holdoutOverride
-        }
-        defer {
-            f.tracer = nil
-            f.tracing = false
-            f.holdoutOverride = nil
         }
         for (i, l) in f.lines.enumerated() where l.ordinal >= 0 {
             if !(0...Limits.maxUnitAmount).contains(l.cost) || !(0...Limits.maxUnitAmount).contains(l.listPrice) {
@@ -321,7 +333,6 @@ public struct Engine: Sendable {
         if let recording {
             recording.keep(f, until: frames)
         }
-        // Built in the return itself: a named decision would be copied out past the defers.
         return Decision(
             request, rules, subtotal: f.subtotal, shippingDiscount: shippingDiscount, gifts: gifts, nudges: nudges,
             offersNotConsidered: notConsidered, parts: parts)

@@ -245,7 +245,15 @@ final class Frame: @unchecked Sendable {
     let modelSlots: Int
     let letSlots: Int
 
-    @exclusivity(unchecked) var request: DecisionRequest
+    /// The request being decided, where the caller holds it: set by the engine for the length of
+    /// one decision (a recorded decision's trace does not read it afterwards).
+    @exclusivity(unchecked) var requestPointer: UnsafePointer<DecisionRequest>?
+    var request: DecisionRequest {
+        unsafeAddress {
+            guard let requestPointer else { preconditionFailure("the frame is not deciding") }
+            return requestPointer
+        }
+    }
     @exclusivity(unchecked) var lines = Scratch<Line>()
     /// The request's lines in the canonical order (the request's own array when it is in it).
     @exclusivity(unchecked) var cartLines: [CartLine] = []
@@ -449,8 +457,6 @@ final class Frame: @unchecked Sendable {
         self.rounding = rounding
         self.modelSlots = modelSlots
         self.letSlots = letSlots
-        self.request = DecisionRequest(
-            decisionID: "", customer: Customer(id: ""), cart: Cart(lines: []), channel: "", time: 0)
         self.lets = Array(repeating: .missing, count: letSlots)
         self.letStamps = Array(repeating: 0, count: letSlots)
     }
@@ -474,7 +480,6 @@ final class Frame: @unchecked Sendable {
     /// Prepares the frame for a request: lines resolved and in canonical order, aggregates,
     /// model outputs all missing, caches cleared.
     func reset(_ request: DecisionRequest) {
-        self.request = request
         // Strings of the previous decision go before this one interns its own.
         if !overflowStrings.isEmpty {
             if !overflowIDs.isEmpty { overflowIDs.removeAll(keepingCapacity: true) }
