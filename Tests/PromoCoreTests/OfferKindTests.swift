@@ -109,6 +109,32 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
         #expect(reason(d, "s") == .notEligible)
         #expect(d.nudges.first?.nudge == Nudge(needed: 1, tierSpend: 300_00, tierOff: 40_00, tierPercent: nil))
     }
+
+    /// Below the tier, near enough to nudge, but a line's `applies_to` read a missing output: the
+    /// offer is reported as missing an output, and no nudge is made from a subtotal it could not
+    /// know.
+    @Test func aMissingOutputBelowTheTierMakesNoNudge() throws {
+        let c = F.campaign(
+            "c",
+            offers: """
+                  - id: s
+                    kind: spend_threshold
+                    applies_to: forecast.days_of_cover(item) > 30
+                    tiers: [{ spend: 300 CNY, off: 40 CNY }]
+                    nudge_within: 150 CNY
+                """)
+        let models = FixtureModelOutputs(items: ["COAT": ["forecast.days_of_cover": .number(45)]])
+        let lines = [F.line("1", "COAT", 2, 100_00), F.line("2", "TEE", 1, 30_00)]
+        let d = try decide([c], lines, models: models)
+        #expect(reason(d, "s") == .modelOutputMissing)
+        #expect(d.nudges.isEmpty)
+        // The same cart with the output known nudges.
+        var known = models
+        known.items["TEE"] = ["forecast.days_of_cover": .number(5)]
+        let nudged = try decide([c], lines, models: known)
+        #expect(reason(nudged, "s") == .notEligible)
+        #expect(nudged.nudges.first?.nudge.needed == 100_00)
+    }
 }
 
 @Suite struct BuyXGetYTests {

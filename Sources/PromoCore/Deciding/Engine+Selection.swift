@@ -311,8 +311,8 @@ extension Engine {
                     f.memo[m.offer] = evaluation
                 }
                 switch evaluation {
-                case .value(let v, _): candidate = score(m.offer, v, f, matchesAt: m.matchesAt)
-                case .rejected(let reason, let why, _):
+                case .value(let v): candidate = score(m.offer, v, f, matchesAt: m.matchesAt)
+                case .rejected(let reason, let why):
                     f.selectionRejected.append(
                         Rejection(offer: m.offer, reason: reason, why: why, score: m.score, onDiscountedPrices: true))
                     continue

@@ -276,13 +276,13 @@ public struct Engine: Sendable {
             let evaluation = rules.offerRefs[o]._withUnsafeGuaranteedRef {
                 evaluator.evaluate($0, f, base: base, matchesAt: matchesAt, filter: filter, admitted: admitted)
             }
-            f.withTracer { $0.endOffer(evaluation) }
+            let n = f.nudge
+            f.withTracer { $0.endOffer(evaluation, nudge: n) }
+            if let n { nudges.append(nudge(o, n)) }
             switch evaluation {
-            case .value(let v, let n):
-                if let n { nudges.append(nudge(o, n)) }
+            case .value(let v):
                 f.eligible.append(score(o, v, f, matchesAt: matchesAt))
-            case .rejected(let reason, let why, let n):
-                if let n { nudges.append(nudge(o, n)) }
+            case .rejected(let reason, let why):
                 f.rejected.append(Rejection(offer: o, reason: reason, why: why, score: nil))
             }
         }

@@ -275,6 +275,8 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var missingReads = Scratch<Bool>()
     /// Missing outputs read while evaluating the current offer.
     @exclusivity(unchecked) var missingInOffer = 0
+    /// The nudge to the next tier of the spend threshold evaluated last, if any.
+    @exclusivity(unchecked) var nudge: Nudge?
     /// The current offer's `on_missing` value, if it declares one.
     @exclusivity(unchecked) var fallback: Val = .missing
     @exclusivity(unchecked) var hasFallback = false
@@ -466,7 +468,7 @@ final class Frame: @unchecked Sendable {
             memoStamp = Array(repeating: 0, count: count)
             cappedStamp = Array(repeating: 0, count: count)
             memoSignature = Array(repeating: 0, count: count)
-            memo = Array(repeating: .rejected(.notEligible, .givesNothing, nil), count: count)
+            memo = Array(repeating: .rejected(.notEligible, .givesNothing), count: count)
         }
     }
 

@@ -62,9 +62,10 @@ struct OfferValue: Sendable {
 }
 
 enum Evaluation: Sendable {
-    /// What the offer gives, and the nudge to its next tier (kept apart: candidates carry values).
-    case value(OfferValue, Nudge?)
-    case rejected(Reason, Why, Nudge?)
+    /// What the offer gives. (The nudge to a spend threshold's next tier is left in `Frame.nudge`:
+    /// kept out of this value, which is returned and copied for every candidate.)
+    case value(OfferValue)
+    case rejected(Reason, Why)
 }
 
 /// The semantics of every offer kind, evaluated against base unit prices (list prices, or prices
@@ -102,7 +103,7 @@ struct OfferEvaluator {
             f.withTracer { t in t.current.whenRoot = t.rootRecord }
             switch result {
             case .bool(true): break
-            case .bool(false): return .rejected(.notEligible, .whenFalse, nil)
+            case .bool(false): return .rejected(.notEligible, .whenFalse)
             default: return missing(f, conditions: false)
             }
         }
@@ -183,12 +184,13 @@ struct OfferEvaluator {
     }
 
     private func noMatchingItem(_ f: Frame) -> Evaluation {
-        if f.overflow { return .rejected(.notEligible, .overflowed, nil) }
+        if f.overflow { return .rejected(.notEligible, .overflowed) }
         if f.missingInOffer > 0 { return missing(f, conditions: true) }
-        return .rejected(.notEligible, .noMatchingItem, nil)
+        return .rejected(.notEligible, .noMatchingItem)
     }
 
     private func setFallback(_ o: CompiledOffer, _ f: Frame) {
+        f.nudge = nil
         f.missingInOffer = 0
         f.hasFallback = false
         if o.present.contains(.fallback) {
@@ -224,7 +226,7 @@ struct OfferEvaluator {
                 break
             }
         }
-        var result: Evaluation = .rejected(.notEligible, .noMatchingItem, nil)
+        var result: Evaluation = .rejected(.notEligible, .noMatchingItem)
         // The common kinds from the offer's fields (no copy of `kind`), the rest from `kind`. A
         // literal unit value is read as such (a trace names it when it is built).
         let constant = o.unitConstant
@@ -258,30 +260,36 @@ struct OfferEvaluator {
                 result = buyXGetY(o, f, base, buy, buyQ, get, getQ, pct, cheapest, maxApps)
             case .gift(let sku, let quantity):
                 guard !o.present.contains(.appliesTo) || anyMatch else {
-                    return .rejected(.notEligible, .noMatchingItem, nil)
+                    return .rejected(.notEligible, .noMatchingItem)
                 }
-                guard let item = catalog[sku] else { return .rejected(.notEligible, .giftNotInCatalog, nil) }
+                guard let item = catalog[sku] else { return .rejected(.notEligible, .giftNotInCatalog) }
                 guard item.stock >= quantity else {
-                    return .rejected(.notEligible, .giftOutOfStock(stock: item.stock, needed: quantity), nil)
+                    return .rejected(.notEligible, .giftOutOfStock(stock: item.stock, needed: quantity))
                 }
                 var v = newValue(f)
                 v.gift = .init(quantity: quantity, price: item.price, cost: item.cost)
-                result = .value(v, nil)
+                result = .value(v)
             case .freeShipping(let maxShipping):
                 guard !o.present.contains(.appliesTo) || anyMatch else {
-                    return .rejected(.notEligible, .noMatchingItem, nil)
+                    return .rejected(.notEligible, .noMatchingItem)
                 }
                 let fee = f.request.cart.shipping
-                guard fee > 0 else { return .rejected(.notEligible, .noShippingFee, nil) }
+                guard fee > 0 else { return .rejected(.notEligible, .noShippingFee) }
                 var v = newValue(f)
                 v.shippingDiscount = min(fee, maxShipping ?? fee)
-                result = .value(v, nil)
+                result = .value(v)
             }
         }
-        if f.overflow { return .rejected(.notEligible, .overflowed, nil) }
-        guard case .value(var v, let nudge) = result else {
+        if f.overflow {
+            f.nudge = nil
+            return .rejected(.notEligible, .overflowed)
+        }
+        guard case .value(var v) = result else {
             // Not eligible because an output was missing is reported as such.
-            if case .rejected(.notEligible, _, _) = result, f.missingInOffer > 0 { return missing(f, conditions: true) }
+            if case .rejected(.notEligible, _) = result, f.missingInOffer > 0 {
+                f.nudge = nil
+                return missing(f, conditions: true)
+            }
             return result
         }
         if let cap = o.maxDiscount, v.discount > cap {
@@ -293,7 +301,7 @@ struct OfferEvaluator {
             allocate(v.lineTotal, f, into: v.at)
             f.withTracer { $0.notes.append(.maxDiscount(cap)) }
         }
-        guard v.customerValue > 0 else { return .rejected(.notEligible, .givesNothing, nudge) }
+        guard v.customerValue > 0 else { return .rejected(.notEligible, .givesNothing) }
         // The common kinds discount only the lines they apply to: the search starts there.
         var first = 0
         var end = n
@@ -305,12 +313,12 @@ struct OfferEvaluator {
         while end > first && f.discounts[v.at + end - 1] == 0 { end -= 1 }
         v.first = Int32(first)
         v.end = Int32(end)
-        return .value(v, nudge)
+        return .value(v)
     }
 
     private func missing(_ f: Frame, conditions: Bool) -> Evaluation {
-        if f.missingInOffer == 0 { return .rejected(.notEligible, .undecided(conditions: conditions), nil) }
-        return .rejected(.modelOutputMissing, .missingOutput(conditions: conditions), nil)
+        if f.missingInOffer == 0 { return .rejected(.notEligible, .undecided(conditions: conditions)) }
+        return .rejected(.modelOutputMissing, .missingOutput(conditions: conditions))
     }
 
     /// Splits `total` over the lines in proportion to `f.weights` (largest remainder, ties by line
@@ -363,8 +371,8 @@ struct OfferEvaluator {
         }
         guard any else {
             f.discounts.removeLast(f.lines.count)
-            if flooredOut { return .rejected(.marginFloor, .atMarginFloor, nil) }
-            return .rejected(.notEligible, .givesNothing, nil)
+            if flooredOut { return .rejected(.marginFloor, .atMarginFloor) }
+            return .rejected(.notEligible, .givesNothing)
         }
         // The largest unit discounts first when `max_items` caps the units, ties by line order.
         if maxItems != nil {
@@ -401,7 +409,7 @@ struct OfferEvaluator {
             if let maxItems { t.notes.append(.maxItems(maxItems)) }
             if let floor = o.marginFloorPPM { t.notes.append(.marginFloor(floor)) }
         }
-        return .value(v, nil)
+        return .value(v)
     }
 
     /// 满减: the highest tier reached on the matching subtotal, allocated over the matching lines.
@@ -419,11 +427,10 @@ struct OfferEvaluator {
             cost += f.lines[i].cost * Int64(f.lines[i].quantity)
         }
         let reached = tiers.last { $0.spend <= subtotal }
-        var nudge: Nudge?
         if let next = tiers.first(where: { $0.spend > subtotal }),
             nudgeWithin.map({ next.spend - subtotal <= $0 }) ?? false
         {
-            nudge = Nudge(
+            f.nudge = Nudge(
                 needed: next.spend - subtotal, tierSpend: next.spend, tierOff: next.off, tierPercent: next.percent)
         }
         f.withTracer { t in
@@ -431,14 +438,14 @@ struct OfferEvaluator {
             t.current.tierSpend = tiers.first?.spend
         }
         guard let tier = reached else {
-            return .rejected(.notEligible, .belowFirstTier(subtotal: subtotal, first: tiers.first?.spend ?? 0), nudge)
+            return .rejected(.notEligible, .belowFirstTier(subtotal: subtotal, first: tiers.first?.spend ?? 0))
         }
         var off = tier.off ?? Rounding.apply(tier.percent ?? 0, to: subtotal, f.rounding) ?? 0
         off = min(off, subtotal)
         if let floor = o.marginFloorPPM, floor > 0 {
             let after = subtotal - off
             if after <= 0 || Int128(after - cost) * 1_000_000 < Int128(floor) * Int128(after) {
-                return .rejected(.marginFloor, .basketBelowFloor(off: off), nudge)
+                return .rejected(.marginFloor, .basketBelowFloor(off: off))
             }
         }
         var v = newValue(f)
@@ -455,7 +462,7 @@ struct OfferEvaluator {
             }
             t.notes.append(.tierReached(tier.spend))
         }
-        return .value(v, nudge)
+        return .value(v)
     }
 
     /// One unit of a cart line.
@@ -559,11 +566,11 @@ struct OfferEvaluator {
             total += saving
             bundles += 1
         }
-        guard bundles > 0 else { return .rejected(.notEligible, .noCompleteBundle, nil) }
+        guard bundles > 0 else { return .rejected(.notEligible, .noCompleteBundle) }
         guard orderLevelFloor(o, f, allUsed, discount: total) else {
-            return .rejected(.marginFloor, .bundleBelowFloor, nil)
+            return .rejected(.marginFloor, .bundleBelowFloor)
         }
-        return .value(value(f, discounts), nil)
+        return .value(value(f, discounts))
     }
 
     /// Buy X get Y: per application, the Y cheapest (or dearest) get-set units left are discounted
@@ -618,11 +625,11 @@ struct OfferEvaluator {
         }
         guard applications > 0, total > 0 else {
             let have = all.filter { inBuy[$0.line] }.count
-            return .rejected(.notEligible, .needsItems(needed: buyQuantity + getQuantity, have: have), nil)
+            return .rejected(.notEligible, .needsItems(needed: buyQuantity + getQuantity, have: have))
         }
         guard orderLevelFloor(o, f, used, discount: total) else {
-            return .rejected(.marginFloor, .itemsBelowFloor, nil)
+            return .rejected(.marginFloor, .itemsBelowFloor)
         }
-        return .value(value(f, discounts), nil)
+        return .value(value(f, discounts))
     }
 }

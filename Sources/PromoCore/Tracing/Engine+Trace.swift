@@ -288,7 +288,7 @@ extension Engine {
                     case .maxDiscount(let m): "max_discount caps the discount at \(money(m))"
                     }
                 }
-                if case .value(let v, _) = e.evaluation {
+                if case .value(let v) = e.evaluation {
                     value = ValueTrace(
                         lines: valueLines, matchingSubtotal: e.matchingSubtotal, tierSpend: e.tierSpend, notes: notes,
                         discount: v.lineTotal, shippingDiscount: v.shippingDiscount,
@@ -331,13 +331,7 @@ extension Engine {
                     }
                 }
             }
-            var nudge: Nudge?
-            if let e {
-                switch e.evaluation {
-                case .value(_, let n): nudge = n
-                case .rejected(_, _, let n): nudge = n
-                }
-            }
+            let nudge = e?.nudge
             var determining: [String] = []
             if isChosen {
                 determining.append("\(offer.file):\(offer.line): offer \(offer.id) (\(offer.kindName))")

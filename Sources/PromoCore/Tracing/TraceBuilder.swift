@@ -78,7 +78,8 @@ final class TraceBuilder: @unchecked Sendable {
         }
         var matchingSubtotal: Int64?
         var tierSpend: Int64?
-        var evaluation: Evaluation = .rejected(.notEligible, .givesNothing, nil)
+        var evaluation: Evaluation = .rejected(.notEligible, .givesNothing)
+        var nudge: Nudge?
         /// Lines the index's line filter ruled out, as bits, not recorded one by one in `lines`
         /// (the trace names each one's value when it is built).
         var filtered: UInt64 = 0
@@ -179,7 +180,8 @@ final class TraceBuilder: @unchecked Sendable {
         current.notes = notes.count..<notes.count
     }
 
-    func endOffer(_ e: Evaluation) {
+    func endOffer(_ e: Evaluation, nudge: Nudge?) {
+        current.nudge = nudge
         current.lines = current.lines.lowerBound..<lines.count
         current.values = current.values.lowerBound..<values.count
         current.notes = current.notes.lowerBound..<notes.count
