@@ -143,9 +143,11 @@ struct OfferIndex: Sendable {
         }
     }
 
-    /// Whether offer `o` allows `value` among `allowed[from ..< to]` (none listed: any).
+    /// Whether an offer allows `value` among `allowed[from ..< to]` (none listed: any).
     @inline(__always)
-    private func allows(_ from: Int32, _ to: Int32, _ value: Int32) -> Bool {
+    private static func allows(_ allowed: UnsafeBufferPointer<Int32>, _ from: Int32, _ to: Int32, _ value: Int32)
+        -> Bool
+    {
         if from == to { return true }
         for k in Int(from)..<Int(to) where allowed[k] == value { return true }
         return false
@@ -174,29 +176,42 @@ struct OfferIndex: Sendable {
         f.candidateBits.append(0, times: unconstrained.count)
         let stamp = f.stamp
         let channel = f.channel
-        func hit(_ d: IndexKeys.Dimension, _ symbol: Int32, line: Int) {
-            guard symbol >= 0, Int(symbol) < symbolCount else { return }
-            let k = d.rawValue * (symbolCount + 1) + Int(symbol)
-            for p in Int(start[k])..<Int(start[k + 1]) {
-                let o = Int(offers[p])
-                if f.indexMarks[o].stamp == stamp {
-                    if line < 64 { f.indexMarks[o].lines |= 1 << UInt64(line) }
-                    continue
+        let symbolCount = symbolCount
+        let marks = f.indexMarks
+        let bits = f.candidateBits
+        // Postings, their bounds and the allowances read through buffers (no bounds check per read).
+        start.withUnsafeBufferPointer { start in
+            offers.withUnsafeBufferPointer { offers in
+                allowed.withUnsafeBufferPointer { allowed in
+                    func hit(_ d: IndexKeys.Dimension, _ symbol: Int32, line: Int) {
+                        guard symbol >= 0, Int(symbol) < symbolCount else { return }
+                        let k = d.rawValue &* (symbolCount &+ 1) &+ Int(symbol)
+                        let lineBit: UInt64 = line < 64 ? 1 << UInt64(line) : 0
+                        for p in Int(start[k])..<Int(start[k &+ 1]) {
+                            let o = Int(offers[p])
+                            if marks[o].stamp == stamp {
+                                marks[o].lines |= lineBit
+                                continue
+                            }
+                            marks[o] = .init(lines: lineBit, stamp: stamp)
+                            let a = facts[o]
+                            if !Self.allows(allowed, a.channelsFrom, a.channelsTo, channel) { continue }
+                            if let segment, !Self.allows(allowed, a.segmentsFrom, a.segmentsTo, segment) { continue }
+                            bits[o >> 6] |= 1 << UInt64(o & 63)
+                        }
+                    }
+                    for i in 0..<f.lines.count {
+                        let l = f.lines[i]
+                        hit(.sku, l.sku, line: i)
+                        hit(.category, l.category, line: i)
+                        hit(.brand, l.brand, line: i)
+                    }
+                    if let segment { hit(.segment, segment, line: 64) }
+                    hit(.channel, channel, line: 64)
                 }
-                f.indexMarks[o] = .init(lines: line < 64 ? 1 << UInt64(line) : 0, stamp: stamp)
-                let a = facts[o]
-                if !allows(a.channelsFrom, a.channelsTo, channel) { continue }
-                if let segment, !allows(a.segmentsFrom, a.segmentsTo, segment) { continue }
-                f.candidateBits[o >> 6] |= 1 << UInt64(o & 63)
             }
         }
-        for (i, l) in f.lines.enumerated() {
-            hit(.sku, l.sku, line: i)
-            hit(.category, l.category, line: i)
-            hit(.brand, l.brand, line: i)
-        }
-        if let segment { hit(.segment, segment, line: 64) } else { hitAll(.segment, f, facts) }
-        hit(.channel, channel, line: 64)
+        if segment == nil { hitAll(.segment, f, facts) }
         for w in 0..<unconstrained.count {
             let word = f.candidateBits[w] | unconstrained[w]
             word.forEachBit { result.append(Int32(w << 6 | $0)) }
@@ -208,7 +223,10 @@ struct OfferIndex: Sendable {
         for p in postings(d) where f.indexMarks[Int(offers[p])].stamp != f.stamp {
             let o = Int(offers[p])
             f.indexMarks[o] = .init(lines: 0, stamp: f.stamp)
-            if !allows(facts[o].channelsFrom, facts[o].channelsTo, f.channel) { continue }
+            let admitted = allowed.withUnsafeBufferPointer {
+                Self.allows($0, facts[o].channelsFrom, facts[o].channelsTo, f.channel)
+            }
+            if !admitted { continue }
             f.candidateBits[o >> 6] |= 1 << UInt64(o & 63)
         }
     }
