@@ -9,10 +9,17 @@ enum Workload {
     static let brands = 200
     static let skuCount = 100_000
 
+    /// FNV-1a over the string's bytes, read in place (a native or small string) rather than
+    /// through the UTF-8 view's iterator.
     static func fnv(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return h
+        func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            return h
+        }
+        if let h = s.utf8.withContiguousStorageIfAvailable(hash) { return h }
+        var copy = s
+        return copy.withUTF8(hash)
     }
 
     static func item(_ i: Int) -> CatalogItem {
