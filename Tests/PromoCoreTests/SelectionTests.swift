@@ -76,6 +76,29 @@ import Testing
                 == "over the limit of 1 offers per customer; others score higher")
     }
 
+    /// Over the limit, selection decides the groups again from the first offer set aside; an
+    /// offer stacked on discounted prices is valued again on the prices left then, not on those of
+    /// the first pass (where the offer set aside had discounted the same line): its memoized
+    /// value is only reused for the same prices.
+    @Test func anOfferStackedOnDiscountedPricesIsValuedAgainWhenTheLimitChangesThem() throws {
+        let ws = F.workspace.replacingOccurrences(of: "max_offers_per_customer: 5", with: "max_offers_per_customer: 3")
+        let basket = F.campaign(
+            "basket", group: "basket",
+            offers: """
+                  - { id: a1-one-off, kind: amount_off, amount: 1 CNY, priority: 3 }
+                  - { id: a2-half-off, kind: percent_off, percent: 50%, priority: 2 }
+                  - { id: b-tenth-off, kind: percent_off, percent: 10%, priority: 1 }
+                """)
+        let flat = F.campaign("flat", group: "flat", offers: "  - { id: c-five, kind: percent_off, percent: 5% }")
+        let d = try decide([basket, flat], [F.line("1", "TEE", 1, 30_00)], workspace: ws)
+        // First pass: 1.00, then half of 29.00, then a tenth of 14.50 (1.45), and 5% of 30.00: four
+        // offers, one over the limit; the half, scoring lowest, is set aside. Again from there:
+        // a tenth of 29.00.
+        #expect(d.chosen.map(\.offer) == ["a1-one-off", "b-tenth-off", "c-five"])
+        #expect(d.chosen.map(\.discount) == [1_00, 2_90, 1_50])
+        #expect(reason(d, "a2-half-off") == .outscored)
+    }
+
     @Test func tiesBreakByCampaignAndOfferIDNotFileOrder() throws {
         let a = F.campaign("aa", group: "seasonal", offers: "  - { id: xx, kind: amount_off, amount: 5 CNY }")
         let b = F.campaign("bb", group: "seasonal", offers: "  - { id: yy, kind: amount_off, amount: 5 CNY }")

@@ -218,13 +218,27 @@ extension Engine {
         let n = f.lines.count
         f.applied.removeAll()
         f.applied.append(0, times: n)
-        // The prices left by the picks so far, kept up to date as picks are made, with a
-        // signature of them: of each line changed, the hash of its price now and of its first
-        // price, combined by xor (so a change updates it, and the list prices, every pass's
-        // start, sign as 0).
+        // The prices left by the picks so far, kept up to date as picks are made. Their
+        // signature (of each line changed, the hash of its price now and of its first price,
+        // combined by xor, so that the list prices, every pass's start, sign as 0) is made when a
+        // memoized value is looked up, not at every change: there are fewer look-ups.
         f.discountedBase.removeAll()
-        var signature: UInt64 = 0
         for i in 0..<n { f.discountedBase.append(f.lines[i].quantity > 0 ? f.lines[i].unitPrice : 0) }
+        var signature: UInt64 = 0
+        var signed = true
+        func sign() -> UInt64 {
+            if !signed {
+                signature = 0
+                for i in 0..<n {
+                    let first = f.lines[i].quantity > 0 ? f.lines[i].unitPrice : 0
+                    if f.discountedBase[i] != first {
+                        signature ^= Self.lineHash(i, first) ^ Self.lineHash(i, f.discountedBase[i])
+                    }
+                }
+                signed = true
+            }
+            return signature
+        }
         var anyApplied = false
         var shippingLeft = f.request.cart.shipping
         f.spent.removeAll()
@@ -245,7 +259,7 @@ extension Engine {
                 f.applied[i] += f.discounts[pick.at + i]
                 let q = f.lines[i].quantity
                 let b = (f.lines[i].amount - f.applied[i]) / Int64(q)
-                signature ^= Self.lineHash(i, f.discountedBase[i]) ^ Self.lineHash(i, b)
+                signed = signed && b == f.discountedBase[i]
                 f.discountedBase[i] = b
             }
             anyApplied = anyApplied || lineSum > 0
@@ -300,6 +314,7 @@ extension Engine {
                 // The per-customer cap decides the groups again: an offer met on the same prices
                 // as before gives what it gave then.
                 let evaluation: Evaluation
+                let signature = sign()
                 if f.memoStamp[m.offer] == f.stamp && f.memoSignature[m.offer] == signature {
                     evaluation = f.memo[m.offer]
                 } else {
