@@ -94,7 +94,7 @@ struct StringIndex: Sendable {
     @inline(__always)
     static func hash(_ s: String) -> (hash: UInt64, ascii: Bool) {
         // The bytes in place (a native or small string); a copy made native only otherwise.
-        if let r = s.utf8.withContiguousStorageIfAvailable(hash(bytes:)) { return r }
+        if let r = s.utf8.withContiguousStorageIfAvailable({ hash(bytes: $0) }) { return r }  // (a literal is inlined)
         var s = s
         return s.withUTF8(hash(bytes:))
     }
