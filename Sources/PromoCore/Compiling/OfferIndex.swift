@@ -220,14 +220,13 @@ struct OfferIndex: Sendable {
 
     /// Every offer anchored on a dimension whatever its value (the segment is unknown).
     private func hitAll(_ d: IndexKeys.Dimension, _ f: Frame, _ facts: AlignedTable<OfferFacts>) {
-        for p in postings(d) where f.indexMarks[Int(offers[p])].stamp != f.stamp {
-            let o = Int(offers[p])
-            f.indexMarks[o] = .init(lines: 0, stamp: f.stamp)
-            let admitted = allowed.withUnsafeBufferPointer {
-                Self.allows($0, facts[o].channelsFrom, facts[o].channelsTo, f.channel)
+        allowed.withUnsafeBufferPointer { allowed in
+            for p in postings(d) where f.indexMarks[Int(offers[p])].stamp != f.stamp {
+                let o = Int(offers[p])
+                f.indexMarks[o] = .init(lines: 0, stamp: f.stamp)
+                if !Self.allows(allowed, facts[o].channelsFrom, facts[o].channelsTo, f.channel) { continue }
+                f.candidateBits[o >> 6] |= 1 << UInt64(o & 63)
             }
-            if !admitted { continue }
-            f.candidateBits[o >> 6] |= 1 << UInt64(o & 63)
         }
     }
 

@@ -222,15 +222,16 @@ extension Engine {
         // signature (of each line changed, the hash of its price now and of its first price,
         // combined by xor, so that the list prices, every pass's start, sign as 0) is made when a
         // memoized value is looked up, not at every change: there are fewer look-ups.
+        func firstPrice(_ i: Int) -> Int64 { f.lines[i].quantity > 0 ? f.lines[i].unitPrice : 0 }
         f.discountedBase.removeAll()
-        for i in 0..<n { f.discountedBase.append(f.lines[i].quantity > 0 ? f.lines[i].unitPrice : 0) }
+        for i in 0..<n { f.discountedBase.append(firstPrice(i)) }
         var signature: UInt64 = 0
         var signed = true
         func sign() -> UInt64 {
             if !signed {
                 signature = 0
                 for i in 0..<n {
-                    let first = f.lines[i].quantity > 0 ? f.lines[i].unitPrice : 0
+                    let first = firstPrice(i)
                     if f.discountedBase[i] != first {
                         signature ^= Self.lineHash(i, first) ^ Self.lineHash(i, f.discountedBase[i])
                     }

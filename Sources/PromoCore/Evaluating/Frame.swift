@@ -74,21 +74,24 @@ final class BoundCatalog: Sendable {
         var cost: Int64 = 0
     }
 
-    /// A sku's bytes (ASCII, at most 16, zero-padded) and its row; `length` -1: an empty slot.
+    /// A sku's key and its row; a key `length` of -1: an empty slot.
     struct Slot: BitwiseCopyable {
-        var k0: UInt64 = 0
-        var k1: UInt64 = 0
-        var length: Int32 = -1
+        var key = Key()
         var row = Row()
     }
 
-    /// A sku prepared for look-up: its bytes packed as in a slot and the slot its search starts
-    /// at; `length` -1 when it is looked up by string instead (not ASCII, or over 16 bytes).
+    /// A short ASCII string's bytes (at most 16, zero-padded) packed into two words, and the slot
+    /// its search starts at; `length` -1 when it is looked up by string instead (not ASCII, or
+    /// over 16 bytes).
     struct Key: BitwiseCopyable {
         var k0: UInt64 = 0
         var k1: UInt64 = 0
         var length: Int32 = -1
         var start: Int32 = 0
+
+        /// The same bytes.
+        @inline(__always)
+        func same(_ other: Key) -> Bool { length == other.length && k0 == other.k0 && k1 == other.k1 }
     }
 
     let catalog: Catalog
@@ -121,8 +124,8 @@ final class BoundCatalog: Sendable {
             let key = Self.key(nfc, mask: Int32(size - 1))
             guard key.length >= 0 else { continue }
             var s = Int(key.start)
-            while slots[s].length >= 0 { s = (s + 1) & (size - 1) }
-            slots[s] = Slot(k0: key.k0, k1: key.k1, length: key.length, row: Self.row(item, ordinal: k, symbols))
+            while slots[s].key.length >= 0 { s = (s + 1) & (size - 1) }
+            slots[s] = Slot(key: key, row: Self.row(item, ordinal: k, symbols))
         }
         table = AlignedTable(slots)
         mask = size - 1
@@ -196,7 +199,7 @@ final class BoundCatalog: Sendable {
     /// A loop of these over a cart keeps its lines' misses in flight together.
     @inline(__always)
     func touch(_ k: Key) -> Int32 {
-        k.length < 0 ? 0 : table[Int(k.start)].length
+        k.length < 0 ? 0 : table[Int(k.start)].key.length
     }
 
     /// The row of the sku `k` was made from: its ordinal is -1 when the catalog does not have it,
@@ -207,8 +210,8 @@ final class BoundCatalog: Sendable {
         var s = Int(k.start)
         while true {
             let slot = table[s]
-            if slot.length < 0 { return Row() }
-            if slot.length == k.length && slot.k0 == k.k0 && slot.k1 == k.k1 { return slot.row }
+            if slot.key.length < 0 { return Row() }
+            if slot.key.same(k) { return slot.row }
             s = (s + 1) & mask
         }
     }
@@ -314,9 +317,7 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var customerCountry = Int32.min
     /// Recently met strings and their symbols (-1: not in the table), for `symbol(_:)`.
     struct RecentSymbol {
-        var k0: UInt64
-        var k1: UInt64
-        var length: Int32
+        var key: BoundCatalog.Key
         var symbol: Int32
     }
     @exclusivity(unchecked) var recentSymbols = Scratch<RecentSymbol>(capacity: 8)
@@ -599,7 +600,7 @@ final class Frame: @unchecked Sendable {
         let key = BoundCatalog.key(s, mask: 0)
         var inTable: Int32?
         if key.length >= 0 {
-            for e in recentSymbols where e.k0 == key.k0 && e.k1 == key.k1 && e.length == key.length {
+            for e in recentSymbols where e.key.same(key) {
                 inTable = e.symbol
                 break
             }
@@ -607,7 +608,7 @@ final class Frame: @unchecked Sendable {
         if inTable == nil {
             let id = symbols.ids[s] ?? -1
             if key.length >= 0 {
-                let e = RecentSymbol(k0: key.k0, k1: key.k1, length: key.length, symbol: id)
+                let e = RecentSymbol(key: key, symbol: id)
                 if recentSymbols.count < 8 { recentSymbols.append(e) } else { recentSymbols[recentNext & 7] = e }
                 recentNext &+= 1
             }

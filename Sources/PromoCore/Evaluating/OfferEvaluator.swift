@@ -179,14 +179,23 @@ struct OfferEvaluator {
         }
         // A per-unit kind that applies to no line gives nothing: what `value` would answer,
         // without its set-up (a third of the candidates in a typical decision end here).
-        if matched == 0 && n <= 64 && o.shape.perUnit { return noMatchingItem(f) }
+        if matched == 0 && n <= 64 && o.shape.perUnit { return notGiven(.rejected(.notEligible, .noMatchingItem), f) }
         return value(o, f, base: base, matchesAt: matchesAt, matched: matched)
     }
 
-    private func noMatchingItem(_ f: Frame) -> Evaluation {
-        if f.overflow { return .rejected(.notEligible, .overflowed) }
-        if f.missingInOffer > 0 { return missing(f, conditions: true) }
-        return .rejected(.notEligible, .noMatchingItem)
+    /// What an offer that gives nothing answers: an overflow, or an output read while missing,
+    /// said as such (with no nudge); else `result`.
+    @inline(__always)
+    private func notGiven(_ result: Evaluation, _ f: Frame) -> Evaluation {
+        if f.overflow {
+            f.nudge = nil
+            return .rejected(.notEligible, .overflowed)
+        }
+        if case .rejected(.notEligible, _) = result, f.missingInOffer > 0 {
+            f.nudge = nil
+            return missing(f, conditions: true)
+        }
+        return result
     }
 
     private func setFallback(_ o: CompiledOffer, _ f: Frame) {
@@ -280,18 +289,7 @@ struct OfferEvaluator {
                 result = .value(v)
             }
         }
-        if f.overflow {
-            f.nudge = nil
-            return .rejected(.notEligible, .overflowed)
-        }
-        guard case .value(var v) = result else {
-            // Not eligible because an output was missing is reported as such.
-            if case .rejected(.notEligible, _) = result, f.missingInOffer > 0 {
-                f.nudge = nil
-                return missing(f, conditions: true)
-            }
-            return result
-        }
+        guard !f.overflow, case .value(var v) = result else { return notGiven(result, f) }
         if let cap = o.maxDiscount, v.discount > cap {
             let lineCap = max(0, cap - v.shippingDiscount)
             v.shippingDiscount = min(v.shippingDiscount, cap)

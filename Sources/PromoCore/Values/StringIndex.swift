@@ -46,36 +46,6 @@ struct StringIndex: Sendable {
         self.mask = size - 1
     }
 
-    /// The first step of a look-up, for resolving many strings in passes: the slot where the
-    /// search starts, or -1 for a string not in ASCII. Reads no table memory.
-    @inline(__always)
-    func start(_ s: String) -> Int32 {
-        let (h, ascii) = Self.hash(s)
-        guard ascii else { return -1 }
-        return Int32(truncatingIfNeeded: Int(truncatingIfNeeded: h) & mask)
-    }
-
-    /// The second step: reads the slot `start` gave (-2: empty, so the string is absent), so
-    /// that it is in cache for `position(_:from:)`. A loop of these keeps many reads in flight.
-    @inline(__always)
-    func probe(_ start: Int32) -> Int32 {
-        start < 0 ? start : table[Int(start)].position < 0 ? -2 : start
-    }
-
-    /// The position of `s` (-1: none), from what `probe` returned.
-    @inline(__always)
-    func position(_ s: String, from probed: Int32) -> Int32 {
-        if probed == -2 { return -1 }
-        if probed == -1 { return all[s] ?? -1 }
-        var slot = Int(probed)
-        while true {
-            let i = table[slot].position
-            if i < 0 { return -1 }
-            if table[slot].key == s { return i }
-            slot = (slot + 1) & mask
-        }
-    }
-
     @inline(__always)
     subscript(_ s: String) -> Int32? {
         let (h, ascii) = Self.hash(s)
