@@ -9,17 +9,12 @@ enum Workload {
     static let brands = 200
     static let skuCount = 100_000
 
-    /// FNV-1a over the string's bytes, read in place (a native or small string) rather than
-    /// through the UTF-8 view's iterator.
+    /// FNV-1a (the engine's, `Holdout.fnv1a64`) over the string's bytes, read in place (a native
+    /// or small string) rather than through the UTF-8 view's iterator.
     static func fnv(_ s: String) -> UInt64 {
-        func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-            return h
-        }
-        if let h = s.utf8.withContiguousStorageIfAvailable(hash) { return h }
+        if let h = s.utf8.withContiguousStorageIfAvailable({ Holdout.fnv1a64($0) }) { return h }
         var copy = s
-        return copy.withUTF8(hash)
+        return copy.withUTF8 { Holdout.fnv1a64($0) }
     }
 
     static func item(_ i: Int) -> CatalogItem {
