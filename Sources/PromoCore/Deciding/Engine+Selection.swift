@@ -1,15 +1,21 @@
 import PromoDSL
 
 extension Engine {
-    /// An offer given: its candidate, its line discounts at `Frame.discounts[at...]` (after the
-    /// offers before it), and its shipping discount; and where the pass that gave it stood then
-    /// (its member's position, the rejections made before it), so that a pass can resume there.
+    /// An offer given: its candidate (`source`, read through `Frame.given`: a position in
+    /// `eligible`, or when selection valued it again on discounted prices, -1 - its position in
+    /// `Frame.revalued`), its line discounts at `Frame.discounts[at...]` (after the offers before
+    /// it), and its shipping discount; and where the pass that gave it stood then (its member's
+    /// position, the rejections made before it), so that a pass can resume there. (A position, not
+    /// a copy: a candidate is two cache lines, and a decision makes a dozen picks.)
     struct Pick {
-        var candidate: Candidate
+        var source: Int32
+        var member: Int32
         var at: Int
         var shipping: Int64
-        var member: Int32
         var rejectedBefore: Int32
+        /// The candidate's offer and score, which ranking picks reads.
+        var offer: Int32
+        var score: Double
     }
 
     /// Expected incremental profit of giving the offer, times the campaign's weight:
@@ -75,6 +81,7 @@ extension Engine {
             anyExclusive = anyExclusive || isExclusive(eligible[Int(k)])
         }
         f.picks.removeAll()
+        f.revalued.removeAll()
         f.selectionRejected.removeAll()
         var resume: Int?
         var capped = false
@@ -95,18 +102,18 @@ extension Engine {
             for p in f.picks.indices { f.selectionRanked.append(p) }
             let picks = f.picks
             f.selectionRanked.sortFew { a, b in
-                let x = picks[a].candidate
-                let y = picks[b].candidate
+                let x = picks[a]
+                let y = picks[b]
                 return x.score != y.score ? x.score > y.score : x.offer < y.offer
             }
             for p in f.selectionRanked.dropFirst(rules.maxOffersPerCustomer) {
-                f.cappedStamp[f.picks[p].candidate.offer] = f.stamp
+                f.cappedStamp[Int(f.picks[p].offer)] = f.stamp
             }
             capped = true
             // The picks before the first one set aside stand; their members keep their places.
             resume =
                 anyExclusive || !resumesSelection
-                ? nil : f.picks.firstIndex { f.cappedStamp[$0.candidate.offer] == f.stamp }
+                ? nil : f.picks.firstIndex { f.cappedStamp[Int($0.offer)] == f.stamp }
             var kept = 0
             for k in f.selectionPool where f.cappedStamp[eligible[Int(k)].offer] != f.stamp {
                 f.selectionPool[kept] = k
@@ -130,36 +137,37 @@ extension Engine {
         members.filter { !isExclusive(eligible[Int($0)]) }.withUnsafeBufferPointer {
             stack($0, eligible, f, evaluator, budgets, resumingAt: nil)
         }
-        let exclusives = members.map { eligible[Int($0)] }.filter(isExclusive).sorted {
-            ($0.score, -$0.offer) > ($1.score, -$1.offer)
+        let exclusives = members.filter { isExclusive(eligible[Int($0)]) }.sorted {
+            (eligible[Int($0)].score, -eligible[Int($0)].offer) > (eligible[Int($1)].score, -eligible[Int($1)].offer)
         }
-        var best: Candidate?
-        for e in exclusives {
+        var best: (Int32, Candidate)?
+        for k in exclusives {
+            let e = eligible[Int(k)]
             if let (reason, why) = budgetProblem(e.offer, e.value.customerValue, nil, budgets) {
                 f.selectionRejected.append(Rejection(offer: e.offer, reason: reason, why: why, score: e.score))
-            } else if let b = best {
+            } else if let (_, b) = best {
                 f.selectionRejected.append(
                     Rejection(
                         offer: e.offer, reason: .outscored, why: .outscored(by: b.offer, margin: b.score - e.score),
                         score: e.score))
             } else {
-                best = e
+                best = (k, e)
             }
         }
-        guard let exclusive = best else { return }
-        let combined = f.picks.reduce(0.0) { $0 + $1.candidate.score }
+        guard let (source, exclusive) = best else { return }
+        let combined = f.picks.reduce(0.0) { $0 + $1.score }
         if f.picks.isEmpty || exclusive.score > combined {
             for p in f.picks {
                 f.selectionRejected.append(
                     Rejection(
-                        offer: p.candidate.offer, reason: .blockedByExclusive, why: .exclusiveWins(exclusive.offer),
-                        score: p.candidate.score))
+                        offer: Int(p.offer), reason: .blockedByExclusive, why: .exclusiveWins(exclusive.offer),
+                        score: p.score))
             }
             f.picks.removeAll()
             f.picks.append(
                 Pick(
-                    candidate: exclusive, at: exclusive.value.at, shipping: exclusive.value.shippingDiscount, member: 0,
-                    rejectedBefore: 0))
+                    source: source, member: 0, at: exclusive.value.at, shipping: exclusive.value.shippingDiscount,
+                    rejectedBefore: 0, offer: Int32(exclusive.offer), score: exclusive.score))
         } else {
             f.selectionRejected.append(
                 Rejection(
@@ -245,7 +253,8 @@ extension Engine {
         f.spent.removeAll()
         // A pick's effect on what the ones after it see: prices, shipping and budgets.
         func give(_ pick: Pick, lineSum: Int64, value: Int64) {
-            let facts = rules.facts[pick.candidate.offer]
+            let c = f.given(pick)
+            let facts = rules.facts[Int(pick.offer)]
             // What each campaign with a budget or a cap spent so far (`limited` is the campaign's).
             if facts.limited {
                 let c = Int(facts.campaign)
@@ -255,8 +264,7 @@ extension Engine {
                     f.spent.append(Frame.Spent(campaign: c, amount: value))
                 }
             }
-            for i in Int(pick.candidate.value.first)..<Int(pick.candidate.value.end) where f.discounts[pick.at + i] > 0
-            {
+            for i in Int(c.pointee.value.first)..<Int(c.pointee.value.end) where f.discounts[pick.at + i] > 0 {
                 f.applied[i] += f.discounts[pick.at + i]
                 let q = f.lines[i].quantity
                 let b = (f.lines[i].amount - f.applied[i]) / Int64(q)
@@ -273,9 +281,10 @@ extension Engine {
             f.picks.removeLast(f.picks.count - resume)
             f.selectionRejected.removeLast(f.selectionRejected.count - Int(stop.rejectedBefore))
             for p in f.picks {
+                let c = f.given(p)
                 var lineSum: Int64 = 0
-                for i in Int(p.candidate.value.first)..<Int(p.candidate.value.end) { lineSum += f.discounts[p.at + i] }
-                give(p, lineSum: lineSum, value: lineSum + p.shipping + p.candidate.value.giftValue)
+                for i in Int(c.pointee.value.first)..<Int(c.pointee.value.end) { lineSum += f.discounts[p.at + i] }
+                give(p, lineSum: lineSum, value: lineSum + p.shipping + c.pointee.value.giftValue)
             }
         } else {
             f.picks.removeAll()
@@ -287,80 +296,88 @@ extension Engine {
         var mode = StackingGroup.Mode.best
         var onDiscounted = false
         for position in start..<members.count {
-            let m = eligible[Int(members[position])]
-            let g = m.group
+            var source = members[position]
+            let m = eligible.base + Int(source)
+            let g = m.pointee.group
             if g != currentGroup {
                 currentGroup = g
                 winner = nil
                 mode = rules.groups[g].mode
                 onDiscounted = rules.groups[g].base == .discounted
             }
+            let offer = m.pointee.offer
+            let memberScore = m.pointee.score
             if let w = winner, mode != .stack {
                 if mode == .best {
                     f.selectionRejected.append(
                         Rejection(
-                            offer: m.offer, reason: .outscored,
-                            why: .outscored(by: w, margin: f.picks[f.picks.count - 1].candidate.score - m.score),
-                            score: m.score))
+                            offer: offer, reason: .outscored,
+                            why: .outscored(by: w, margin: f.picks[f.picks.count - 1].score - memberScore),
+                            score: memberScore))
                 } else {
                     f.selectionRejected.append(
                         Rejection(
-                            offer: m.offer, reason: .groupAlreadyUsed, why: .groupUsed(by: w, group: g), score: m.score)
+                            offer: offer, reason: .groupAlreadyUsed, why: .groupUsed(by: w, group: g),
+                            score: memberScore)
                     )
                 }
                 continue
             }
-            var candidate = m
-            if onDiscounted && anyApplied && pricesChanged(for: m, f) {
+            if onDiscounted && anyApplied && pricesChanged(for: m.pointee, f) {
                 // The per-customer cap decides the groups again: an offer met on the same prices
                 // as before gives what it gave then.
                 let evaluation: Evaluation
                 let signature = sign()
-                if f.memoStamp[m.offer] == f.stamp && f.memoSignature[m.offer] == signature {
-                    evaluation = f.memo[m.offer]
+                let matchesAt = m.pointee.matchesAt
+                if f.memoStamp[offer] == f.stamp && f.memoSignature[offer] == signature {
+                    evaluation = f.memo[offer]
                 } else {
-                    evaluation = rules.offerRefs[m.offer]._withUnsafeGuaranteedRef {
-                        evaluator.value($0, f, base: f.discountedBase, matchesAt: m.matchesAt, again: true)
+                    evaluation = rules.offerRefs[offer]._withUnsafeGuaranteedRef {
+                        evaluator.value($0, f, base: f.discountedBase, matchesAt: matchesAt, again: true)
                     }
-                    f.memoStamp[m.offer] = f.stamp
-                    f.memoSignature[m.offer] = signature
-                    f.memo[m.offer] = evaluation
+                    f.memoStamp[offer] = f.stamp
+                    f.memoSignature[offer] = signature
+                    f.memo[offer] = evaluation
                 }
                 switch evaluation {
-                case .value(let v): candidate = score(m.offer, v, f, matchesAt: m.matchesAt)
+                case .value(let v):
+                    source = -1 - Int32(f.revalued.count)
+                    f.revalued.append(score(offer, v, f, matchesAt: matchesAt))
                 case .rejected(let reason, let why):
                     f.selectionRejected.append(
-                        Rejection(offer: m.offer, reason: reason, why: why, score: m.score, onDiscountedPrices: true))
+                        Rejection(offer: offer, reason: reason, why: why, score: memberScore, onDiscountedPrices: true))
                     continue
                 }
             }
+            let given = source >= 0 ? m : f.revalued.base + Int(-1 - source)
+            let value = given.pointee.value
             // What is left of each line after the offers before this one.
             let at = f.discounts.append(0, times: n)
             var lineSum: Int64 = 0
-            for i in Int(candidate.value.first)..<Int(candidate.value.end) {
-                let d = min(f.discounts[candidate.value.at + i], f.lines[i].amount - f.applied[i])
+            for i in Int(value.first)..<Int(value.end) {
+                let d = min(f.discounts[value.at + i], f.lines[i].amount - f.applied[i])
                 f.discounts[at + i] = d
                 lineSum += d
             }
-            let shipping = min(candidate.value.shippingDiscount, shippingLeft)
-            let value = lineSum + shipping + candidate.value.giftValue
-            guard value > 0 else {
+            let shipping = min(value.shippingDiscount, shippingLeft)
+            let worth = lineSum + shipping + value.giftValue
+            guard worth > 0 else {
                 f.discounts.removeLast(n)
                 f.selectionRejected.append(
-                    Rejection(offer: m.offer, reason: .notEligible, why: .nothingLeft, score: m.score))
+                    Rejection(offer: offer, reason: .notEligible, why: .nothingLeft, score: memberScore))
                 continue
             }
-            if let (reason, why) = budgetProblem(m.offer, value, f, budgets) {
+            if let (reason, why) = budgetProblem(offer, worth, f, budgets) {
                 f.discounts.removeLast(n)
-                f.selectionRejected.append(Rejection(offer: m.offer, reason: reason, why: why, score: m.score))
+                f.selectionRejected.append(Rejection(offer: offer, reason: reason, why: why, score: memberScore))
                 continue
             }
             let pick = Pick(
-                candidate: candidate, at: at, shipping: shipping, member: Int32(position),
-                rejectedBefore: Int32(f.selectionRejected.count))
-            give(pick, lineSum: lineSum, value: value)
+                source: source, member: Int32(position), at: at, shipping: shipping,
+                rejectedBefore: Int32(f.selectionRejected.count), offer: Int32(offer), score: given.pointee.score)
+            give(pick, lineSum: lineSum, value: worth)
             f.picks.append(pick)
-            winner = m.offer
+            winner = offer
         }
     }
 }

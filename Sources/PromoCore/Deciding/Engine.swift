@@ -319,13 +319,14 @@ public struct Engine: Sendable {
             var discount: Int64 = 0
             for d in lineParts { discount += d }
             shippingDiscount += pick.shipping
-            let o = pick.candidate.offer
-            let giftQuantity = pick.candidate.value.gift?.quantity
+            let c = f.given(pick)
+            let o = c.pointee.offer
+            let giftQuantity = c.pointee.value.gift?.quantity
             if let q = giftQuantity, let gift = rules.names.gift(o, quantity: q) { gifts.append(gift) }
             parts.given.append(
                 Decision.Given(
                     offer: o, discount: discount, shippingDiscount: pick.shipping, giftQuantity: giftQuantity,
-                    score: pick.candidate.score, pWithOffer: pick.candidate.p1, pWithout: pick.candidate.p0))
+                    score: c.pointee.score, pWithOffer: c.pointee.p1, pWithout: c.pointee.p0))
         }
         parts.record.noteMissingReads(f)
         parts.cartLines = f.cartLines

@@ -360,6 +360,8 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var selectionRanked = Scratch<Int>()
     /// Selection's picks and rejections, and the amounts each campaign's picks spent so far.
     @exclusivity(unchecked) var picks = Scratch<Engine.Pick>()
+    /// Candidates selection valued again on the prices earlier picks left (picks point here).
+    @exclusivity(unchecked) var revalued = Scratch<Engine.Candidate>()
     @exclusivity(unchecked) var selectionRejected = Scratch<Rejection>()
     @exclusivity(unchecked) var spent = Scratch<Spent>()
     struct Spent {
@@ -402,6 +404,7 @@ final class Frame: @unchecked Sendable {
         for b in [candidates, selectionOrder, selectionPool] { b.free() }
         selectionRanked.free()
         picks.free()
+        revalued.free()
         selectionRejected.free()
         rejected.free()
         eligible.free()
@@ -568,6 +571,12 @@ final class Frame: @unchecked Sendable {
         customerCountry = Int32.min
         base.removeAll(keepingCapacity: true)
         for l in lines { base.append(l.unitPrice) }
+    }
+
+    /// The candidate a pick gives, where it lies (`Engine.Pick.source`).
+    @inline(__always)
+    func given(_ p: Engine.Pick) -> UnsafeMutablePointer<Engine.Candidate> {
+        p.source >= 0 ? eligible.base + Int(p.source) : revalued.base + Int(-1 - p.source)
     }
 
     /// Calls `body` with each line the offer being valued applies to, in line order.
