@@ -98,6 +98,29 @@ import Testing
         #expect(resolved > 1_000)
     }
 
+    /// Over a catalog whose table takes megabytes (placed on 2 MiB boundaries, in huge pages where
+    /// the system gives them), every sku still resolves to its own item, the last ones included.
+    @Test func aLargeCatalogsTableResolvesEverySku() throws {
+        let count = 60_000
+        let catalog = Catalog(
+            (0..<count).map {
+                CatalogItem(sku: "S\($0)", category: "c", brand: "b", price: 1_000_00, cost: Int64(1 + $0), stock: 1)
+            })
+        let rules = try RulesFixture.ruleSet([
+            RulesFixture.campaign("c", offers: "  - { id: a, kind: amount_off, amount: item.cost }")
+        ])
+        let engine = Engine(rules: rules, catalog: catalog)
+        for first in Swift.stride(from: 0, to: count, by: 997) + [count - 10] {
+            let lines = (first..<min(count, first + 10)).map { RulesFixture.line("L\($0)", "S\($0)", 1, 1_000_00) }
+            let d = engine.decide(RulesFixture.request(lines, id: "d\(first)"), models: FixtureModelOutputs())
+            let given = Dictionary(
+                uniqueKeysWithValues: (d.chosen.first?.allocation ?? []).map { ($0.line, $0.amount) })
+            let costs = Dictionary(
+                uniqueKeysWithValues: (first..<min(count, first + 10)).map { ("L\($0)", Int64(1 + $0)) })
+            #expect(given == costs, "skus from S\(first)")
+        }
+    }
+
     /// A frame keeps the symbols of strings it met (channels, segments) in a small cache keyed by
     /// their bytes: one engine deciding requests whose strings come and go (more than the cache
     /// holds, named by the rules or not, differing only past their eighth byte, long, not ASCII)
