@@ -1,3 +1,4 @@
+import Foundation
 import PromoCore
 import PromoDSL
 import PromoTesting
@@ -127,9 +128,10 @@ enum Workload {
     }
 
     static func requests(lines: Int, count: Int) -> [DecisionRequest] {
-        (0..<count).map { r in
+        let carts = Int(ProcessInfo.processInfo.environment["PROMO_BENCH_CARTS"] ?? "") ?? Int.max
+        return (0..<count).map { r in
             let cartLines = (0..<lines).map { l -> CartLine in
-                let sku = Int(fnv("cart\(r)-\(l)") % UInt64(skuCount))
+                let sku = Int(fnv("cart\(r % carts)-\(l)") % UInt64(skuCount))
                 return CartLine(
                     id: "L\(l)", sku: "SKU\(sku)", quantity: 1 + (r + l) % 3, unitPrice: catalog["SKU\(sku)"]!.price)
             }
