@@ -529,27 +529,32 @@ final class Frame: @unchecked Sendable {
                 lineOrdinals.removeAll(keepingCapacity: true)
                 lineOrdinals.append(contentsOf: repeatElement(-1, count: cart.count))
             }
-            for i in cart.indices {
-                let q = max(0, cart[i].quantity)
-                let price = max(0, cart[i].unitPrice)
-                let row = rows[i]
-                let k = row.ordinal
-                if k >= 0 {
-                    lines.append(
-                        Line(
-                            ordinal: k, sku: row.sku, category: row.category, brand: row.brand, quantity: q,
-                            unitPrice: price, cost: row.cost, stock: row.stock, listPrice: row.price,
-                            amount: price * Int64(q)))
-                } else {
-                    lines.append(
-                        Line(
-                            ordinal: -1, sku: symbol(cart[i].sku), category: 0, brand: 0, quantity: q, unitPrice: price,
-                            cost: 0, stock: 0, listPrice: 0, amount: price * Int64(q)))
+            lineSkus.withUnsafeMutableBufferPointer { skus in
+                lineOrdinals.withUnsafeMutableBufferPointer { ordinals in
+                    for i in cart.indices {
+                        let q = max(0, cart[i].quantity)
+                        let price = max(0, cart[i].unitPrice)
+                        let row = rows[i]
+                        let k = row.ordinal
+                        if k >= 0 {
+                            lines.append(
+                                Line(
+                                    ordinal: k, sku: row.sku, category: row.category, brand: row.brand, quantity: q,
+                                    unitPrice: price, cost: row.cost, stock: row.stock, listPrice: row.price,
+                                    amount: price * Int64(q)))
+                        } else {
+                            lines.append(
+                                Line(
+                                    ordinal: -1, sku: symbol(cart[i].sku), category: 0, brand: 0, quantity: q,
+                                    unitPrice: price,
+                                    cost: 0, stock: 0, listPrice: 0, amount: price * Int64(q)))
+                        }
+                        ordinals[i] = k
+                        skus[i] = cart[i].sku
+                        subtotal += price * Int64(q)
+                        quantity += q
+                    }
                 }
-                lineOrdinals[i] = k
-                lineSkus[i] = cart[i].sku
-                subtotal += price * Int64(q)
-                quantity += q
             }
         }
         channel = symbol(request.channel)
