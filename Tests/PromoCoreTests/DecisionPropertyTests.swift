@@ -42,6 +42,21 @@ import Testing
         }
     }
 
+    /// The offers not given are listed in the order of their names (campaign id, then offer id),
+    /// whichever step set them aside (campaign, evaluation or selection, over the limit too).
+    @Test func rejectionsComeInTheOrderOfTheirNames() async throws {
+        await propertyCheck(count: 150, input: Self.seeds) { seed in
+            let s = Scenario(seed: seed)
+            for limit in [1, 5] {
+                let ws = RulesFixture.workspace.replacingOccurrences(
+                    of: "max_offers_per_customer: 5", with: "max_offers_per_customer: \(limit)")
+                let e = Engine(rules: try RulesFixture.ruleSet(s.campaigns, workspace: ws), catalog: s.catalog)
+                let names = e.decide(s.request(), models: s.models).rejected.map { [$0.campaign, $0.offer] }
+                #expect(names == names.sorted { $0.lexicographicallyPrecedes($1) }, "seed \(seed), limit \(limit)")
+            }
+        }
+    }
+
     @Test func indexOnAndOffGiveTheSameDecision() async throws {
         await propertyCheck(count: 200, input: Self.seeds) { seed in
             let s = Scenario(seed: seed)

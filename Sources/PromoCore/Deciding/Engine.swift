@@ -219,6 +219,7 @@ public struct Engine: Sendable {
             }
         }
         f.candidates.removeLast(f.candidates.count - kept)
+        let campaignRejections = f.rejected.count
 
         // 3. Model outputs: only those the remaining candidates read, plus arbitration's.
         // As bits while every slot is below 64 (the usual case), else as a set.
@@ -292,21 +293,39 @@ public struct Engine: Sendable {
 
         // 5. Choose under stacking groups, exclusivity, budgets and the per-customer limit.
         select(f.eligible, f, evaluator, budgets)
-        for r in f.selectionRejected { f.rejected.append(r) }
-        // Into the decision's array in offer order: offers are in (campaign id, offer id) order,
-        // so this is the order of names. Sorted by key (offer, position) when not in order.
+        // Into the decision's array in offer order (offers are in (campaign id, offer id) order,
+        // so this is the order of names), and for one offer in the order found. Three runs, each
+        // of different offers: the campaigns' and the evaluation's rejections (each in candidate
+        // order, ascending) and selection's (in group order: sorted by key (offer, position)).
         f.rejectionKeys.removeAll()
         var sorted = true
-        for k in f.rejected.indices {
-            if k > 0 && f.rejected[k - 1].offer > f.rejected[k].offer { sorted = false }
-            f.rejectionKeys.append(UInt64(f.rejected[k].offer) << 32 | UInt64(k))
+        let chosen = f.selectionRejected
+        for k in chosen.indices {
+            if k > 0 && chosen[k - 1].offer > chosen[k].offer { sorted = false }
+            f.rejectionKeys.append(UInt64(chosen[k].offer) << 32 | UInt64(k))
         }
-        parts.rejections.reserveCapacity(f.rejected.count)
-        if sorted {
-            f.rejected.withUnsafeBufferPointer { parts.rejections.append(contentsOf: $0) }
-        } else {
-            f.rejectionKeys.sort()
-            for key in f.rejectionKeys { parts.rejections.append(f.rejected[Int(key & 0xffff_ffff)]) }
+        if !sorted { f.rejectionKeys.sort() }
+        parts.rejections.reserveCapacity(f.rejected.count + chosen.count)
+        var a = 0
+        var b = campaignRejections
+        var c = 0
+        let keys = f.rejectionKeys
+        while true {
+            // The smallest offer at the head of the runs (none: past the end).
+            let x = a < campaignRejections ? f.rejected[a].offer : Int.max
+            let y = b < f.rejected.count ? f.rejected[b].offer : Int.max
+            let z = c < keys.count ? Int(keys[c] >> 32) : Int.max
+            if x == Int.max && y == Int.max && z == Int.max { break }
+            if x <= y && x <= z {
+                parts.rejections.append(f.rejected[a])
+                a += 1
+            } else if y <= z {
+                parts.rejections.append(f.rejected[b])
+                b += 1
+            } else {
+                parts.rejections.append(chosen[Int(keys[c] & 0xffff_ffff)])
+                c += 1
+            }
         }
 
         // What was given, kept as numbers: `Decision.chosen` and `lines` name them when read.
