@@ -182,17 +182,14 @@ struct TableOutputs: ModelOutputs {
         for k in batch.calls.indices {
             switch batch.calls[k].function {
             case "forecast.days_of_cover":
-                for i in ordinals { values.append(i >= 0 ? .number(daysOfCover[Int(i)]) : nil) }
+                values.appendNumbers(ordinals.count) { ordinals[$0] >= 0 ? daysOfCover[Int(ordinals[$0])] : nil }
             case "recommend.score":
                 // Every item's factors read first, so that their cache misses overlap.
                 var touched: Float = 0
                 for i in ordinals where i >= 0 { touched += itemFactors[Int(i) * Self.dimensions] }
-                for i in ordinals {
-                    if let c, i >= 0 {
-                        values.append(.number(score(customer: c, item: Int(i)) + (touched.isNaN ? 1 : 0)))
-                    } else {
-                        values.append(nil)
-                    }
+                values.appendNumbers(ordinals.count) { k in
+                    guard let c, ordinals[k] >= 0 else { return nil }
+                    return score(customer: c, item: Int(ordinals[k])) + (touched.isNaN ? 1 : 0)
                 }
             case "customer.segment": values.append(c.map { segments[$0] })
             default: for _ in 0..<batch.rows(k) { values.append(nil) }

@@ -372,6 +372,47 @@ import Testing
         #expect(first.rejected == rejected && first.modelOutputs == outputs)
     }
 
+    /// Outputs answering a column of numbers at a time (`ModelValues.appendNumbers`), after a
+    /// text value: the decision is the one the same values give through `append`, gaps included.
+    @Test func columnsOfNumbersAppendedInPlaceReadAsValuesAppendedOneByOne() throws {
+        struct Columns: ModelOutputs {
+            let scores: [String: Double]
+            func values(for batch: ModelBatch) -> [[Value?]] { [] }
+            func answer(for batch: ModelBatch, appendingTo values: inout ModelValues) -> ModelAnswer.Notes {
+                for (c, call) in batch.calls.enumerated() {
+                    if call.function == "customer.segment" {
+                        values.append(.string("loyal"))
+                    } else {
+                        values.appendNumbers(batch.rows(c)) { k in call.perItem ? scores[batch.skus[k]] : nil }
+                    }
+                }
+                return ModelAnswer.Notes()
+            }
+        }
+        let campaign = F.campaign(
+            "tees",
+            offers: """
+                  - { id: q, kind: percent_off, percent: 10%, when: 'customer.segment in ["loyal"]', applies_to: recommend.score(item) > 0.5 }
+                  - { id: r, kind: amount_off, amount: 1 CNY, applies_to: recommend.score(item) <= 0.5, on_missing: { value: 0.9 } }
+                """)
+        let engine = Engine(rules: try F.ruleSet([campaign]), catalog: catalog)
+        let cart = [F.line("1", "TEE", 1, 30_00), F.line("2", "J5", 2, 5_00), F.line("3", "COF", 1, 58_00)]
+        let scores = ["TEE": 0.7, "COF": 0.3]  // none for J5
+        let columns = engine.decide(F.request(cart), models: Columns(scores: scores))
+        let oneByOne = engine.decide(
+            F.request(cart),
+            models: FixtureModelOutputs(
+                customers: ["c-1": ["customer.segment": .string("loyal")]],
+                customerItems: ["c-1": scores.mapValues { ["recommend.score": .number($0)] }]))
+        #expect(columns.chosen == oneByOne.chosen && columns.rejected == oneByOne.rejected)
+        #expect(columns.modelOutputs.map(\.value) == oneByOne.modelOutputs.map(\.value))
+        #expect(
+            columns.modelOutputs.filter { $0.function == "recommend.score" }.map(\.value) == [
+                .number(0.7), nil, .number(0.3),
+            ])
+        #expect(!columns.chosen.isEmpty)
+    }
+
     @Test func answersAppendedToTheEnginesBufferAreCutOrFilledAndStayWithTheirDecision() throws {
         let campaign = F.campaign(
             "tees",

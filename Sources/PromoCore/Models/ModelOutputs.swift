@@ -198,6 +198,27 @@ public struct ModelValues: Sendable, Hashable {
         }
     }
 
+    /// Appends `n` numbers, `number(k)` for k in 0..<n (nil where there is none), written in
+    /// place: for outputs that answer a column at a time from tables (one uniqueness check per
+    /// column instead of two per value).
+    @inlinable
+    public mutating func appendNumbers(_ n: Int, _ number: (Int) throws -> Double?) rethrows {
+        guard n > 0 else { return }
+        let at = tags.count
+        numbers.append(contentsOf: repeatElement(0, count: n))
+        tags.append(contentsOf: repeatElement(Self.none, count: n))
+        try numbers.withUnsafeMutableBufferPointer { numbers in
+            try tags.withUnsafeMutableBufferPointer { tags in
+                for k in 0..<n {
+                    if let x = try number(k) {
+                        numbers[at + k] = x
+                        tags[at + k] = Self.number
+                    }
+                }
+            }
+        }
+    }
+
     public subscript(i: Int) -> Value? {
         switch tags[i] {
         case Self.number: .number(numbers[i])
