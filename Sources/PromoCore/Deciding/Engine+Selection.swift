@@ -22,6 +22,7 @@ extension Engine {
     /// P(buy | offer) x margin with it - P(buy | no offer) x margin without. P comes from the uplift
     /// model (propensity, and propensity + uplift score) when one is bound; otherwise P(no offer) is
     /// `fallbackPropensity` and the offer lifts it by `fallbackElasticity` x (value / cart subtotal).
+    @inline(__always)
     func score(_ o: Int, _ v: OfferValue, _ f: Frame, matchesAt: Int) -> Candidate {
         let facts = rules.facts[o]
         let margin = f.margin

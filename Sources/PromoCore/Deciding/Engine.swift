@@ -190,51 +190,47 @@ public struct Engine: Sendable {
         let notConsidered = rules.offers.count - f.candidates.count
         recording?.considered = f.candidates.map(Int.init)
 
-        // 2. Campaign-level filters: schedule and holdout, once per campaign.
+        // 2. Campaign-level filters: schedule and holdout, once per campaign. In the same pass,
+        // the model slots the candidates kept read (3. below), and each one's offer object read
+        // now, all together, so that their cache misses overlap with each other and with the
+        // model batches (evaluation reads them one by one).
         f.prepareCampaigns(rules.campaigns.count)
         f.prepareOffers(rules.offers.count)
         var kept = 0
+        var bits: UInt64 = 0
+        var wide = false
+        var touched: UInt8 = 0
         for o in f.candidates {
             let facts = rules.facts[Int(o)]
-            if facts.alwaysOn {
-                f.candidates[kept] = o
-                kept += 1
-                continue
-            }
-            let c = Int(facts.campaign)
-            if f.campaignStamp[c] != f.stamp {
-                f.campaignStamp[c] = f.stamp
-                f.campaignStatus[c] = rules.campaignRefs[c]._withUnsafeGuaranteedRef {
-                    campaignStatus($0, request, override: f.holdoutOverride)
+            if !facts.alwaysOn {
+                let c = Int(facts.campaign)
+                if f.campaignStamp[c] != f.stamp {
+                    f.campaignStamp[c] = f.stamp
+                    f.campaignStatus[c] = rules.campaignRefs[c]._withUnsafeGuaranteedRef {
+                        campaignStatus($0, request, override: f.holdoutOverride)
+                    }
+                    if let recording, rules.campaigns[c].holdoutPPM > 0 {
+                        recording.holdouts[rules.campaigns[c].id] =
+                            f.campaignStatus[c].map { $0.0 == .holdout } ?? false
+                    }
                 }
-                if let recording, rules.campaigns[c].holdoutPPM > 0 {
-                    recording.holdouts[rules.campaigns[c].id] = f.campaignStatus[c].map { $0.0 == .holdout } ?? false
+                if let (reason, why) = f.campaignStatus[c] {
+                    f.rejected.append(Rejection(offer: Int(o), reason: reason, why: why, score: nil))
+                    continue
                 }
             }
-            if let (reason, why) = f.campaignStatus[c] {
-                f.rejected.append(Rejection(offer: Int(o), reason: reason, why: why, score: nil))
-            } else {
-                f.candidates[kept] = o
-                kept += 1
-            }
+            f.candidates[kept] = o
+            kept += 1
+            bits |= facts.slotBits
+            wide = wide || facts.wideSlots
+            touched |= rules.offerRefs[Int(o)]._withUnsafeGuaranteedRef { $0.present.rawValue }
         }
         f.candidates.removeLast(f.candidates.count - kept)
         let campaignRejections = f.rejected.count
+        f.touched = touched
 
         // 3. Model outputs: only those the remaining candidates read, plus arbitration's.
         // As bits while every slot is below 64 (the usual case), else as a set.
-        var bits: UInt64 = 0
-        var wide = false
-        for o in f.candidates {
-            let facts = rules.facts[Int(o)]
-            bits |= facts.slotBits
-            wide = wide || facts.wideSlots
-        }
-        // Each candidate's offer object read now, all together, so that their cache misses
-        // overlap with each other and with the model batches (evaluation reads them one by one).
-        var touched: UInt8 = 0
-        for o in f.candidates { touched |= rules.offerRefs[Int(o)]._withUnsafeGuaranteedRef { $0.present.rawValue } }
-        f.touched = touched
         if let p = rules.propensitySlot { if p < 64 { bits |= 1 << UInt64(p) } else { wide = true } }
         if let u = rules.upliftSlot { if u < 64 { bits |= 1 << UInt64(u) } else { wide = true } }
         if wide {
