@@ -198,24 +198,18 @@ public struct ModelValues: Sendable, Hashable {
         }
     }
 
-    /// Appends `n` numbers, `number(k)` for k in 0..<n (nil where there is none), written in
-    /// place: for outputs that answer a column at a time from tables (one uniqueness check per
-    /// column instead of two per value).
+    /// Appends `n` numbers, `number(k)` for k in 0..<n (nil where there is none): for outputs
+    /// that answer a column at a time from tables (room made once per column, and inlined into
+    /// the caller's loop).
     @inlinable
     public mutating func appendNumbers(_ n: Int, _ number: (Int) throws -> Double?) rethrows {
         guard n > 0 else { return }
-        let at = tags.count
-        numbers.append(contentsOf: repeatElement(0, count: n))
-        tags.append(contentsOf: repeatElement(Self.none, count: n))
-        try numbers.withUnsafeMutableBufferPointer { numbers in
-            try tags.withUnsafeMutableBufferPointer { tags in
-                for k in 0..<n {
-                    if let x = try number(k) {
-                        numbers[at + k] = x
-                        tags[at + k] = Self.number
-                    }
-                }
-            }
+        numbers.reserveCapacity(tags.count + n)
+        tags.reserveCapacity(tags.count + n)
+        for k in 0..<n {
+            let x = try number(k)
+            numbers.append(x ?? 0)
+            tags.append(x == nil ? Self.none : Self.number)
         }
     }
 
