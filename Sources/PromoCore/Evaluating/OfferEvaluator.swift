@@ -242,24 +242,26 @@ struct OfferEvaluator {
         switch o.shape {
         case .percentOff:
             guard anyMatch, o.present.contains(.unitValue) else { break }
-            result = perUnit(o, f, base, o.maxItems) { f, i in
+            // (The offer comes in as an argument: captured, it would be retained per call.)
+            result = perUnit(o, f, base, o.maxItems) { o, f, i in
                 guard case .percent(let p) = constant ?? o.unitValue(f) else { return nil }
                 return Rounding.apply(min(max(p, 0), 1_000_000), to: base[i], f.rounding)
             }
         case .amountOff:
             guard anyMatch, o.present.contains(.unitValue) else { break }
-            result = perUnit(o, f, base, o.maxItems) { f, i in
+            result = perUnit(o, f, base, o.maxItems) { o, f, i in
                 guard case .money(let m) = constant ?? o.unitValue(f) else { return nil }
                 return min(max(m, 0), base[i])
             }
         case .fixedPrice:
             guard anyMatch, o.present.contains(.unitValue) else { break }
-            result = perUnit(o, f, base, o.maxItems) { f, i in
+            result = perUnit(o, f, base, o.maxItems) { o, f, i in
                 guard case .money(let m) = constant ?? o.unitValue(f) else { return nil }
                 return max(0, base[i] - max(m, 0))
             }
         case .spendThreshold:
-            result = spendThreshold(o, f, base, o.tiers, o.nudgeWithin)
+            // The tiers read through a buffer: passed as an array, they would be retained per call.
+            result = o.tiers.withUnsafeBufferPointer { spendThreshold(o, f, base, $0, o.nudgeWithin) }
         case .other:
             switch o.kind {
             case .percentOff, .amountOff, .fixedPrice, .spendThreshold: break
@@ -322,19 +324,17 @@ struct OfferEvaluator {
     /// Splits `total` over the lines in proportion to `f.weights` (largest remainder, ties by line
     /// order, which is line id order) into the discounts at `at`.
     private func allocate(_ total: Int64, _ f: Frame, into at: Int) {
-        var remainders: [(Int128, Int)] = []
-        swap(&remainders, &f.remainders)
         let discounts = f.discounts
-        Allocation.largestRemainder(total, weights: f.weights, scratch: &remainders) { i, part in
+        Allocation.largestRemainder(total, weights: f.weights, scratch: &f.remainders) { i, part in
             discounts[at + i] = part
         }
-        swap(&remainders, &f.remainders)
     }
 
     /// percent_off, amount_off, fixed_price: a discount per matching unit, the largest first when
     /// `max_items` caps the units, never below the margin floor.
     private func perUnit(
-        _ o: CompiledOffer, _ f: Frame, _ base: Scratch<Int64>, _ maxItems: Int?, _ unitDiscount: (Frame, Int) -> Int64?
+        _ o: CompiledOffer, _ f: Frame, _ base: Scratch<Int64>, _ maxItems: Int?,
+        _ unitDiscount: (CompiledOffer, Frame, Int) -> Int64?
     ) -> Evaluation {
         var v = newValue(f)
         var flooredOut = false
@@ -345,7 +345,7 @@ struct OfferEvaluator {
         f.forEachMatch { i in
             f.line = i
             if recorded { f.withTracer { $0.begin() } }
-            let computed = unitDiscount(f, i)
+            let computed = unitDiscount(o, f, i)
             if recorded {
                 f.withTracer { t in
                     while t.expressions.count <= i { t.expressions.append(-1) }
@@ -412,7 +412,8 @@ struct OfferEvaluator {
 
     /// 满减: the highest tier reached on the matching subtotal, allocated over the matching lines.
     private func spendThreshold(
-        _ o: CompiledOffer, _ f: Frame, _ base: Scratch<Int64>, _ tiers: [CompiledTier], _ nudgeWithin: Int64?
+        _ o: CompiledOffer, _ f: Frame, _ base: Scratch<Int64>, _ tiers: UnsafeBufferPointer<CompiledTier>,
+        _ nudgeWithin: Int64?
     ) -> Evaluation {
         f.weights.removeAll(keepingCapacity: true)
         f.weights.append(0, times: f.lines.count)
