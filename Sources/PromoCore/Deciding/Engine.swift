@@ -267,11 +267,15 @@ public struct Engine: Sendable {
             let matchesAt = f.matchArena.count
             f.withTracer { $0.beginOffer(o) }
             // The index left the lines it met the offer on; the filter is read without them.
-            let admitted =
-                useIndex && rules.facts[o].filtered && f.lines.count <= 64 ? f.indexMarks[o].lines : nil
-            let filter = admitted == nil ? rules.index.lineFilters[o] : nil
+            // (Two calls, so that the usual one holds no filter, whose array would be released.)
             let evaluation = rules.offerRefs[o]._withUnsafeGuaranteedRef {
-                evaluator.evaluate($0, f, base: base, matchesAt: matchesAt, filter: filter, admitted: admitted)
+                if useIndex && rules.facts[o].filtered && f.lines.count <= 64 {
+                    evaluator.evaluate(
+                        $0, f, base: base, matchesAt: matchesAt, filter: nil, admitted: f.indexMarks[o].lines)
+                } else {
+                    evaluator.evaluate(
+                        $0, f, base: base, matchesAt: matchesAt, filter: rules.index.lineFilters[o], admitted: nil)
+                }
             }
             let n = f.nudge
             f.withTracer { $0.endOffer(evaluation, nudge: n) }
