@@ -77,6 +77,11 @@ struct OfferIndex: Sendable {
     private var start: [Int32]
     private var offers: [Int32]
     private var symbolCount: Int
+    /// Whether symbol s of dimension d has postings: bit s of the dimension's words (at
+    /// d x words). A cart line's sku rarely has any; the bits (a kilobyte or so per 10,000 symbols)
+    /// stay in the caches, where `start` over every symbol of a large catalog does not.
+    private var posted: [UInt64]
+    private var postedWords: Int
     /// Offers with no constraint at all, as bits (offer `o` at bit `o % 64` of word `o / 64`).
     private var unconstrained: [UInt64]
     /// The channels and segments offers allow, at the ranges of their `Allowance`s.
@@ -134,12 +139,15 @@ struct OfferIndex: Sendable {
         symbolCount = symbols.strings.count
         start = []
         offers = []
-        for d in lists {
+        postedWords = (symbolCount + 63) / 64
+        posted = Array(repeating: 0, count: lists.count * postedWords)
+        for (k, d) in lists.enumerated() {
             start.append(Int32(offers.count))
             for symbol in 0..<Int32(symbolCount) {
                 offers += d[symbol] ?? []
                 start.append(Int32(offers.count))
             }
+            for symbol in d.keys { posted[k * postedWords + Int(symbol) >> 6] |= 1 << UInt64(symbol & 63) }
         }
     }
 
@@ -180,34 +188,42 @@ struct OfferIndex: Sendable {
         let marks = f.indexMarks
         let bits = f.candidateBits
         // Postings, their bounds and the allowances read through buffers (no bounds check per read).
+        let postedWords = postedWords
         start.withUnsafeBufferPointer { start in
             offers.withUnsafeBufferPointer { offers in
                 allowed.withUnsafeBufferPointer { allowed in
-                    func hit(_ d: IndexKeys.Dimension, _ symbol: Int32, line: Int) {
-                        guard symbol >= 0, Int(symbol) < symbolCount else { return }
-                        let k = d.rawValue &* (symbolCount &+ 1) &+ Int(symbol)
-                        let lineBit: UInt64 = line < 64 ? 1 << UInt64(line) : 0
-                        for p in Int(start[k])..<Int(start[k &+ 1]) {
-                            let o = Int(offers[p])
-                            if marks[o].stamp == stamp {
-                                marks[o].lines |= lineBit
-                                continue
+                    posted.withUnsafeBufferPointer { posted in
+                        func hit(_ d: IndexKeys.Dimension, _ symbol: Int32, line: Int) {
+                            guard symbol >= 0, Int(symbol) < symbolCount,
+                                posted[d.rawValue &* postedWords &+ Int(symbol) &>> 6] & (1 &<< UInt64(symbol & 63))
+                                    != 0
+                            else { return }
+                            let k = d.rawValue &* (symbolCount &+ 1) &+ Int(symbol)
+                            let lineBit: UInt64 = line < 64 ? 1 << UInt64(line) : 0
+                            for p in Int(start[k])..<Int(start[k &+ 1]) {
+                                let o = Int(offers[p])
+                                if marks[o].stamp == stamp {
+                                    marks[o].lines |= lineBit
+                                    continue
+                                }
+                                marks[o] = .init(lines: lineBit, stamp: stamp)
+                                let a = facts[o]
+                                if !Self.allows(allowed, a.channelsFrom, a.channelsTo, channel) { continue }
+                                if let segment, !Self.allows(allowed, a.segmentsFrom, a.segmentsTo, segment) {
+                                    continue
+                                }
+                                bits[o >> 6] |= 1 << UInt64(o & 63)
                             }
-                            marks[o] = .init(lines: lineBit, stamp: stamp)
-                            let a = facts[o]
-                            if !Self.allows(allowed, a.channelsFrom, a.channelsTo, channel) { continue }
-                            if let segment, !Self.allows(allowed, a.segmentsFrom, a.segmentsTo, segment) { continue }
-                            bits[o >> 6] |= 1 << UInt64(o & 63)
                         }
+                        for i in 0..<f.lines.count {
+                            let l = f.lines[i]
+                            hit(.sku, l.sku, line: i)
+                            hit(.category, l.category, line: i)
+                            hit(.brand, l.brand, line: i)
+                        }
+                        if let segment { hit(.segment, segment, line: 64) }
+                        hit(.channel, channel, line: 64)
                     }
-                    for i in 0..<f.lines.count {
-                        let l = f.lines[i]
-                        hit(.sku, l.sku, line: i)
-                        hit(.category, l.category, line: i)
-                        hit(.brand, l.brand, line: i)
-                    }
-                    if let segment { hit(.segment, segment, line: 64) }
-                    hit(.channel, channel, line: 64)
                 }
             }
         }
