@@ -24,6 +24,29 @@ import Testing
         #expect(original.chosen.map(\.discount) == [20_00, 10_00])
     }
 
+    /// Which lines an offer applies to is kept as bits in carts of up to 64 lines and in the
+    /// frame's arena past that; an offer stacked on discounted prices reads there which of its
+    /// lines earlier offers changed: carts on both sides of the limit give the same.
+    @Test func stackingOnDiscountedPricesReadsTheLinesOnBothSidesOfSixtyFour() throws {
+        let coat = "applies_to: item.sku == \"COAT\""
+        let campaigns = [
+            F.campaign(
+                "a-amount", group: "basket", extra: "priority: 2\n",
+                offers: "  - { id: twenty, kind: amount_off, amount: 20 CNY, \(coat) }"),
+            F.campaign(
+                "b-percent", group: "basket", extra: "priority: 1\n",
+                offers: "  - { id: ten-pct, kind: percent_off, percent: 10%, \(coat) }"),
+        ]
+        for size in [1, 64, 65, 90] {
+            let lines =
+                (1..<size).map { F.line(String(format: "%03d", $0), "TEE", 1, 30_00) } + [
+                    F.line("999", "COAT", 1, 100_00)
+                ]
+            let d = try decide(campaigns, lines)
+            #expect(d.chosen.map(\.discount) == [20_00, 8_00], "\(size) lines")
+        }
+    }
+
     @Test func bestGivesOneAndFirstGivesTheHighestPriority() throws {
         let best = try decide(twoOffers(group: "seasonal"), [F.line("1", "COAT", 1, 100_00)])
         #expect(best.chosen.count == 1)

@@ -23,7 +23,7 @@ extension Engine {
     /// model (propensity, and propensity + uplift score) when one is bound; otherwise P(no offer) is
     /// `fallbackPropensity` and the offer lifts it by `fallbackElasticity` x (value / cart subtotal).
     @inline(__always)
-    func score(_ o: Int, _ v: OfferValue, _ f: Frame, matchesAt: Int) -> Candidate {
+    func score(_ o: Int, _ v: OfferValue, _ f: Frame, lines: Int) -> Candidate {
         let facts = rules.facts[o]
         let margin = f.margin
         var p0 = Self.fallbackPropensity
@@ -43,7 +43,7 @@ extension Engine {
         }
         return Candidate(
             offer: o, group: Int(facts.group), priority: (facts.campaignPriority, facts.priority),
-            matchesAt: matchesAt, value: v, score: value * facts.weight, p1: p1, p0: p0)
+            lines: lines, value: v, score: value * facts.weight, p1: p1, p0: p0)
     }
 
     /// Applies stacking groups, exclusivity, budgets and the per-customer offer limit, into the
@@ -211,7 +211,13 @@ extension Engine {
         let facts = rules.facts[c.offer]
         if facts.priceFree { return false }
         if facts.repriced { return true }
-        for i in 0..<f.lines.count where f.applied[i] > 0 && f.matchArena[c.matchesAt + i] { return true }
+        let n = f.lines.count
+        if n <= 64 {
+            let bits = UInt64(bitPattern: Int64(c.lines))
+            for i in 0..<n where f.applied[i] > 0 && bits & (1 << UInt64(i)) != 0 { return true }
+        } else {
+            for i in 0..<n where f.applied[i] > 0 && f.matchArena[c.lines + i] { return true }
+        }
         return false
     }
 
@@ -329,12 +335,12 @@ extension Engine {
                 // as before gives what it gave then.
                 let evaluation: Evaluation
                 let signature = sign()
-                let matchesAt = m.pointee.matchesAt
+                let lines = m.pointee.lines
                 if f.memoStamp[offer] == f.stamp && f.memoSignature[offer] == signature {
                     evaluation = f.memo[offer]
                 } else {
                     evaluation = rules.offerRefs[offer]._withUnsafeGuaranteedRef {
-                        evaluator.value($0, f, base: f.discountedBase, matchesAt: matchesAt, again: true)
+                        evaluator.value($0, f, base: f.discountedBase, lines: lines, again: true)
                     }
                     f.memoStamp[offer] = f.stamp
                     f.memoSignature[offer] = signature
@@ -343,7 +349,7 @@ extension Engine {
                 switch evaluation {
                 case .value(let v):
                     source = -1 - Int32(f.revalued.count)
-                    f.revalued.append(score(offer, v, f, matchesAt: matchesAt))
+                    f.revalued.append(score(offer, v, f, lines: lines))
                 case .rejected(let reason, let why):
                     f.selectionRejected.append(
                         Rejection(offer: offer, reason: reason, why: why, score: memberScore, onDiscountedPrices: true))

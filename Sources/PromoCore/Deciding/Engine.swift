@@ -44,8 +44,9 @@ public struct Engine: Sendable {
         /// The offer's stacking group, and its order there when the group goes by priority.
         var group: Int
         var priority: (campaign: Int, offer: Int)
-        /// Where the lines it applies to start in `Frame.matchArena`.
-        var matchesAt: Int
+        /// The lines it applies to: as bits in a cart of at most 64 lines (the usual case: no
+        /// arena to write and read), else where they start in `Frame.matchArena`.
+        var lines: Int
         var value: OfferValue
         var score: Double
         var p1: Double
@@ -282,7 +283,9 @@ public struct Engine: Sendable {
             if let n { nudges.append(nudge(o, n)) }
             switch evaluation {
             case .value(let v):
-                f.eligible.append(score(o, v, f, matchesAt: matchesAt))
+                // (`value` left the lines in `f.matchBits`.)
+                let lines = f.lines.count <= 64 ? Int(Int64(bitPattern: f.matchBits)) : matchesAt
+                f.eligible.append(score(o, v, f, lines: lines))
             case .rejected(let reason, let why):
                 f.rejected.append(Rejection(offer: o, reason: reason, why: why, score: nil))
             }

@@ -87,8 +87,8 @@ struct OfferEvaluator {
         OfferValue(at: f.discounts.append(0, times: f.lines.count), lineTotal: 0)
     }
 
-    /// Evaluates an offer on list prices: its conditions, which lines it applies to (kept in
-    /// `f.matchArena` from `matchesAt`), and what it gives. `admitted`, when known, holds the
+    /// Evaluates an offer on list prices: its conditions, which lines it applies to (in a cart of
+    /// more than 64 lines, kept in `f.matchArena` from `matchesAt`), and what it gives. `admitted`, when known, holds the
     /// lines (bits) its line filter admits, so that only those are visited.
     func evaluate(
         _ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, filter: LineFilter?,
@@ -108,13 +108,14 @@ struct OfferEvaluator {
             }
         }
         let n = f.lines.count
-        // The lines it applies to, as bits too while the cart has at most 64 lines.
+        // The lines it applies to: as bits while the cart has at most 64 lines, and past that
+        // in the frame's arena too.
         var matched: UInt64 = 0
+        let inArena = n > 64
         if o.present.contains(.appliesTo), let admitted {
             // The index's lines meet the filter's conjunct: only the rest is evaluated (and
             // recorded: the trace names the conjunct, and the lines the filter ruled out, when it
-            // is built).
-            f.matchArena.append(false, times: n)
+            // is built). (The index leaves lines only in carts of at most 64.)
             f.withTracer { $0.current.filtered = ~admitted & .lowest(n) }
             if o.present.contains(.appliesToRest) {
                 admitted.forEachBit { i in
@@ -122,7 +123,6 @@ struct OfferEvaluator {
                     f.line = i
                     let lineMatched: Bool
                     if case .bool(true) = o.appliesToRest(f) {
-                        f.matchArena[matchesAt + i] = true
                         matched |= 1 << UInt64(i)
                         lineMatched = true
                     } else {
@@ -137,24 +137,26 @@ struct OfferEvaluator {
                 }
             } else {
                 matched = admitted
-                admitted.forEachBit { i in
-                    f.matchArena[matchesAt + i] = true
-                    f.withTracer {
-                        $0.lines.append(.init(line: Int32(i), matched: true, admitted: true, root: -1, filteredBy: -1))
+                f.withTracer { t in
+                    admitted.forEachBit { i in
+                        t.lines.append(.init(line: Int32(i), matched: true, admitted: true, root: -1, filteredBy: -1))
                     }
                 }
             }
         } else if o.present.contains(.appliesTo) {
             // Without the index's lines (index off, or more than 64 lines): `applies_to` in full
             // on each line the offer's line filter, if any, admits; conditions and lines recorded.
-            f.matchArena.append(false, times: n)
+            if inArena { f.matchArena.append(false, times: n) }
             func evaluateLine(_ i: Int) {
                 f.withTracer { $0.begin() }
                 f.line = i
                 let lineMatched: Bool
                 if case .bool(true) = o.appliesTo(f) {
-                    f.matchArena[matchesAt + i] = true
-                    if i < 64 { matched |= 1 << UInt64(i) }
+                    if inArena {
+                        f.matchArena[matchesAt + i] = true
+                    } else {
+                        matched |= 1 << UInt64(i)
+                    }
                     lineMatched = true
                 } else {
                     lineMatched = false
@@ -174,13 +176,13 @@ struct OfferEvaluator {
                 }
             }
         } else {
-            for _ in 0..<n { f.matchArena.append(true) }
+            if inArena { f.matchArena.append(true, times: n) }
             matched = .lowest(n)
         }
         // A per-unit kind that applies to no line gives nothing: what `value` would answer,
         // without its set-up (a third of the candidates in a typical decision end here).
         if matched == 0 && n <= 64 && o.shape.perUnit { return notGiven(.rejected(.notEligible, .noMatchingItem), f) }
-        return value(o, f, base: base, matchesAt: matchesAt, matched: matched)
+        return value(o, f, base: base, lines: inArena ? matchesAt : Int(Int64(bitPattern: matched)))
     }
 
     /// What an offer that gives nothing answers: an overflow, or an output read while missing,
@@ -210,27 +212,20 @@ struct OfferEvaluator {
         f.overflow = false
     }
 
-    /// What an offer whose conditions hold gives against `base` prices; the lines it applies to
-    /// are `f.matchArena[matchesAt ..< matchesAt + lines]` (conditions do not read the base, so
-    /// a group stacking on discounted prices computes only this part again).
-    func value(
-        _ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, matched: UInt64? = nil,
-        again: Bool = false
-    ) -> Evaluation {
+    /// What an offer whose conditions hold gives against `base` prices; `lines` are the lines it
+    /// applies to (`Engine.Candidate.lines`: bits in a cart of at most 64 lines, else where they
+    /// start in `f.matchArena`). Conditions do not read the base, so a group stacking on
+    /// discounted prices computes only this part again.
+    func value(_ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, lines: Int, again: Bool = false) -> Evaluation {
         if again { setFallback(o, f) }
         let n = f.lines.count
-        f.matchesAt = matchesAt
         var anyMatch = false
         if n <= 64 {
-            if let matched {
-                f.matchBits = matched
-            } else {
-                f.matchBits = 0
-                for i in 0..<n where f.matchArena[matchesAt + i] { f.matchBits |= 1 << UInt64(i) }
-            }
+            f.matchBits = UInt64(bitPattern: Int64(lines))
             anyMatch = f.matchBits != 0
         } else {
-            for i in 0..<n where f.matchArena[matchesAt + i] {
+            f.matchesAt = lines
+            for i in 0..<n where f.matchArena[lines + i] {
                 anyMatch = true
                 break
             }
