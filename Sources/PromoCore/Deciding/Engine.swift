@@ -256,7 +256,6 @@ public struct Engine: Sendable {
 
         // 4. Evaluate every candidate on list prices and score the eligible ones.
         let evaluator = OfferEvaluator(catalog: catalog)
-        let base = f.base
         f.eligible.removeAll()
         var nudges: [OfferNudge] = []
         for o in f.candidates {
@@ -268,15 +267,10 @@ public struct Engine: Sendable {
             let matchesAt = f.matchArena.count
             f.withTracer { $0.beginOffer(o) }
             // The index left the lines it met the offer on; the filter is read without them.
-            // (Two calls, so that the usual one holds no filter, whose array would be released.)
+            let admitted =
+                useIndex && rules.facts[o].filtered && f.lines.count <= 64 ? f.indexMarks[o].lines : nil
             let evaluation = rules.offerRefs[o]._withUnsafeGuaranteedRef {
-                if useIndex && rules.facts[o].filtered && f.lines.count <= 64 {
-                    evaluator.evaluate(
-                        $0, f, base: base, matchesAt: matchesAt, filter: nil, admitted: f.indexMarks[o].lines)
-                } else {
-                    evaluator.evaluate(
-                        $0, f, base: base, matchesAt: matchesAt, filter: rules.index.lineFilters[o], admitted: nil)
-                }
+                evaluator.evaluate($0, f, offer: o, index: rules.index, matchesAt: matchesAt, admitted: admitted)
             }
             let n = f.nudge
             f.withTracer { $0.endOffer(evaluation, nudge: n) }

@@ -87,15 +87,15 @@ struct OfferEvaluator {
         OfferValue(at: f.discounts.append(0, times: f.lines.count), lineTotal: 0)
     }
 
-    /// Evaluates an offer on list prices: its conditions, which lines it applies to (in a cart of
-    /// more than 64 lines, kept in `f.matchArena` from `matchesAt`), and what it gives. `admitted`, when known, holds the
-    /// lines (bits) its line filter admits, so that only those are visited.
-    func evaluate(
-        _ o: CompiledOffer, _ f: Frame, base: Scratch<Int64>, matchesAt: Int, filter: LineFilter?,
-        admitted: UInt64? = nil
-    )
+    /// Evaluates offer number `offer` on list prices: its conditions, which lines it applies to
+    /// (in a cart of more than 64 lines, kept in `f.matchArena` from `matchesAt`), and what it
+    /// gives. `admitted`, when known, holds the lines (bits) its line filter admits, so that only
+    /// those are visited; else the filter is read from `index` (passed whole, borrowed: a filter
+    /// passed by value would be retained and released per candidate).
+    func evaluate(_ o: CompiledOffer, _ f: Frame, offer: Int, index: OfferIndex, matchesAt: Int, admitted: UInt64?)
         -> Evaluation
     {
+        let base = f.base
         setFallback(o, f)
         if o.present.contains(.when) {
             f.withTracer { $0.begin() }
@@ -165,6 +165,7 @@ struct OfferEvaluator {
                     t.lines.append(.init(line: Int32(i), matched: lineMatched, root: t.rootRecord, filteredBy: -1))
                 }
             }
+            let filter = index.lineFilters[offer]
             for i in 0..<n {
                 if let filter, !filter.admits(f.lines[i]) {
                     f.withTracer { t in
