@@ -376,15 +376,18 @@ public struct Engine: Sendable {
         for c in slots.indices { expected += batch.rows(c) }
         record.values.keep(expected)
         while record.values.count < expected { record.values.append(nil) }
-        var k = at
-        for (c, s) in slots.enumerated() {
-            for row in 0..<batch.rows(c) {
-                if let x = record.values.number(k) {
-                    f.models[s * f.stride + row] = .number(x)
-                } else if let v = record.values[k] {
-                    f.models[s * f.stride + row] = f.val(v)
+        let values = record.values
+        values.withBuffers { numbers, tags in
+            var k = at
+            for (c, s) in slots.enumerated() {
+                for row in 0..<batch.rows(c) {
+                    if tags[k] == ModelValues.number {
+                        f.models[s * f.stride + row] = .number(numbers[k])
+                    } else if tags[k] != ModelValues.none, let v = values[k] {
+                        f.models[s * f.stride + row] = f.val(v)
+                    }
+                    k += 1
                 }
-                k += 1
             }
         }
         record.entries.append(.init(shape: shape, at: at, notes: notes))

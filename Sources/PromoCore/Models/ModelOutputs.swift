@@ -224,6 +224,12 @@ public struct ModelValues: Sendable, Hashable {
     /// The number at `i`, when it is one (read without building a `Value`).
     func number(_ i: Int) -> Double? { tags[i] == Self.number ? numbers[i] : nil }
 
+    /// The numbers and, per value, `number`, `none` or where it lies in `others`, through the
+    /// arrays' buffers (for reading many at once).
+    func withBuffers<R>(_ body: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Int32>) -> R) -> R {
+        numbers.withUnsafeBufferPointer { n in tags.withUnsafeBufferPointer { t in body(n, t) } }
+    }
+
     public mutating func removeAll() {
         numbers.removeAll(keepingCapacity: true)
         tags.removeAll(keepingCapacity: true)
