@@ -260,7 +260,7 @@ extension Engine {
         f.spent.removeAll()
         // A pick's effect on what the ones after it see: prices, shipping and budgets.
         func give(_ pick: Pick, lineSum: Int64, value: Int64) {
-            let c = f.given(pick)
+            let candidate = f.given(pick)
             let facts = rules.facts[Int(pick.offer)]
             // What each campaign with a budget or a cap spent so far (`limited` is the campaign's).
             if facts.limited {
@@ -271,7 +271,8 @@ extension Engine {
                     f.spent.append(Frame.Spent(campaign: c, amount: value))
                 }
             }
-            for i in Int(c.pointee.value.first)..<Int(c.pointee.value.end) where f.discounts[pick.at + i] > 0 {
+            for i in Int(candidate.pointee.value.first)..<Int(candidate.pointee.value.end)
+            where f.discounts[pick.at + i] > 0 {
                 f.applied[i] += f.discounts[pick.at + i]
                 let q = f.lines[i].quantity
                 let b = (f.lines[i].amount - f.applied[i]) / Int64(q)

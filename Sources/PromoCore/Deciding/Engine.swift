@@ -296,13 +296,13 @@ public struct Engine: Sendable {
         // order, ascending) and selection's (in group order: sorted by key (offer, position)).
         f.rejectionKeys.removeAll()
         var sorted = true
-        let chosen = f.selectionRejected
-        for k in chosen.indices {
-            if k > 0 && chosen[k - 1].offer > chosen[k].offer { sorted = false }
-            f.rejectionKeys.append(UInt64(chosen[k].offer) << 32 | UInt64(k))
+        let bySelection = f.selectionRejected
+        for k in bySelection.indices {
+            if k > 0 && bySelection[k - 1].offer > bySelection[k].offer { sorted = false }
+            f.rejectionKeys.append(UInt64(bySelection[k].offer) << 32 | UInt64(k))
         }
         if !sorted { f.rejectionKeys.sort() }
-        parts.rejections.reserveCapacity(f.rejected.count + chosen.count)
+        parts.rejections.reserveCapacity(f.rejected.count + bySelection.count)
         var a = 0
         var b = campaignRejections
         var c = 0
@@ -320,7 +320,7 @@ public struct Engine: Sendable {
                 parts.rejections.append(f.rejected[b])
                 b += 1
             } else {
-                parts.rejections.append(chosen[Int(keys[c] & 0xffff_ffff)])
+                parts.rejections.append(bySelection[Int(keys[c] & 0xffff_ffff)])
                 c += 1
             }
         }

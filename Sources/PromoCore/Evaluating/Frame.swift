@@ -331,7 +331,8 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var matchesAt = 0
     /// The same lines as bits, in carts of at most 64 lines (the evaluator visits only those).
     @exclusivity(unchecked) var matchBits: UInt64 = 0
-    /// Which lines each evaluated offer applies to: `Engine.Candidate.matchesAt ..< + lines`.
+    /// Which lines each evaluated offer applies to, in carts of more than 64 lines (shorter
+    /// ones keep them as bits in the candidate): `Engine.Candidate.lines ..< + lines`.
     @exclusivity(unchecked) var matchArena = Scratch<Bool>()
     @exclusivity(unchecked) var base = Scratch<Int64>()
     /// Line discounts of evaluated offers: `OfferValue.at ..< at + lines.count`.
