@@ -98,8 +98,8 @@ import Testing
         #expect(resolved > 1_000)
     }
 
-    /// Over a catalog whose table takes megabytes (placed on 2 MiB boundaries, in huge pages where
-    /// the system gives them), every sku still resolves to its own item, the last ones included.
+    /// Over a catalog whose table takes megabytes, every sku still resolves to its own item, the
+    /// last ones included.
     @Test func aLargeCatalogsTableResolvesEverySku() throws {
         let count = 60_000
         let catalog = Catalog(
