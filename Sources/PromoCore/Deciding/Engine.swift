@@ -277,9 +277,7 @@ public struct Engine: Sendable {
             if let n { nudges.append(nudge(o, n)) }
             switch evaluation {
             case .value(let v):
-                // (`value` left the lines in `f.matchBits`.)
-                let lines = f.lines.count <= 64 ? Int(Int64(bitPattern: f.matchBits)) : matchesAt
-                f.eligible.append(score(o, v, f, lines: lines))
+                f.eligible.append(score(o, v, f, lines: f.valuedLines))
             case .rejected(let reason, let why):
                 f.rejected.append(Rejection(offer: o, reason: reason, why: why, score: nil))
             }

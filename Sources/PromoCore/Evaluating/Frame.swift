@@ -579,6 +579,10 @@ final class Frame: @unchecked Sendable {
         for l in lines { base.append(l.unitPrice) }
     }
 
+    /// The lines the offer valued last applies to, as `Engine.Candidate.lines` holds them (bits
+    /// in a cart of at most 64 lines, else where they start in `matchArena`): what `value` left.
+    var valuedLines: Int { lines.count <= 64 ? Int(Int64(bitPattern: matchBits)) : matchesAt }
+
     /// The candidate a pick gives, where it lies (`Engine.Pick.source`).
     @inline(__always)
     func given(_ p: Engine.Pick) -> UnsafeMutablePointer<Engine.Candidate> {
