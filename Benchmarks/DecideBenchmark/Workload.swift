@@ -148,31 +148,28 @@ enum Workload {
 /// customer and item factors (the way a matrix-factorisation recommender serves them). Customers
 /// are found through an open-addressing table, as a served snapshot would index them.
 struct TableOutputs: ModelOutputs {
-    static let dimensions = 8
     static let customers = 5_000
     let daysOfCover: [Double]
-    let itemFactors: [Float]
+    /// Eight factors per item and per customer, a vector each (as a served snapshot keeps them).
+    let itemFactors: [SIMD8<Float>]
     let customerIndex: CustomerIndex
-    let customerFactors: [Float]
+    let customerFactors: [SIMD8<Float>]
     let segments: [Value]
 
     init(catalog: Catalog) {
         func unit(_ s: String) -> Float { Float(Workload.fnv(s) % 10_000) / 10_000 - 0.5 }
+        func factors(_ id: String) -> SIMD8<Float> { SIMD8((0..<8).map { unit("\(id)/\($0)") }) }
         daysOfCover = catalog.items.map { Double(Workload.fnv($0.sku) % 120) }
-        itemFactors = catalog.items.flatMap { item in (0..<Self.dimensions).map { unit("\(item.sku)/\($0)") } }
+        itemFactors = catalog.items.map { factors($0.sku) }
         let ids = (0..<Self.customers).map { "cust\($0)" }
         customerIndex = CustomerIndex(ids)
-        customerFactors = ids.flatMap { id in (0..<Self.dimensions).map { unit("\(id)/\($0)") } }
+        customerFactors = ids.map(factors)
         segments = ids.map { .string(["loyal", "champions", "new", "lapsed"][Int(Workload.fnv($0) % 4)]) }
     }
 
     /// Between 0 and 1.
     func score(customer c: Int, item i: Int) -> Double {
-        var dot: Float = 0
-        for k in 0..<Self.dimensions {
-            dot += customerFactors[c * Self.dimensions + k] * itemFactors[i * Self.dimensions + k]
-        }
-        return Double(min(1, max(0, 0.5 + 2 * dot)))
+        Double(min(1, max(0, 0.5 + 2 * (customerFactors[c] * itemFactors[i]).sum())))
     }
 
     /// The values straight from the tables into the engine's buffer, call by call.
@@ -186,7 +183,7 @@ struct TableOutputs: ModelOutputs {
             case "recommend.score":
                 // Every item's factors read first, so that their cache misses overlap.
                 var touched: Float = 0
-                for i in ordinals where i >= 0 { touched += itemFactors[Int(i) * Self.dimensions] }
+                for i in ordinals where i >= 0 { touched += itemFactors[Int(i)][0] }
                 values.appendNumbers(ordinals.count) { k in
                     guard let c, ordinals[k] >= 0 else { return nil }
                     return score(customer: c, item: Int(ordinals[k])) + (touched.isNaN ? 1 : 0)
