@@ -233,7 +233,7 @@ extension Engine {
         let n = f.lines.count
         f.applied.removeAll()
         f.applied.append(0, times: n)
-        // The prices left by the picks so far, kept up to date as picks are made. Their
+        // The prices left by the picks so far (`refreshBases` below). Their
         // signature (of each line changed, the hash of its price now and of its first price,
         // combined by xor, so that the list prices, every pass's start, sign as 0) is made when a
         // memoized value is looked up, not at every change: there are fewer look-ups.
@@ -242,6 +242,18 @@ extension Engine {
         for i in 0..<n { f.discountedBase.append(firstPrice(i)) }
         var signature: UInt64 = 0
         var signed = true
+        // Brought up to date from what the picks applied only when an offer is valued on them
+        // (about once a decision), not at every pick (a division per line discounted).
+        var basesStale = false
+        func refreshBases() {
+            guard basesStale else { return }
+            basesStale = false
+            for i in 0..<n where f.applied[i] > 0 {
+                let b = (f.lines[i].amount - f.applied[i]) / Int64(f.lines[i].quantity)
+                signed = signed && b == f.discountedBase[i]
+                f.discountedBase[i] = b
+            }
+        }
         func sign() -> UInt64 {
             if !signed {
                 signature = 0
@@ -274,10 +286,7 @@ extension Engine {
             for i in Int(candidate.pointee.value.first)..<Int(candidate.pointee.value.end)
             where f.discounts[pick.at + i] > 0 {
                 f.applied[i] += f.discounts[pick.at + i]
-                let q = f.lines[i].quantity
-                let b = (f.lines[i].amount - f.applied[i]) / Int64(q)
-                signed = signed && b == f.discountedBase[i]
-                f.discountedBase[i] = b
+                basesStale = true
             }
             anyApplied = anyApplied || lineSum > 0
             shippingLeft -= pick.shipping
@@ -335,6 +344,7 @@ extension Engine {
                 // The per-customer cap decides the groups again: an offer met on the same prices
                 // as before gives what it gave then.
                 let evaluation: Evaluation
+                refreshBases()
                 let signature = sign()
                 let lines = m.pointee.lines
                 if f.memoStamp[offer] == f.stamp && f.memoSignature[offer] == signature {
