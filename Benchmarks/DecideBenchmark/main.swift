@@ -114,13 +114,14 @@ for offers in [100, 1_000, 10_000] where only == nil || only![0] == offers || of
         }
         // PROMO_BENCH_TRACED=1 builds the trace of every decision, =2 only records it (for profiling).
         let traced = ProcessInfo.processInfo.environment["PROMO_BENCH_TRACED"] ?? "0"
-        let f = measure(pool) {
+        // (The way chosen once, not per decision: a switch on the string would be timed too.)
+        let decide: (DecisionRequest) -> Void =
             switch traced {
-            case "1": _ = engine.decideTraced($0, models: outputs)
-            case "2": _ = engine.decideRecorded($0, models: outputs)
-            default: _ = engine.decide($0, models: outputs)
+            case "1": { _ = engine.decideTraced($0, models: outputs) }
+            case "2": { _ = engine.decideRecorded($0, models: outputs) }
+            default: { _ = engine.decide($0, models: outputs) }
             }
-        }
+        let f = measure(pool, decide)
         if ProcessInfo.processInfo.environment["PROMO_BENCH_HOT"] != nil {
             // Each request decided once as it comes (its rules and tables as the requests before
             // left the caches) and then again four times: the first against the fifth is the time

@@ -3,8 +3,9 @@ import PromoDSL
 extension Engine {
     /// An offer given: its candidate (`source`, read through `Frame.given`: a position in
     /// `eligible`, or when selection valued it again on discounted prices, -1 - its position in
-    /// `Frame.revalued`), its line discounts at `Frame.discounts[at...]` (after the offers before
-    /// it), and its shipping discount; and where the pass that gave it stood then (its member's
+    /// `Frame.revalued`), its discount on line i at `Frame.discounts[at + i]` (after the offers
+    /// before it; only for the lines `first ..< end` of its candidate's value, which alone are
+    /// stored), and its shipping discount; and where the pass that gave it stood then (its member's
     /// position, the rejections made before it), so that a pass can resume there. (A position, not
     /// a copy: a candidate is two cache lines, and a decision makes a dozen picks.)
     struct Pick {
@@ -180,8 +181,12 @@ extension Engine {
 
     /// Whether the campaign's budget or the customer's cap stops an offer worth `value`, given
     /// what earlier picks of this decision spent (`f.spent`; none without a frame).
+    @inline(__always)
     private func budgetProblem(_ o: Int, _ value: Int64, _ f: Frame?, _ budgets: BudgetView) -> (Reason, Why)? {
-        guard rules.facts[o].limited else { return nil }
+        rules.facts[o].limited ? limitProblem(o, value, f, budgets) : nil
+    }
+
+    private func limitProblem(_ o: Int, _ value: Int64, _ f: Frame?, _ budgets: BudgetView) -> (Reason, Why)? {
         let c = Int(rules.facts[o].campaign)
         let campaign = rules.campaigns[c]
         let earlier = f?.spent.first { $0.campaign == c }
@@ -238,14 +243,18 @@ extension Engine {
         // combined by xor, so that the list prices, every pass's start, sign as 0) is made when a
         // memoized value is looked up, not at every change: there are fewer look-ups.
         func firstPrice(_ i: Int) -> Int64 { f.lines[i].quantity > 0 ? f.lines[i].unitPrice : 0 }
-        f.discountedBase.removeAll()
-        for i in 0..<n { f.discountedBase.append(firstPrice(i)) }
         var signature: UInt64 = 0
         var signed = true
         // Brought up to date from what the picks applied only when an offer is valued on them
         // (about once a decision), not at every pick (a division per line discounted).
         var basesStale = false
+        var basesMade = false
         func refreshBases() {
+            if !basesMade {
+                f.discountedBase.removeAll()
+                for i in 0..<n { f.discountedBase.append(firstPrice(i)) }
+                basesMade = true
+            }
             guard basesStale else { return }
             basesStale = false
             for i in 0..<n where f.applied[i] > 0 {
@@ -369,10 +378,12 @@ extension Engine {
             }
             let given = source >= 0 ? m : f.revalued.base + Int(-1 - source)
             let value = given.pointee.value
-            // What is left of each line after the offers before this one.
-            let at = f.discounts.append(0, times: n)
+            // What is left of each line after the offers before this one, for the lines the
+            // value discounts (`first ..< end`).
+            let (first, width) = (Int(value.first), Int(value.end - value.first))
+            let at = f.discounts.append(0, times: width) - first
             var lineSum: Int64 = 0
-            for i in Int(value.first)..<Int(value.end) {
+            for i in first..<first + width {
                 let d = min(f.discounts[value.at + i], f.lines[i].amount - f.applied[i])
                 f.discounts[at + i] = d
                 lineSum += d
@@ -380,13 +391,13 @@ extension Engine {
             let shipping = min(value.shippingDiscount, shippingLeft)
             let worth = lineSum + shipping + value.giftValue
             guard worth > 0 else {
-                f.discounts.removeLast(n)
+                f.discounts.removeLast(width)
                 f.selectionRejected.append(
                     Rejection(offer: offer, reason: .notEligible, why: .nothingLeft, score: memberScore))
                 continue
             }
             if let (reason, why) = budgetProblem(offer, worth, f, budgets) {
-                f.discounts.removeLast(n)
+                f.discounts.removeLast(width)
                 f.selectionRejected.append(Rejection(offer: offer, reason: reason, why: why, score: memberScore))
                 continue
             }

@@ -328,12 +328,15 @@ public struct Engine: Sendable {
         var gifts: [GiftLine] = []
         var shippingDiscount: Int64 = 0
         for pick in f.picks {
-            let lineParts = UnsafeBufferPointer(start: f.discounts.base + pick.at, count: n)
-            parts.allocations.append(contentsOf: lineParts)
-            var discount: Int64 = 0
-            for d in lineParts { discount += d }
-            shippingDiscount += pick.shipping
+            // The lines the pick discounts (`first ..< end`), in a row of all the lines.
             let c = f.given(pick)
+            let row = parts.allocations.append(0, times: n)
+            var discount: Int64 = 0
+            for i in Int(c.pointee.value.first)..<Int(c.pointee.value.end) {
+                parts.allocations[row + i] = f.discounts[pick.at + i]
+                discount += f.discounts[pick.at + i]
+            }
+            shippingDiscount += pick.shipping
             let o = c.pointee.offer
             let giftQuantity = c.pointee.value.gift?.quantity
             if let q = giftQuantity, let gift = rules.names.gift(o, quantity: q) { gifts.append(gift) }
