@@ -116,10 +116,11 @@ extension Engine {
             resume =
                 anyExclusive || !resumesSelection
                 ? nil : f.picks.firstIndex { f.cappedStamp[Int($0.offer)] == f.stamp }
+            // (Each member written and kept or not by arithmetic: whether is unpredictable.)
             var kept = 0
-            for k in f.selectionPool where f.cappedStamp[eligible[Int(k)].offer] != f.stamp {
+            for k in f.selectionPool {
                 f.selectionPool[kept] = k
-                kept += 1
+                kept += f.cappedStamp[eligible[Int(k)].offer] != f.stamp ? 1 : 0
             }
             f.selectionPool.removeLast(f.selectionPool.count - kept)
         }
@@ -211,15 +212,16 @@ extension Engine {
 
     /// Whether earlier picks discounted a line this offer's value depends on. Per-unit kinds and
     /// tiers read only the lines they apply to; gifts and free shipping no price at all; bundles
-    /// and buy-X-get-Y are always computed again.
-    private func pricesChanged(for c: Candidate, _ f: Frame) -> Bool {
+    /// and buy-X-get-Y are always computed again. `appliedBits`: the lines discounted so far, as
+    /// bits, in a cart of at most 64 lines (compared with the candidate's in one step).
+    @inline(__always)
+    private func pricesChanged(for c: Candidate, _ f: Frame, appliedBits: UInt64) -> Bool {
         let facts = rules.facts[c.offer]
         if facts.priceFree { return false }
         if facts.repriced { return true }
         let n = f.lines.count
         if n <= 64 {
-            let bits = UInt64(bitPattern: Int64(c.lines))
-            for i in 0..<n where f.applied[i] > 0 && bits & (1 << UInt64(i)) != 0 { return true }
+            return appliedBits & UInt64(bitPattern: Int64(c.lines)) != 0
         } else {
             for i in 0..<n where f.applied[i] > 0 && f.matchArena[c.lines + i] { return true }
         }
@@ -277,6 +279,7 @@ extension Engine {
             return signature
         }
         var anyApplied = false
+        var appliedBits: UInt64 = 0
         var shippingLeft = f.request.cart.shipping
         f.spent.removeAll()
         // A pick's effect on what the ones after it see: prices, shipping and budgets.
@@ -295,6 +298,7 @@ extension Engine {
             for i in Int(candidate.pointee.value.first)..<Int(candidate.pointee.value.end)
             where f.discounts[pick.at + i] > 0 {
                 f.applied[i] += f.discounts[pick.at + i]
+                if i < 64 { appliedBits |= 1 << UInt64(i) }
                 basesStale = true
             }
             anyApplied = anyApplied || lineSum > 0
@@ -349,7 +353,7 @@ extension Engine {
                 }
                 continue
             }
-            if onDiscounted && anyApplied && pricesChanged(for: m.pointee, f) {
+            if onDiscounted && anyApplied && pricesChanged(for: m.pointee, f, appliedBits: appliedBits) {
                 // The per-customer cap decides the groups again: an offer met on the same prices
                 // as before gives what it gave then.
                 let evaluation: Evaluation
