@@ -33,7 +33,7 @@ extension Engine {
         if let s = rules.upliftSlot, case .number(let u) = f.models[s * f.stride] {
             p1 = min(max(p0 + u, 0), 1)
         } else {
-            let relative = f.subtotal > 0 ? Double(v.customerValue) / Double(f.subtotal) : 0
+            let relative = Double(v.customerValue) * f.subtotalInverse
             p1 = min(1, p0 * (1 + Self.fallbackElasticity * relative))
         }
         let value: Double

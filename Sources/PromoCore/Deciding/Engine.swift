@@ -299,7 +299,7 @@ public struct Engine: Sendable {
             if k > 0 && bySelection[k - 1].offer > bySelection[k].offer { sorted = false }
             f.rejectionKeys.append(UInt64(bySelection[k].offer) << 32 | UInt64(k))
         }
-        if !sorted { f.rejectionKeys.sort() }
+        if !sorted { f.rejectionKeys.sortFew(by: <) }
         parts.rejections.reserveCapacity(f.rejected.count + bySelection.count)
         var a = 0
         var b = campaignRejections

@@ -269,6 +269,9 @@ final class Frame: @unchecked Sendable {
     /// The last decision's parts, refilled by the next one once no decision holds them.
     @exclusivity(unchecked) var parts: DecisionParts?
     @exclusivity(unchecked) var subtotal: Int64 = 0
+    /// 1 / subtotal (0 for an empty cart): arbitration's relative value of each offer is a
+    /// product, not a division per candidate.
+    @exclusivity(unchecked) var subtotalInverse: Double = 0
     @exclusivity(unchecked) var quantity = 0
     @exclusivity(unchecked) var channel: Int32 = 0
     /// The line in scope for `item`.
@@ -558,6 +561,7 @@ final class Frame: @unchecked Sendable {
                 }
             }
         }
+        subtotalInverse = subtotal > 0 ? 1 / Double(subtotal) : 0
         channel = symbol(request.channel)
         stride = max(1, lines.count)
         let size = modelSlots * stride
