@@ -251,6 +251,8 @@ public final class RuleSet: Sendable {
     /// What traces may hold, from the workspace.
     public let traceSettings: TraceSettings
     let campaigns: [CompiledCampaign]
+    /// Some campaign is exclusive (else selection never weighs one against the rest).
+    let anyExclusive: Bool
     let groups: [CompiledGroup]
     /// Offers in stable order: by campaign id, then offer id.
     let offers: [CompiledOffer]
@@ -417,6 +419,7 @@ public final class RuleSet: Sendable {
         }
         self.groups = groups
         self.campaigns = campaigns
+        self.anyExclusive = campaigns.contains { $0.exclusive }
         self.offers = offers
         var slotsAt: [Int32] = [0]
         var flatSlots: [Int32] = []

@@ -60,7 +60,8 @@ extension Engine {
         // The groups are decided in this order, however many times the limit makes them.
         let groups = rules.groups
         f.selectionOrder.removeAll()
-        for k in eligible.indices { f.selectionOrder.append(Int32(k)) }
+        let order = f.selectionOrder.appendUninitialized(eligible.count)
+        for k in eligible.indices { f.selectionOrder[order + k] = Int32(k) }
         eligible.withUnsafeBufferPointer { e in
             groups.withUnsafeBufferPointer { groups in
                 f.selectionOrder.sortFew { a, b in
@@ -77,11 +78,8 @@ extension Engine {
             }
         }
         f.selectionPool.removeAll()
-        var anyExclusive = false
-        for k in f.selectionOrder {
-            f.selectionPool.append(k)
-            anyExclusive = anyExclusive || isExclusive(eligible[Int(k)])
-        }
+        f.selectionOrder.withUnsafeBufferPointer { f.selectionPool.append(contentsOf: $0) }
+        let anyExclusive = rules.anyExclusive && f.selectionPool.contains { isExclusive(eligible[Int($0)]) }
         f.picks.removeAll()
         f.revalued.removeAll()
         f.selectionRejected.removeAll()
@@ -101,7 +99,8 @@ extension Engine {
                 return
             }
             f.selectionRanked.removeAll()
-            for p in f.picks.indices { f.selectionRanked.append(p) }
+            let ranked = f.selectionRanked.appendUninitialized(f.picks.count)
+            for p in f.picks.indices { f.selectionRanked[ranked + p] = p }
             let picks = f.picks
             f.selectionRanked.sortFew { a, b in
                 let x = picks[a]
@@ -133,7 +132,7 @@ extension Engine {
         _ members: Scratch<Int32>, _ eligible: Scratch<Candidate>, _ f: Frame, _ evaluator: OfferEvaluator,
         _ budgets: BudgetView, resumingAt resume: Int?
     ) {
-        guard members.contains(where: { isExclusive(eligible[Int($0)]) }) else {
+        guard rules.anyExclusive && members.contains(where: { isExclusive(eligible[Int($0)]) }) else {
             members.withUnsafeBufferPointer { stack($0, eligible, f, evaluator, budgets, resumingAt: resume) }
             return
         }
@@ -383,9 +382,9 @@ extension Engine {
             let given = source >= 0 ? m : f.revalued.base + Int(-1 - source)
             let value = given.pointee.value
             // What is left of each line after the offers before this one, for the lines the
-            // value discounts (`first ..< end`).
+            // value discounts (`first ..< end`; each written below).
             let (first, width) = (Int(value.first), Int(value.end - value.first))
-            let at = f.discounts.append(0, times: width) - first
+            let at = f.discounts.appendUninitialized(width) - first
             var lineSum: Int64 = 0
             for i in first..<first + width {
                 let d = min(f.discounts[value.at + i], f.lines[i].amount - f.applied[i])

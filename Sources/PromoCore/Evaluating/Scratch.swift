@@ -58,6 +58,16 @@ struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollect
         return at
     }
 
+    /// Makes room for `n` more elements, left as they are (the caller writes each before reading
+    /// it); returns where they start.
+    @inline(__always)
+    mutating func appendUninitialized(_ n: Int) -> Int {
+        let at = count
+        reserveCapacity(count + n)
+        count += n
+        return at
+    }
+
     /// Appends the elements of `b`, copied as one block.
     mutating func append(contentsOf b: UnsafeBufferPointer<Element>) {
         guard let from = b.baseAddress, b.count > 0 else { return }
