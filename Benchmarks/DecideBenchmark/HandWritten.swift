@@ -66,7 +66,7 @@ struct HandWritten {
         switch s.template {
         case 0, 3:
             for (i, l) in lines.enumerated() where o.categories.contains(l.item.category) {
-                if s.template == 0 ? tables.daysOfCover[l.ordinal] > 30 : l.item.brand == o.brand {
+                if s.template == 0 ? tables.items[l.ordinal].daysOfCover > 30 : l.item.brand == o.brand {
                     d[i] = Self.percent(base[i], s.percentPPM) * l.quantity
                 }
             }

@@ -149,18 +149,19 @@ enum Workload {
 /// are found through an open-addressing table, as a served snapshot would index them.
 struct TableOutputs: ModelOutputs {
     static let customers = 5_000
-    let daysOfCover: [Double]
-    /// Eight factors per item and per customer, a vector each (as a served snapshot keeps them).
-    let itemFactors: [SIMD8<Float>]
+    /// Per item, its factors and days of cover in one cache line (as a served snapshot lays out
+    /// an item's outputs), so that a line's calls cost one miss between them.
+    let items: ItemTable
     let customerIndex: CustomerIndex
+    /// Eight factors per customer, a vector each.
     let customerFactors: [SIMD8<Float>]
     let segments: [Value]
 
     init(catalog: Catalog) {
         func unit(_ s: String) -> Float { Float(Workload.fnv(s) % 10_000) / 10_000 - 0.5 }
         func factors(_ id: String) -> SIMD8<Float> { SIMD8((0..<8).map { unit("\(id)/\($0)") }) }
-        daysOfCover = catalog.items.map { Double(Workload.fnv($0.sku) % 120) }
-        itemFactors = catalog.items.map { factors($0.sku) }
+        items = ItemTable(
+            catalog.items.map { ItemRow(factors: factors($0.sku), daysOfCover: Double(Workload.fnv($0.sku) % 120)) })
         let ids = (0..<Self.customers).map { "cust\($0)" }
         customerIndex = CustomerIndex(ids)
         customerFactors = ids.map(factors)
@@ -169,7 +170,7 @@ struct TableOutputs: ModelOutputs {
 
     /// Between 0 and 1.
     func score(customer c: Int, item i: Int) -> Double {
-        Double(min(1, max(0, 0.5 + 2 * (customerFactors[c] * itemFactors[i]).sum())))
+        Double(min(1, max(0, 0.5 + 2 * (customerFactors[c] * items[i].factors).sum())))
     }
 
     /// The values straight from the tables into the engine's buffer, call by call.
@@ -179,11 +180,11 @@ struct TableOutputs: ModelOutputs {
         for k in batch.calls.indices {
             switch batch.calls[k].function {
             case "forecast.days_of_cover":
-                values.appendNumbers(ordinals.count) { ordinals[$0] >= 0 ? daysOfCover[Int(ordinals[$0])] : nil }
+                values.appendNumbers(ordinals.count) { ordinals[$0] >= 0 ? items[Int(ordinals[$0])].daysOfCover : nil }
             case "recommend.score":
                 // Every item's factors read first, so that their cache misses overlap.
                 var touched: Float = 0
-                for i in ordinals where i >= 0 { touched += itemFactors[Int(i)][0] }
+                for i in ordinals where i >= 0 { touched += items[Int(i)].factors[0] }
                 values.appendNumbers(ordinals.count) { k in
                     guard let c, ordinals[k] >= 0 else { return nil }
                     return score(customer: c, item: Int(ordinals[k])) + (touched.isNaN ? 1 : 0)
@@ -203,6 +204,35 @@ struct TableOutputs: ModelOutputs {
             defer { at += batch.rows(k) }
             return (at..<at + batch.rows(k)).map { values[$0] }
         }
+    }
+}
+
+struct ItemRow {
+    var factors: SIMD8<Float>
+    var daysOfCover: Double
+    /// (Pads the row to 64 bytes.)
+    var padding: (Double, Double) = (0, 0)
+}
+
+/// Item rows on cache-line boundaries (64 bytes each: an array's elements start 32 bytes into
+/// its storage, where a row would straddle two lines).
+final class ItemTable: Sendable {
+    nonisolated(unsafe) private let base: UnsafeMutablePointer<ItemRow>
+    let count: Int
+
+    init(_ rows: [ItemRow]) {
+        precondition(MemoryLayout<ItemRow>.stride == 64)
+        count = rows.count
+        base = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 64, alignment: 64)
+            .bindMemory(to: ItemRow.self, capacity: max(1, count))
+        rows.withUnsafeBufferPointer { if let from = $0.baseAddress { base.initialize(from: from, count: count) } }
+    }
+
+    deinit { base.deallocate() }
+
+    subscript(i: Int) -> ItemRow {
+        precondition(i >= 0 && i < count)
+        return base[i]
     }
 }
 
