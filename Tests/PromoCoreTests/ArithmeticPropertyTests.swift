@@ -68,6 +68,22 @@ import Testing
                 "total \(total) weights \(weights) ids \(ids)")
         }
     }
+
+    /// Weights whose sum passes 64 bits (no decision has them, the public function may): the
+    /// split is still exact.
+    @Test func allocationOfWeightsSummingPastSixtyFourBits() async {
+        let gen = Gen.int(in: 0...Int(Int32.max))
+        await propertyCheck(count: 500, input: gen) { seed in
+            var rng = Xorshift(UInt64(seed) + 1)
+            let n = Int(rng.next() % 6) + 2
+            let weights = (0..<n).map { _ in Int64(rng.next() % UInt64(Int64.max / 3)) + Int64.max / 3 }
+            let ids = (0..<n).map { _ in ["a", "b", "c"][Int(rng.next() % 3)] }
+            let total = Int64(rng.next() % UInt64(Int64.max))
+            #expect(
+                Allocation.largestRemainder(total, weights: weights, ids: ids) == Self.reference(total, weights, ids),
+                "total \(total) weights \(weights) ids \(ids)")
+        }
+    }
 }
 
 /// A small deterministic generator for the parts of a case.

@@ -22,13 +22,24 @@ public enum Allocation {
     static func largestRemainder(
         _ total: Int64, weights: Scratch<Int64>, scratch: inout [(Int128, Int)], write: (Int, Int64) -> Void
     ) {
-        var sum: Int128 = 0
+        // Without branches (which weights are positive is data): in 64 bits, which hold any
+        // sum of a decision's amounts (`Limits`), again in 128 when they do not.
+        var narrow: Int64 = 0
+        var overflowed: UInt8 = 0
         var positive = 0
         var last = 0
-        for (i, w) in weights.enumerated() where w > 0 {
-            sum += Int128(w)
-            positive += 1
-            last = i
+        for (i, w) in weights.enumerated() {
+            let counted = w > 0
+            let (s, o) = narrow.addingReportingOverflow(counted ? w : 0)
+            narrow = s
+            overflowed |= o ? 1 : 0
+            positive &+= counted ? 1 : 0
+            last = counted ? i : last
+        }
+        var sum = Int128(narrow)
+        if overflowed != 0 {
+            sum = 0
+            for w in weights where w > 0 { sum += Int128(w) }
         }
         guard total > 0, sum > 0 else {
             for i in weights.indices { write(i, 0) }
