@@ -421,8 +421,12 @@ struct OfferEvaluator {
             subtotal += w
             cost += f.lines[i].cost * Int64(f.lines[i].quantity)
         }
-        let reached = tiers.last { $0.spend <= subtotal }
-        if let next = tiers.first(where: { $0.spend > subtotal }),
+        // Tiers rise (the checker sees to it): those reached are a prefix, counted without a
+        // branch per tier (whether one is reached is data).
+        var count = 0
+        for t in tiers { count &+= t.spend <= subtotal ? 1 : 0 }
+        let reached = count > 0 ? tiers[count - 1] : nil
+        if count < tiers.count, case let next = tiers[count],
             nudgeWithin.map({ next.spend - subtotal <= $0 }) ?? false
         {
             f.nudge = Nudge(
