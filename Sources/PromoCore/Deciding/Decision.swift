@@ -271,7 +271,7 @@ struct ModelRecord: Sendable {
 
     /// Notes which gathered outputs rules read while missing (from the frame's marks).
     mutating func noteMissingReads(_ f: Frame) {
-        guard f.missingReads.contains(true) else { return }
+        guard f.anyMissingRead else { return }
         for (b, entry) in entries.enumerated() {
             for (c, s) in entry.shape.slots.enumerated() {
                 for row in 0..<entry.shape.calls[c].rows(items: f.lines.count)

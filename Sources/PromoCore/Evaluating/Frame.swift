@@ -279,8 +279,10 @@ final class Frame: @unchecked Sendable {
     /// Model outputs: slot s for line l at `s * stride + l` (l = 0 for outputs not per item).
     @exclusivity(unchecked) var models = Scratch<Val>()
     @exclusivity(unchecked) var stride = 1
-    /// Model output positions read while missing, during the whole decision.
+    /// Model output positions read while missing, during the whole decision (and whether any
+    /// was, so that a decision without one does not look).
     @exclusivity(unchecked) var missingReads = Scratch<Bool>()
+    @exclusivity(unchecked) var anyMissingRead = false
     /// Missing outputs read while evaluating the current offer.
     @exclusivity(unchecked) var missingInOffer = 0
     /// The nudge to the next tier of the spend threshold evaluated last, if any.
@@ -569,6 +571,7 @@ final class Frame: @unchecked Sendable {
         models.append(.missing, times: size)
         missingReads.removeAll()
         missingReads.append(false, times: size)
+        anyMissingRead = false
         line = 0
         arena.removeAll(keepingCapacity: true)
         discounts.removeAll(keepingCapacity: true)
@@ -683,6 +686,7 @@ final class Frame: @unchecked Sendable {
         if case .missing = v {
             missingInOffer += 1
             missingReads[i] = true
+            anyMissingRead = true
             return hasFallback ? fallback : .missing
         }
         return v
