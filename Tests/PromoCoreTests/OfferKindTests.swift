@@ -82,6 +82,26 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
         #expect(chosen.discount == 10_00)
         #expect(chosen.allocation.reduce(0) { $0 + $1.amount } == 10_00)
     }
+
+    /// Under the cap a line's part can round to nothing (10.00 and 0.03 off, capped at 1.00: the
+    /// small line's share is under one unit and loses the remainder): it then gets nothing, not the
+    /// discount it had before the cap.
+    @Test func maxDiscountLeavesNothingOnALineWhoseShareRoundsAway() throws {
+        let c = F.campaign("c", offers: "  - { id: p, kind: percent_off, percent: 10%, max_discount: 1 CNY }")
+        let d = try decide([c], [F.line("1", "COAT", 1, 100_00), F.line("2", "CHEAP", 1, 25)])
+        let chosen = try #require(d.chosen.first)
+        #expect(chosen.discount == 1_00)
+        #expect(chosen.allocation == [LineAmount(line: "1", amount: 1_00)])
+    }
+
+    /// A cap of nothing leaves nothing on any line: the offer gives nothing.
+    @Test func maxDiscountOfNothingGivesNothing() throws {
+        let c = F.campaign("c", offers: "  - { id: p, kind: percent_off, percent: 10%, max_discount: 0 CNY }")
+        let d = try decide([c], [F.line("1", "COAT", 1, 100_00), F.line("2", "CHEAP", 1, 25)])
+        #expect(d.chosen.isEmpty)
+        #expect(d.lines.allSatisfy { $0.discount == 0 })
+        #expect(reason(d, "p") == .notEligible)
+    }
 }
 
 @Suite struct SpendThresholdTests {

@@ -17,8 +17,9 @@ public enum Allocation {
         return parts
     }
 
-    /// The same split with ties broken by position; writes every part (zero where the weight is
-    /// not positive) through `write`. Allocates nothing once `scratch` has grown.
+    /// The same split with ties broken by position; writes the part of each positive weight
+    /// through `write` (the others are zero, and the caller's parts start at zero). Allocates
+    /// nothing once `scratch` has grown.
     static func largestRemainder(
         _ total: Int64, weights: Scratch<Int64>, scratch: inout [(Int128, Int)], write: (Int, Int64) -> Void
     ) {
@@ -41,13 +42,10 @@ public enum Allocation {
             sum = 0
             for w in weights where w > 0 { sum += Int128(w) }
         }
-        guard total > 0, sum > 0 else {
-            for i in weights.indices { write(i, 0) }
-            return
-        }
+        guard total > 0, sum > 0 else { return }
         // One part (an order-level offer met on one line, the usual case): it takes the whole.
         if positive == 1 {
-            for i in weights.indices { write(i, i == last ? total : 0) }
+            write(last, total)
             return
         }
         // Amounts of real carts fit 64 bits: no 128-bit division then.
@@ -58,10 +56,7 @@ public enum Allocation {
         scratch.removeAll(keepingCapacity: true)
         var given: Int64 = 0
         for (i, w) in weights.enumerated() {
-            guard w > 0 else {
-                write(i, 0)
-                continue
-            }
+            guard w > 0 else { continue }
             let exact = Int128(total) * Int128(w)
             let part = Int64(exact / sum)
             given += part
@@ -92,10 +87,7 @@ public enum Allocation {
         scratch.removeAll(keepingCapacity: true)
         var given: Int64 = 0
         for (i, w) in weights.enumerated() {
-            guard w > 0 else {
-                write(i, 0)
-                continue
-            }
+            guard w > 0 else { continue }
             let exact = total * w
             given += exact / sum
             scratch.append((Int128(exact % sum), i))
