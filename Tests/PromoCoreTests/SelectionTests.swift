@@ -99,6 +99,25 @@ import Testing
                 == "over the limit of 1 offers per customer; others score higher")
     }
 
+    /// Over the limit, picks that score the same are kept by stable key (campaign id, offer id):
+    /// the last is set aside, whatever order they come in.
+    @Test func overTheLimitEqualScoresKeepTheFirstByStableKey() throws {
+        let ws = F.workspace.replacingOccurrences(of: "max_offers_per_customer: 5", with: "max_offers_per_customer: 2")
+        let flat = F.campaign(
+            "flat", group: "flat",
+            offers: """
+                  - { id: c, kind: amount_off, amount: 1 CNY, max_items: 1 }
+                  - { id: a, kind: amount_off, amount: 1 CNY, max_items: 1 }
+                  - { id: b, kind: amount_off, amount: 1 CNY, max_items: 1 }
+                """)
+        let d = try decide([flat], [F.line("1", "J10", 1, 10_00)], workspace: ws)
+        #expect(d.chosen.map(\.offer) == ["a", "b"])
+        #expect(d.chosen.map(\.discount) == [1_00, 1_00])
+        #expect(
+            d.rejected.first { $0.offer == "c" }?.detail
+                == "over the limit of 2 offers per customer; others score higher")
+    }
+
     /// Over the limit, selection decides the groups again from the first offer set aside; an
     /// offer stacked on discounted prices is valued again on the prices left then, not on those of
     /// the first pass (where the offer set aside had discounted the same line): its memoized

@@ -98,17 +98,21 @@ extension Engine {
                 }
                 return
             }
-            f.selectionRanked.removeAll()
-            let ranked = f.selectionRanked.appendUninitialized(f.picks.count)
-            for p in f.picks.indices { f.selectionRanked[ranked + p] = p }
-            let picks = f.picks
-            f.selectionRanked.sortFew { a, b in
-                let x = picks[a]
-                let y = picks[b]
-                return x.score != y.score ? x.score > y.score : x.offer < y.offer
-            }
-            for p in f.selectionRanked.dropFirst(rules.maxOffersPerCustomer) {
-                f.cappedStamp[Int(f.picks[p].offer)] = f.stamp
+            // A pick is set aside when `maxOffersPerCustomer` picks rank above it (by score, ties
+            // by offer): counted pair by pair without branches, since which pick ranks above
+            // which is data (a sort's comparisons are branches taken at random).
+            let limit = rules.maxOffersPerCustomer
+            let stamp = f.stamp
+            f.picks.withUnsafeBufferPointer { p in
+                for x in p {
+                    var above = 0
+                    for y in p {
+                        above &+=
+                            (y.score > x.score ? 1 : 0) | (y.score == x.score ? 1 : 0) & (y.offer < x.offer ? 1 : 0)
+                    }
+                    let o = Int(x.offer)
+                    f.cappedStamp[o] = above >= limit ? stamp : f.cappedStamp[o]
+                }
             }
             capped = true
             // The picks before the first one set aside stand; their members keep their places.

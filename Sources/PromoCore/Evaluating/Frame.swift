@@ -358,12 +358,11 @@ final class Frame: @unchecked Sendable {
     /// Selection scratch: per line, discount applied by earlier picks; base prices after them.
     @exclusivity(unchecked) var applied = Scratch<Int64>()
     @exclusivity(unchecked) var discountedBase = Scratch<Int64>()
-    /// Selection's candidate order, pool, and picks by score.
+    /// Selection's candidate order and pool.
     @exclusivity(unchecked) var selectionOrder = Scratch<Int32>()
     @exclusivity(unchecked) var selectionPool = Scratch<Int32>()
     /// Per offer: the decision stamp when the limit set it aside.
     @exclusivity(unchecked) var cappedStamp: [UInt32] = []
-    @exclusivity(unchecked) var selectionRanked = Scratch<Int>()
     /// Selection's picks and rejections, and the amounts each campaign's picks spent so far.
     @exclusivity(unchecked) var picks = Scratch<Engine.Pick>()
     /// Candidates selection valued again on the prices earlier picks left (picks point here).
@@ -408,7 +407,6 @@ final class Frame: @unchecked Sendable {
         for b in [base, discounts, weights, applied, discountedBase] { b.free() }
         order.free()
         for b in [candidates, selectionOrder, selectionPool] { b.free() }
-        selectionRanked.free()
         picks.free()
         revalued.free()
         selectionRejected.free()
