@@ -119,7 +119,7 @@ extension Engine {
             resume =
                 anyExclusive || !resumesSelection
                 ? nil : f.picks.firstIndex { f.cappedStamp[Int($0.offer)] == f.stamp }
-            // (Each member written and kept or not by arithmetic: whether is unpredictable.)
+            // (Each member written, and kept or not by arithmetic: which are kept is data.)
             var kept = 0
             for k in f.selectionPool {
                 f.selectionPool[kept] = k

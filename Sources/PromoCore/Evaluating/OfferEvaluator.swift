@@ -318,9 +318,9 @@ struct OfferEvaluator {
     }
 
     /// Splits `total` over the lines in proportion to `f.weights` (largest remainder, ties by line
-    /// order, which is line id order) into the discounts at `at`: each line with a weight gets its
-    /// part; the others keep theirs (zero: in every caller a line's weight is its discount, or
-    /// the row is new).
+    /// order, which is line id order) into the discounts at `at`: each line with a positive
+    /// weight gets its part; the others keep their discount, which is zero (in every caller a
+    /// line's weight is its discount, or the row is new).
     private func allocate(_ total: Int64, _ f: Frame, into at: Int) {
         let discounts = f.discounts
         Allocation.largestRemainder(total, weights: f.weights, scratch: &f.remainders) { i, part in
