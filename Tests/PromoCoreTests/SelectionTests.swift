@@ -118,6 +118,23 @@ import Testing
                 == "over the limit of 2 offers per customer; others score higher")
     }
 
+    /// Scores that are not numbers (an in-process model answering NaN) still leave the limit
+    /// kept: they rank lowest, ties by stable key, and the decision ends.
+    @Test func overTheLimitScoresThatAreNotNumbersStillKeepTheLimit() throws {
+        let ws = F.workspace.replacingOccurrences(of: "max_offers_per_customer: 5", with: "max_offers_per_customer: 2")
+        let flat = F.campaign(
+            "flat", group: "flat",
+            offers: """
+                  - { id: a, kind: amount_off, amount: 1 CNY, max_items: 1 }
+                  - { id: b, kind: amount_off, amount: 1 CNY, max_items: 1 }
+                  - { id: c, kind: amount_off, amount: 1 CNY, max_items: 1 }
+                """)
+        let models = FixtureModelOutputs(customers: ["c-1": ["uplift.score": .number(.nan)]])
+        let d = try decide([flat], [F.line("1", "J10", 1, 10_00)], workspace: ws, models: models)
+        #expect(d.chosen.map(\.offer) == ["a", "b"])
+        #expect(reason(d, "c") == .outscored)
+    }
+
     /// Over the limit, selection decides the groups again from the first offer set aside; an
     /// offer stacked on discounted prices is valued again on the prices left then, not on those of
     /// the first pass (where the offer set aside had discounted the same line): its memoized

@@ -99,16 +99,22 @@ extension Engine {
                 return
             }
             // A pick is set aside when `maxOffersPerCustomer` picks rank above it (by score, ties
-            // by offer): counted pair by pair without branches, since which pick ranks above
-            // which is data (a sort's comparisons are branches taken at random).
+            // by offer; a score that is not a number ranks as the lowest, so that the order is
+            // total and some pick is always set aside): counted pair by pair without branches,
+            // since which pick ranks above which is data (a sort's comparisons are branches taken
+            // at random).
             let limit = rules.maxOffersPerCustomer
             let stamp = f.stamp
+            f.rankScores.removeAll()
+            for x in f.picks { f.rankScores.append(x.score.isNaN ? -Double.infinity : x.score) }
+            let scores = f.rankScores
             f.picks.withUnsafeBufferPointer { p in
-                for x in p {
+                for (i, x) in p.enumerated() {
                     var above = 0
-                    for y in p {
+                    for (j, y) in p.enumerated() {
                         above &+=
-                            (y.score > x.score ? 1 : 0) | (y.score == x.score ? 1 : 0) & (y.offer < x.offer ? 1 : 0)
+                            (scores[j] > scores[i] ? 1 : 0) | (scores[j] == scores[i] ? 1 : 0)
+                            & (y.offer < x.offer ? 1 : 0)
                     }
                     let o = Int(x.offer)
                     f.cappedStamp[o] = above >= limit ? stamp : f.cappedStamp[o]
