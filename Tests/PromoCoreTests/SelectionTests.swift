@@ -99,18 +99,22 @@ import Testing
                 == "over the limit of 1 offers per customer; others score higher")
     }
 
+    /// Three offers worth the same (1.00 off one unit each, in file order c, a, b), stacked on list
+    /// prices, for a customer allowed two.
+    static let limitOfTwo = F.workspace.replacingOccurrences(
+        of: "max_offers_per_customer: 5", with: "max_offers_per_customer: 2")
+    static let threeAlike = F.campaign(
+        "flat", group: "flat",
+        offers: """
+              - { id: c, kind: amount_off, amount: 1 CNY, max_items: 1 }
+              - { id: a, kind: amount_off, amount: 1 CNY, max_items: 1 }
+              - { id: b, kind: amount_off, amount: 1 CNY, max_items: 1 }
+            """)
+
     /// Over the limit, picks that score the same are kept by stable key (campaign id, offer id):
     /// the last is set aside, whatever order they come in.
     @Test func overTheLimitEqualScoresKeepTheFirstByStableKey() throws {
-        let ws = F.workspace.replacingOccurrences(of: "max_offers_per_customer: 5", with: "max_offers_per_customer: 2")
-        let flat = F.campaign(
-            "flat", group: "flat",
-            offers: """
-                  - { id: c, kind: amount_off, amount: 1 CNY, max_items: 1 }
-                  - { id: a, kind: amount_off, amount: 1 CNY, max_items: 1 }
-                  - { id: b, kind: amount_off, amount: 1 CNY, max_items: 1 }
-                """)
-        let d = try decide([flat], [F.line("1", "J10", 1, 10_00)], workspace: ws)
+        let d = try decide([Self.threeAlike], [F.line("1", "J10", 1, 10_00)], workspace: Self.limitOfTwo)
         #expect(d.chosen.map(\.offer) == ["a", "b"])
         #expect(d.chosen.map(\.discount) == [1_00, 1_00])
         #expect(
@@ -121,16 +125,9 @@ import Testing
     /// Scores that are not numbers (an in-process model answering NaN) still leave the limit
     /// kept: they rank lowest, ties by stable key, and the decision ends.
     @Test func overTheLimitScoresThatAreNotNumbersStillKeepTheLimit() throws {
-        let ws = F.workspace.replacingOccurrences(of: "max_offers_per_customer: 5", with: "max_offers_per_customer: 2")
-        let flat = F.campaign(
-            "flat", group: "flat",
-            offers: """
-                  - { id: a, kind: amount_off, amount: 1 CNY, max_items: 1 }
-                  - { id: b, kind: amount_off, amount: 1 CNY, max_items: 1 }
-                  - { id: c, kind: amount_off, amount: 1 CNY, max_items: 1 }
-                """)
         let models = FixtureModelOutputs(customers: ["c-1": ["uplift.score": .number(.nan)]])
-        let d = try decide([flat], [F.line("1", "J10", 1, 10_00)], workspace: ws, models: models)
+        let d = try decide(
+            [Self.threeAlike], [F.line("1", "J10", 1, 10_00)], workspace: Self.limitOfTwo, models: models)
         #expect(d.chosen.map(\.offer) == ["a", "b"])
         #expect(reason(d, "c") == .outscored)
     }
