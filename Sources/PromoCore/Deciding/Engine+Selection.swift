@@ -42,9 +42,12 @@ extension Engine {
         case .revenue: value = p1 * Double(f.subtotal - v.discount) - p0 * Double(f.subtotal)
         case .margin: value = p1 * Double(margin - v.storeCost)
         }
+        // A score that is not a number (a model answering NaN) counts as the lowest there is, so
+        // that scores are always ordered.
+        let score = value * facts.weight
         return Candidate(
             offer: o, group: Int(facts.group), priority: (facts.campaignPriority, facts.priority),
-            lines: lines, value: v, score: value * facts.weight, p1: p1, p0: p0)
+            lines: lines, value: v, score: score.isNaN ? -.infinity : score, p1: p1, p0: p0)
     }
 
     /// Applies stacking groups, exclusivity, budgets and the per-customer offer limit, into the
@@ -99,22 +102,17 @@ extension Engine {
                 return
             }
             // A pick is set aside when `maxOffersPerCustomer` picks rank above it (by score, ties
-            // by offer; a score that is not a number ranks as the lowest, so that the order is
-            // total and some pick is always set aside): counted pair by pair without branches,
-            // since which pick ranks above which is data (a sort's comparisons are branches taken
-            // at random).
+            // by offer; scores are never NaN, `score` sees to it, so the order is total and some
+            // pick is always set aside): counted pair by pair without branches, since which pick
+            // ranks above which is data (a sort's comparisons are branches taken at random).
             let limit = rules.maxOffersPerCustomer
             let stamp = f.stamp
-            f.rankScores.removeAll()
-            for x in f.picks { f.rankScores.append(x.score.isNaN ? -Double.infinity : x.score) }
-            let scores = f.rankScores
             f.picks.withUnsafeBufferPointer { p in
-                for (i, x) in p.enumerated() {
+                for x in p {
                     var above = 0
-                    for (j, y) in p.enumerated() {
+                    for y in p {
                         above &+=
-                            (scores[j] > scores[i] ? 1 : 0) | (scores[j] == scores[i] ? 1 : 0)
-                            & (y.offer < x.offer ? 1 : 0)
+                            (y.score > x.score ? 1 : 0) | (y.score == x.score ? 1 : 0) & (y.offer < x.offer ? 1 : 0)
                     }
                     let o = Int(x.offer)
                     f.cappedStamp[o] = above >= limit ? stamp : f.cappedStamp[o]

@@ -363,8 +363,6 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var selectionPool = Scratch<Int32>()
     /// Per offer: the decision stamp when the limit set it aside.
     @exclusivity(unchecked) var cappedStamp: [UInt32] = []
-    /// The picks' scores as the limit ranks them (not a number: lowest).
-    @exclusivity(unchecked) var rankScores = Scratch<Double>()
     /// Selection's picks and rejections, and the amounts each campaign's picks spent so far.
     @exclusivity(unchecked) var picks = Scratch<Engine.Pick>()
     /// Candidates selection valued again on the prices earlier picks left (picks point here).
@@ -409,7 +407,6 @@ final class Frame: @unchecked Sendable {
         for b in [base, discounts, weights, applied, discountedBase] { b.free() }
         order.free()
         for b in [candidates, selectionOrder, selectionPool] { b.free() }
-        rankScores.free()
         picks.free()
         revalued.free()
         selectionRejected.free()
