@@ -376,6 +376,42 @@ import Testing
         #expect(Set(asked.map(\.function)) == ["recommend.score", "uplift.propensity", "uplift.score"])
     }
 
+    /// A decision's batch names the cart's skus in canonical line order (its items are the
+    /// frame's lines, read out when asked) and equals, with the same hash, the batch a plugin
+    /// host would build from those skus.
+    @Test func aDecisionsBatchNamesTheCartsSkusInLineOrder() throws {
+        final class Capturing: ModelOutputs, @unchecked Sendable {
+            var batches: [ModelBatch] = []
+            func values(for batch: ModelBatch) -> [[Value?]] {
+                batches.append(batch)
+                return batch.calls.indices.map { c in Array(repeating: .number(0.7), count: batch.rows(c)) }
+            }
+        }
+        let campaigns = [
+            F.campaign(
+                "tees",
+                offers:
+                    "  - { id: q, kind: percent_off, percent: 10%, applies_to: recommend.score(item) > 0.5 }")
+        ]
+        let models = Capturing()
+        let engine = Engine(rules: try F.ruleSet(campaigns), catalog: catalog)
+        _ = engine.decide(
+            F.request([F.line("3", "J5", 1, 5_00), F.line("1", "TEE", 1, 30_00), F.line("2", "NOPE", 1, 1_00)]),
+            models: models)
+        let batch = try #require(models.batches.first)
+        #expect(batch.skus == ["TEE", "NOPE", "J5"])
+        #expect(batch.itemCount == 3)
+        #expect(batch.ordinals[1] == -1)
+        let rebuilt = ModelBatch(
+            customerID: batch.customerID, skus: ["TEE", "NOPE", "J5"], ordinals: batch.ordinals, calls: batch.calls)
+        #expect(rebuilt == batch)
+        #expect(rebuilt.hashValue == batch.hashValue)
+        var renamed = batch
+        renamed.skus[2] = "J6"
+        #expect(renamed != batch)
+        #expect(renamed.skus == ["TEE", "NOPE", "J6"])
+    }
+
     /// Outputs answering straight into the engine's buffer (the segment `loyal`, every other
     /// output `score`), with `extra` values more (or fewer, when negative) than each batch asks:
     /// the engine cuts or fills each answer to its length.
@@ -435,11 +471,12 @@ import Testing
             let scores: [String: Double]
             func values(for batch: ModelBatch) -> [[Value?]] { [] }
             func answer(for batch: ModelBatch, appendingTo values: inout ModelValues) -> ModelAnswer.Notes {
+                let skus = batch.skus
                 for (c, call) in batch.calls.enumerated() {
                     if call.function == "customer.segment" {
                         values.append(.string("loyal"))
                     } else {
-                        values.appendNumbers(batch.rows(c)) { k in call.perItem ? scores[batch.skus[k]] : nil }
+                        values.appendNumbers(batch.rows(c)) { k in call.perItem ? scores[skus[k]] : nil }
                     }
                 }
                 return ModelAnswer.Notes()

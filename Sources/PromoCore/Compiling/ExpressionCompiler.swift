@@ -214,7 +214,7 @@ struct ExpressionCompiler {
         case "customer.tier": { f in f.customerTierSymbol() }
         case "customer.country": { f in f.customerCountrySymbol() }
         case "item.sku": { f in f.lines[f.line].sku }
-        case "item.title": { f in f.symbol(f.item(f.line)?.title ?? f.lineSkus[f.line]) }
+        case "item.title": { f in f.symbol(f.item(f.line)?.title ?? f.cartLines[f.line].sku) }
         case "item.category": { f in f.lines[f.line].category }
         case "item.brand": { f in f.lines[f.line].brand }
         default: nil

@@ -157,7 +157,7 @@ public struct Engine: Sendable {
         }
         for (i, l) in f.lines.enumerated() where l.ordinal >= 0 {
             if !(0...Limits.maxUnitAmount).contains(l.cost) || !(0...Limits.maxUnitAmount).contains(l.listPrice) {
-                return refused(request, "catalog item \(f.lineSkus[i]): price or cost is out of range")
+                return refused(request, "catalog item \(f.cartLines[i].sku): price or cost is out of range")
             }
         }
         // The decision's parts are the frame's, refilled, unless a decision still holds them.
@@ -368,7 +368,7 @@ public struct Engine: Sendable {
         let slots = shape.slots
         guard !slots.isEmpty else { return }
         let batch = ModelBatch(
-            customerID: f.request.customer.id, skus: f.lineSkus, ordinals: f.lineOrdinals, calls: shape.calls)
+            customerID: f.request.customer.id, lines: f.cartLines, ordinals: f.lineOrdinals, calls: shape.calls)
         // Into the record's values (the frame's buffer, reused once the last decision is gone);
         // an answer of the wrong length is cut or filled with missing values.
         let at = record.values.count

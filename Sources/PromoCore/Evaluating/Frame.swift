@@ -262,8 +262,6 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var lines = Scratch<Line>()
     /// The request's lines in the canonical order (the request's own array when it is in it).
     @exclusivity(unchecked) var cartLines: [CartLine] = []
-    /// The lines' skus in the canonical order, for model batches.
-    @exclusivity(unchecked) var lineSkus: [String] = []
     /// The lines' catalog ordinals (-1: not in the catalog), for model batches.
     @exclusivity(unchecked) var lineOrdinals: [Int32] = []
     /// The last decision's parts, refilled by the next one once no decision holds them.
@@ -525,39 +523,34 @@ final class Frame: @unchecked Sendable {
             self.touchedSlots = touched
             for k in keys { rows.append(bound.row(k)) }
             for i in cart.indices where rows[i].ordinal == -2 { rows[i] = bound.row(sku: cart[i].sku) }
-            // The skus and ordinals written in place (one uniqueness check per array, not per
-            // line) when the last cart had as many lines.
-            if lineSkus.count != cart.count {
-                lineSkus.removeAll(keepingCapacity: true)
-                lineSkus.append(contentsOf: repeatElement("", count: cart.count))
+            // The ordinals written in place (one uniqueness check, not one per line) when the last
+            // cart had as many lines. (The skus are the cart lines', read there.)
+            if lineOrdinals.count != cart.count {
                 lineOrdinals.removeAll(keepingCapacity: true)
                 lineOrdinals.append(contentsOf: repeatElement(-1, count: cart.count))
             }
-            lineSkus.withUnsafeMutableBufferPointer { skus in
-                lineOrdinals.withUnsafeMutableBufferPointer { ordinals in
-                    for i in cart.indices {
-                        let q = max(0, cart[i].quantity)
-                        let price = max(0, cart[i].unitPrice)
-                        let row = rows[i]
-                        let k = row.ordinal
-                        if k >= 0 {
-                            lines.append(
-                                Line(
-                                    ordinal: k, sku: row.sku, category: row.category, brand: row.brand, quantity: q,
-                                    unitPrice: price, cost: row.cost, stock: row.stock, listPrice: row.price,
-                                    amount: price * Int64(q)))
-                        } else {
-                            lines.append(
-                                Line(
-                                    ordinal: -1, sku: symbol(cart[i].sku), category: 0, brand: 0, quantity: q,
-                                    unitPrice: price,
-                                    cost: 0, stock: 0, listPrice: 0, amount: price * Int64(q)))
-                        }
-                        ordinals[i] = k
-                        skus[i] = cart[i].sku
-                        subtotal += price * Int64(q)
-                        quantity += q
+            lineOrdinals.withUnsafeMutableBufferPointer { ordinals in
+                for i in cart.indices {
+                    let q = max(0, cart[i].quantity)
+                    let price = max(0, cart[i].unitPrice)
+                    let row = rows[i]
+                    let k = row.ordinal
+                    if k >= 0 {
+                        lines.append(
+                            Line(
+                                ordinal: k, sku: row.sku, category: row.category, brand: row.brand, quantity: q,
+                                unitPrice: price, cost: row.cost, stock: row.stock, listPrice: row.price,
+                                amount: price * Int64(q)))
+                    } else {
+                        lines.append(
+                            Line(
+                                ordinal: -1, sku: symbol(cart[i].sku), category: 0, brand: 0, quantity: q,
+                                unitPrice: price,
+                                cost: 0, stock: 0, listPrice: 0, amount: price * Int64(q)))
                     }
+                    ordinals[i] = k
+                    subtotal += price * Int64(q)
+                    quantity += q
                 }
             }
         }

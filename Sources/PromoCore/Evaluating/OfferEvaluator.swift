@@ -514,7 +514,7 @@ struct OfferEvaluator {
             var m = [Bool](repeating: false, count: f.lines.count)
             for i in f.lines.indices {
                 if let sku = c.sku {
-                    m[i] = f.lineSkus[i] == sku
+                    m[i] = f.cartLines[i].sku == sku
                 } else if let match = c.match {
                     f.line = i
                     if case .bool(true) = match(f) { m[i] = true }

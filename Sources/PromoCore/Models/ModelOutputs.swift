@@ -63,21 +63,65 @@ extension ModelCall {
 public struct ModelBatch: Sendable, Hashable {
     public var customerID: String
     /// The items (cart lines in canonical order).
-    public var skus: [String]
+    public var skus: [String] {
+        get {
+            switch items {
+            case .skus(let skus): skus
+            case .lines(let lines): lines.map(\.sku)
+            }
+        }
+        set { items = .skus(newValue) }
+    }
     /// Each item's position in the engine's catalog (`Catalog.ordinal(of:)`), -1 when the catalog
     /// does not have it: outputs precomputed over the same catalog read their tables by it.
     public var ordinals: [Int32]
     public var calls: [ModelCall]
+    /// The items as given, or as the engine's cart lines, whose skus are read out only when
+    /// asked: outputs that read their tables by `ordinals` never ask, and a decision then copies
+    /// no sku (each copy counts a reference, twice a decision per line).
+    private var items: Items
+
+    private enum Items: Sendable {
+        case skus([String])
+        case lines([CartLine])
+    }
 
     public init(customerID: String, skus: [String], ordinals: [Int32], calls: [ModelCall]) {
         self.customerID = customerID
-        self.skus = skus
+        self.items = .skus(skus)
         self.ordinals = ordinals
         self.calls = calls
     }
 
+    /// The batch of a decision: the items are the cart's lines (canonical order).
+    init(customerID: String, lines: [CartLine], ordinals: [Int32], calls: [ModelCall]) {
+        self.customerID = customerID
+        self.items = .lines(lines)
+        self.ordinals = ordinals
+        self.calls = calls
+    }
+
+    /// How many items there are.
+    public var itemCount: Int {
+        switch items {
+        case .skus(let skus): skus.count
+        case .lines(let lines): lines.count
+        }
+    }
+
+    public static func == (a: ModelBatch, b: ModelBatch) -> Bool {
+        a.customerID == b.customerID && a.ordinals == b.ordinals && a.calls == b.calls && a.skus == b.skus
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(customerID)
+        hasher.combine(skus)
+        hasher.combine(ordinals)
+        hasher.combine(calls)
+    }
+
     /// How many values call `c` needs: one per item, or one.
-    public func rows(_ c: Int) -> Int { calls[c].rows(items: skus.count) }
+    public func rows(_ c: Int) -> Int { calls[c].rows(items: itemCount) }
 
     /// The batch as one query per value, call by call.
     public var queries: [ModelQuery] {
@@ -90,6 +134,13 @@ public struct ModelBatch: Sendable, Hashable {
                     arguments: call.arguments)
             }
         }
+    }
+}
+
+extension ModelBatch: CustomStringConvertible {
+    /// The batch as its fields read (the skus however they are held).
+    public var description: String {
+        "ModelBatch(customerID: \(customerID), skus: \(skus), ordinals: \(ordinals), calls: \(calls.map(\.key)))"
     }
 }
 
@@ -267,12 +318,13 @@ public struct FixtureModelOutputs: ModelOutputs {
     public func modelVersion(plugin: String) -> String? { version }
 
     public func values(for batch: ModelBatch) -> [[Value?]] {
-        batch.calls.map { call in
+        let skus = batch.skus
+        return batch.calls.map { call in
             let key = call.key
             let c = batch.customerID
             switch (call.perCustomer, call.perItem) {
-            case (true, true): return batch.skus.map { customerItems[c]?[$0]?[key] }
-            case (false, true): return batch.skus.map { items[$0]?[key] }
+            case (true, true): return skus.map { customerItems[c]?[$0]?[key] }
+            case (false, true): return skus.map { items[$0]?[key] }
             case (true, false): return [customers[c]?[key]]
             case (false, false): return [customers["*"]?[key]]
             }

@@ -26,9 +26,8 @@ final class TraceRecording: @unchecked Sendable {
     deinit { if let frame { pool?.put(frame) } }
 
     var eligible: [Engine.Candidate] { frame.map { Array($0.eligible) } ?? [] }
-    /// The cart's lines (canonical order) and their skus.
+    /// The cart's lines (canonical order).
     var cartLines: [CartLine] { frame?.cartLines ?? [] }
-    var lineSkus: [String] { frame?.lineSkus ?? [] }
     /// The lines as the rules saw them (sku, category and brand as symbols).
     var lines: [Line] { frame.map { Array($0.lines) } ?? [] }
     var arena: [Val] { frame?.arena ?? [] }
@@ -240,7 +239,7 @@ extension Engine {
         let chosenOrder = chosen.map { c in
             rules.offers.firstIndex { rules.campaigns[$0.campaign].id == c.campaign && $0.id == c.offer }!
         }
-        let (eligible, cartLines, lineSkus, resolved) = (r.eligible, r.cartLines, r.lineSkus, r.lines)
+        let (eligible, cartLines, resolved) = (r.eligible, r.cartLines, r.lines)
         let ranked = eligible.sorted { ($0.score, -$0.offer) > ($1.score, -$1.offer) }.map(\.offer)
         var rejectedBy: [Int: Rejection] = [:]
         if let parts = d.parts { for x in parts.rejections { rejectedBy[x.offer] = x } }
@@ -315,18 +314,18 @@ extension Engine {
                     if l.filteredBy >= 0, let anchor {
                         lines.append(
                             LineConditions(
-                                line: cartLines[i].id, sku: lineSkus[i], matched: false,
+                                line: cartLines[i].id, sku: cartLines[i].sku, matched: false,
                                 condition: r.filterConjunct(anchor, holds: false, l.filteredBy)))
                     } else if l.admitted, let node = offer.appliesToNode, let anchor, let filter {
                         lines.append(
                             LineConditions(
-                                line: cartLines[i].id, sku: lineSkus[i], matched: l.matched,
+                                line: cartLines[i].id, sku: cartLines[i].sku, matched: l.matched,
                                 condition: r.admittedTree(
                                     node, l.root, filterConjunct: anchor, value: filter.value(of: resolved[i]))))
                     } else if let node = offer.appliesToNode, l.root >= 0 {
                         lines.append(
                             LineConditions(
-                                line: cartLines[i].id, sku: lineSkus[i], matched: l.matched,
+                                line: cartLines[i].id, sku: cartLines[i].sku, matched: l.matched,
                                 condition: r.tree(node, l.root)))
                     }
                 }
