@@ -228,10 +228,24 @@ struct OfferIndex: Sendable {
             }
         }
         if segment == nil { hitAll(.segment, f, facts) }
-        for w in 0..<unconstrained.count {
-            let word = f.candidateBits[w] | unconstrained[w]
-            word.forEachBit { result.append(Int32(w << 6 | $0)) }
+        // Room for every offer, written through a pointer (no capacity check per candidate),
+        // then cut to those found.
+        let at = result.appendUninitialized(count)
+        var found = 0
+        let out = result.base + at
+        f.candidateBits.withUnsafeBufferPointer { bits in
+            unconstrained.withUnsafeBufferPointer { unconstrained in
+                for w in 0..<unconstrained.count {
+                    var word = bits[w] | unconstrained[w]
+                    while word != 0 {
+                        out[found] = Int32(truncatingIfNeeded: w &<< 6 | word.trailingZeroBitCount)
+                        found &+= 1
+                        word &= word &- 1
+                    }
+                }
+            }
         }
+        result.removeLast(count - found)
     }
 
     /// Every offer anchored on a dimension whatever its value (the segment is unknown).
