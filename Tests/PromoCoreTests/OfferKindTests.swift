@@ -347,6 +347,33 @@ func reason(_ d: Decision, _ offer: String) -> Reason? { d.rejected.first { $0.o
     }
 }
 
+/// The index keeps an offer met on a line only when the request's channel and segment are among
+/// those it allows (or it names none): the others are not considered at all.
+@Suite struct IndexAllowanceTests {
+    @Test func offersOfAnotherChannelOrSegmentAreNotConsidered() throws {
+        let offers: [(id: String, when: String?, considered: Bool)] = [
+            ("any", nil, true),
+            ("web", #"channel == "web""#, true),
+            ("app", #"channel == "app""#, false),
+            ("loyal", #"customer.segment in ["new", "loyal"]"#, true),
+            ("lapsed", #"customer.segment == "lapsed""#, false),
+            ("web-loyal", #"channel == "web" and customer.segment == "loyal""#, true),
+            ("web-lapsed", #"channel == "web" and customer.segment == "lapsed""#, false),
+            ("app-loyal", #"channel in ["app", "store"] and customer.segment == "loyal""#, false),
+        ]
+        let yaml = offers.map { o in
+            "  - { id: \(o.id), kind: amount_off, amount: 1 CNY, applies_to: 'item.category == \"tops\"'"
+                + (o.when.map { ", when: '\($0)'" } ?? "") + " }"
+        }
+        let models = FixtureModelOutputs(customers: ["c-1": ["customer.segment": .string("loyal")]])
+        let rules = try F.ruleSet([F.campaign("t", offers: yaml.joined(separator: "\n"))])
+        let d = Engine(rules: rules, catalog: catalog).decide(F.request([F.line("1", "TEE", 1, 30_00)]), models: models)
+        let listed = Set(d.chosen.map(\.offer) + d.rejected.map(\.offer))
+        for o in offers { #expect(listed.contains(o.id) == o.considered, "\(o.id)") }
+        #expect(d.offersNotConsidered == offers.filter { !$0.considered }.count)
+    }
+}
+
 /// More than 64 distinct model calls: the outputs a decision asks for are then a set, not bits
 /// (the usual case); offers reading slots past 64 still get their values.
 @Suite struct ManyModelSlotsTests {

@@ -73,7 +73,9 @@ struct IndexKeys: Sendable, Hashable {
 /// rule set's table; postings are stored flat, by symbol.
 struct OfferIndex: Sendable {
     /// Offers anchored on symbol s of dimension d are `offers[start[k] ..< start[k + 1]]` for
-    /// k = d x (symbols + 1) + s (flat, so that a look-up touches no nested array).
+    /// k = d x (symbols + 1) + s (flat, so that a look-up touches no nested array). A posting is
+    /// the offer's number, its top bit set when the offer allows only some channels or segments
+    /// (`constrained`): only those read their allowance from the offer's facts.
     private var start: [Int32]
     private var offers: [Int32]
     private var symbolCount: Int
@@ -134,7 +136,8 @@ struct OfferIndex: Sendable {
                 onItems
                     ? LineFilter(dimension: d, values: Array(Set(values.map { symbols.intern($0) })).sorted()) : nil)
             lineFilterSpans.append(onItems ? o.keys.spans[d] : nil)
-            for v in Set(values) { lists[d.rawValue][symbols.intern(v), default: []].append(Int32(i)) }
+            let posting = Int32(i) | (c[.channel] != nil || c[.segment] != nil ? Self.constrained : 0)
+            for v in Set(values) { lists[d.rawValue][symbols.intern(v), default: []].append(posting) }
         }
         symbolCount = symbols.strings.count
         start = []
@@ -150,6 +153,9 @@ struct OfferIndex: Sendable {
             for symbol in d.keys { posted[k * postedWords + Int(symbol) >> 6] |= 1 << UInt64(symbol & 63) }
         }
     }
+
+    /// The bit of a posting whose offer allows only some channels or segments.
+    private static let constrained = Int32.min
 
     /// Whether an offer allows `value` among `allowed[from ..< to]` (none listed: any).
     @inline(__always)
@@ -201,12 +207,17 @@ struct OfferIndex: Sendable {
                             let k = d.rawValue &* (symbolCount &+ 1) &+ Int(symbol)
                             let lineBit: UInt64 = line < 64 ? 1 << UInt64(line) : 0
                             for p in Int(start[k])..<Int(start[k &+ 1]) {
-                                let o = Int(offers[p])
+                                let posting = offers[p]
+                                let o = Int(posting & ~Self.constrained)
                                 if marks[o].stamp == stamp {
                                     marks[o].lines |= lineBit
                                     continue
                                 }
                                 marks[o] = .init(lines: lineBit, stamp: stamp)
+                                guard posting < 0 else {
+                                    bits[o >> 6] |= 1 << UInt64(o & 63)
+                                    continue
+                                }
                                 let a = facts[o]
                                 if !Self.allows(allowed, a.channelsFrom, a.channelsTo, channel) { continue }
                                 if let segment, !Self.allows(allowed, a.segmentsFrom, a.segmentsTo, segment) {
@@ -251,8 +262,8 @@ struct OfferIndex: Sendable {
     /// Every offer anchored on a dimension whatever its value (the segment is unknown).
     private func hitAll(_ d: IndexKeys.Dimension, _ f: Frame, _ facts: AlignedTable<OfferFacts>) {
         allowed.withUnsafeBufferPointer { allowed in
-            for p in postings(d) where f.indexMarks[Int(offers[p])].stamp != f.stamp {
-                let o = Int(offers[p])
+            for p in postings(d) where f.indexMarks[Int(offers[p] & ~Self.constrained)].stamp != f.stamp {
+                let o = Int(offers[p] & ~Self.constrained)
                 f.indexMarks[o] = .init(lines: 0, stamp: f.stamp)
                 if !Self.allows(allowed, facts[o].channelsFrom, facts[o].channelsTo, f.channel) { continue }
                 f.candidateBits[o >> 6] |= 1 << UInt64(o & 63)
