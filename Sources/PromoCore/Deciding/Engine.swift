@@ -378,14 +378,20 @@ public struct Engine: Sendable {
         record.values.keep(expected)
         while record.values.count < expected { record.values.append(nil) }
         let values = record.values
+        // The frame's outputs written through a copy of its buffer (the same memory; no read of
+        // the frame per value).
+        let outputs = f.models
+        let stride = f.stride
+        let items = batch.itemCount
         values.withBuffers { numbers, tags in
             var k = at
             for (c, s) in slots.enumerated() {
-                for row in 0..<batch.rows(c) {
+                let row0 = s &* stride
+                for row in 0..<shape.calls[c].rows(items: items) {
                     if tags[k] == ModelValues.number {
-                        f.models[s * f.stride + row] = .number(numbers[k])
+                        outputs[row0 &+ row] = .number(numbers[k])
                     } else if tags[k] != ModelValues.none, let v = values[k] {
-                        f.models[s * f.stride + row] = f.val(v)
+                        outputs[row0 &+ row] = f.val(v)
                     }
                     k += 1
                 }
