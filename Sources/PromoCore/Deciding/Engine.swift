@@ -201,7 +201,10 @@ public struct Engine: Sendable {
         var bits: UInt64 = 0
         var wide = false
         var touched: UInt8 = 0
-        for o in f.candidates {
+        let candidateCount = f.candidates.count
+        let rank = f.candidateRank
+        for (k, o) in f.candidates.enumerated() {
+            rank[Int(o)] = Int32(truncatingIfNeeded: k)
             let facts = rules.facts[Int(o)]
             if !facts.alwaysOn {
                 let c = Int(facts.campaign)
@@ -227,7 +230,6 @@ public struct Engine: Sendable {
             touched |= rules.offerRefs[Int(o)]._withUnsafeGuaranteedRef { $0.present.rawValue }
         }
         f.candidates.removeLast(f.candidates.count - kept)
-        let campaignRejections = f.rejected.count
         f.touched = touched
 
         // 3. Model outputs: only those the remaining candidates read, plus arbitration's.
@@ -289,38 +291,29 @@ public struct Engine: Sendable {
         // 5. Choose under stacking groups, exclusivity, budgets and the per-customer limit.
         select(f.eligible, f, evaluator, budgets)
         // Into the decision's array in offer order (offers are in (campaign id, offer id) order,
-        // so this is the order of names), and for one offer in the order found. Three runs, each
-        // of different offers: the campaigns' and the evaluation's rejections (each in candidate
-        // order, ascending) and selection's (in group order: sorted by key (offer, position)).
-        f.rejectionKeys.removeAll()
-        var sorted = true
+        // so this is the order of names), and for one offer in the order found: the campaigns'
+        // and the evaluation's rejections, then selection's. Placed by counting over the
+        // candidates' places (every rejected offer is a candidate), with no comparison: which
+        // offer comes before which is data.
+        f.rejectionsBefore.removeAll()
+        f.rejectionsBefore.append(0, times: candidateCount + 1)
+        let before = f.rejectionsBefore
+        let byEvaluation = f.rejected
         let bySelection = f.selectionRejected
-        for k in bySelection.indices {
-            if k > 0 && bySelection[k - 1].offer > bySelection[k].offer { sorted = false }
-            f.rejectionKeys.append(UInt64(bySelection[k].offer) << 32 | UInt64(k))
+        for r in byEvaluation { before[Int(rank[r.offer]) &+ 1] &+= 1 }
+        for r in bySelection { before[Int(rank[r.offer]) &+ 1] &+= 1 }
+        for k in 0..<candidateCount { before[k &+ 1] &+= before[k] }
+        let at = parts.rejections.appendUninitialized(byEvaluation.count + bySelection.count)
+        let into = parts.rejections.base + at
+        for r in byEvaluation {
+            let k = Int(rank[r.offer])
+            into[Int(before[k])] = r
+            before[k] &+= 1
         }
-        if !sorted { f.rejectionKeys.sortFew(by: <) }
-        parts.rejections.reserveCapacity(f.rejected.count + bySelection.count)
-        var a = 0
-        var b = campaignRejections
-        var c = 0
-        let keys = f.rejectionKeys
-        while true {
-            // The smallest offer at the head of the runs (none: past the end).
-            let x = a < campaignRejections ? f.rejected[a].offer : Int.max
-            let y = b < f.rejected.count ? f.rejected[b].offer : Int.max
-            let z = c < keys.count ? Int(keys[c] >> 32) : Int.max
-            if x == Int.max && y == Int.max && z == Int.max { break }
-            if x <= y && x <= z {
-                parts.rejections.append(f.rejected[a])
-                a += 1
-            } else if y <= z {
-                parts.rejections.append(f.rejected[b])
-                b += 1
-            } else {
-                parts.rejections.append(bySelection[Int(keys[c] & 0xffff_ffff)])
-                c += 1
-            }
+        for r in bySelection {
+            let k = Int(rank[r.offer])
+            into[Int(before[k])] = r
+            before[k] &+= 1
         }
 
         // What was given, kept as numbers: `Decision.chosen` and `lines` name them when read.

@@ -371,8 +371,11 @@ final class Frame: @unchecked Sendable {
         var campaign: Int
         var amount: Int64
     }
-    /// Sorting a decision's rejections by (offer, position).
-    @exclusivity(unchecked) var rejectionKeys = Scratch<UInt64>()
+    /// Per offer: its place among the index's candidates (ascending offers), valid for the
+    /// offers of this decision's candidates; and per place, how many rejections come before its
+    /// own (a decision's rejections are put in offer order by counting).
+    @exclusivity(unchecked) var candidateRank = Scratch<Int32>()
+    @exclusivity(unchecked) var rejectionsBefore = Scratch<Int32>()
     /// The rejections of the decision being made, in the order they were found.
     @exclusivity(unchecked) var rejected = Scratch<Rejection>()
     /// Per offer: its last evaluation on discounted prices, valid for this decision's stamp and
@@ -411,7 +414,8 @@ final class Frame: @unchecked Sendable {
         rejected.free()
         eligible.free()
         spent.free()
-        rejectionKeys.free()
+        candidateRank.free()
+        rejectionsBefore.free()
         indexMarks.free()
         candidateBits.free()
         models.free()
@@ -472,6 +476,10 @@ final class Frame: @unchecked Sendable {
     }
 
     func prepareOffers(_ count: Int) {
+        if candidateRank.count != count {
+            candidateRank.removeAll()
+            candidateRank.append(0, times: count)
+        }
         if memoStamp.count != count {
             memoStamp = Array(repeating: 0, count: count)
             cappedStamp = Array(repeating: 0, count: count)
