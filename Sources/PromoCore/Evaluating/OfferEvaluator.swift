@@ -83,6 +83,7 @@ struct OfferEvaluator {
     }
 
     /// Reserves room for one offer's line discounts, zeroed.
+    @inline(__always)
     private func newValue(_ f: Frame) -> OfferValue {
         OfferValue(at: f.discounts.append(0, times: f.lines.count), lineTotal: 0)
     }
