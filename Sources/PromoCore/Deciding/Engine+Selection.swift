@@ -105,18 +105,30 @@ extension Engine {
             // by offer; scores are never NaN, `score` sees to it, so the order is total and some
             // pick is always set aside): counted pair by pair without branches, since which pick
             // ranks above which is data (a sort's comparisons are branches taken at random).
+            // (The scores and offers side by side, so that each pick's count is one pass over two
+            // plain arrays.)
             let limit = rules.maxOffersPerCustomer
             let stamp = f.stamp
-            f.picks.withUnsafeBufferPointer { p in
-                for x in p {
-                    var above = 0
-                    for y in p {
-                        above &+=
-                            (y.score > x.score ? 1 : 0) | (y.score == x.score ? 1 : 0) & (y.offer < x.offer ? 1 : 0)
-                    }
-                    let o = Int(x.offer)
-                    f.cappedStamp[o] = above >= limit ? stamp : f.cappedStamp[o]
+            let n = f.picks.count
+            f.pickScores.removeAll()
+            f.pickOffers.removeAll()
+            _ = f.pickScores.appendUninitialized(n)
+            _ = f.pickOffers.appendUninitialized(n)
+            let scores = f.pickScores.base
+            let offers = f.pickOffers.base
+            for (k, p) in f.picks.enumerated() {
+                scores[k] = p.score
+                offers[k] = p.offer
+            }
+            let setAside = f.cappedStamp
+            for k in 0..<n {
+                let (score, offer) = (scores[k], offers[k])
+                var above = 0
+                for j in 0..<n {
+                    above &+= (scores[j] > score ? 1 : 0) | (scores[j] == score ? 1 : 0) & (offers[j] < offer ? 1 : 0)
                 }
+                let o = Int(offer)
+                setAside[o] = above >= limit ? stamp : setAside[o]
             }
             capped = true
             // The picks before the first one set aside stand; their members keep their places.

@@ -360,7 +360,10 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var selectionOrder = Scratch<Int32>()
     @exclusivity(unchecked) var selectionPool = Scratch<Int32>()
     /// Per offer: the decision stamp when the limit set it aside.
-    @exclusivity(unchecked) var cappedStamp: [UInt32] = []
+    @exclusivity(unchecked) var cappedStamp = Scratch<UInt32>()
+    /// The picks' scores and offers side by side, for ranking them (`Engine.select`).
+    @exclusivity(unchecked) var pickScores = Scratch<Double>()
+    @exclusivity(unchecked) var pickOffers = Scratch<Int32>()
     /// Selection's picks and rejections, and the amounts each campaign's picks spent so far.
     @exclusivity(unchecked) var picks = Scratch<Engine.Pick>()
     /// Candidates selection valued again on the prices earlier picks left (picks point here).
@@ -409,6 +412,9 @@ final class Frame: @unchecked Sendable {
         order.free()
         for b in [candidates, selectionOrder, selectionPool] { b.free() }
         picks.free()
+        cappedStamp.free()
+        pickScores.free()
+        pickOffers.free()
         revalued.free()
         selectionRejected.free()
         rejected.free()
@@ -482,7 +488,8 @@ final class Frame: @unchecked Sendable {
         }
         if memoStamp.count != count {
             memoStamp = Array(repeating: 0, count: count)
-            cappedStamp = Array(repeating: 0, count: count)
+            cappedStamp.removeAll()
+            cappedStamp.append(0, times: count)
             memoSignature = Array(repeating: 0, count: count)
             memo = Array(repeating: .rejected(.notEligible, .givesNothing), count: count)
         }
