@@ -374,7 +374,7 @@ struct OfferEvaluator {
         // The largest unit discounts first when `max_items` caps the units, ties by line order.
         if maxItems != nil {
             let d = f.discounts
-            f.order.sort { (d[v.at + $0], -$0) > (d[v.at + $1], -$1) }
+            f.order.sortFew { (d[v.at + $0], -$0) > (d[v.at + $1], -$1) }
         }
         // Traces: each line's unit discount, in that order, before units multiply it.
         let firstValue = f.tracerRef?._withUnsafeGuaranteedRef { $0.values.count } ?? 0
