@@ -19,6 +19,18 @@ extension Engine {
         var score: Double
     }
 
+    /// The probabilities of buying without an offer and, when the uplift model answered, with
+    /// one: the same for every offer of a decision (the customer's), read once.
+    func readPropensities(_ f: Frame) {
+        var p0 = Self.fallbackPropensity
+        if let s = rules.propensitySlot, case .number(let p) = f.models[s * f.stride] { p0 = min(max(p, 0), 1) }
+        f.p0 = p0
+        f.upliftP1 = nil
+        if let s = rules.upliftSlot, case .number(let u) = f.models[s * f.stride] {
+            f.upliftP1 = min(max(p0 + u, 0), 1)
+        }
+    }
+
     /// Expected incremental profit of giving the offer, times the campaign's weight:
     /// P(buy | offer) x margin with it - P(buy | no offer) x margin without. P comes from the uplift
     /// model (propensity, and propensity + uplift score) when one is bound; otherwise P(no offer) is
@@ -27,11 +39,10 @@ extension Engine {
     func score(_ o: Int, _ v: OfferValue, _ f: Frame, lines: Int) -> Candidate {
         let facts = rules.facts[o]
         let margin = f.margin
-        var p0 = Self.fallbackPropensity
-        if let s = rules.propensitySlot, case .number(let p) = f.models[s * f.stride] { p0 = min(max(p, 0), 1) }
+        let p0 = f.p0
         var p1: Double
-        if let s = rules.upliftSlot, case .number(let u) = f.models[s * f.stride] {
-            p1 = min(max(p0 + u, 0), 1)
+        if let upliftP1 = f.upliftP1 {
+            p1 = upliftP1
         } else {
             let relative = Double(v.customerValue) * f.subtotalInverse
             p1 = min(1, p0 * (1 + Self.fallbackElasticity * relative))

@@ -257,6 +257,7 @@ public struct Engine: Sendable {
         for l in f.lines { f.margin += (l.unitPrice - l.cost) * Int64(l.quantity) }
 
         // 4. Evaluate every candidate on list prices and score the eligible ones.
+        readPropensities(f)
         let evaluator = OfferEvaluator(catalog: catalog)
         f.eligible.removeAll()
         var nudges: [OfferNudge] = []

@@ -348,6 +348,9 @@ final class Frame: @unchecked Sendable {
     @exclusivity(unchecked) var wanted = Scratch<Bool>()
     /// The cart's margin on list prices: sum of (price - cost) x quantity.
     @exclusivity(unchecked) var margin: Int64 = 0
+    /// P(buy | no offer), and P(buy | offer) when the uplift model gives it (`Engine.score`).
+    @exclusivity(unchecked) var p0: Double = 0
+    @exclusivity(unchecked) var upliftP1: Double?
     /// What reading ahead read (kept, so that the reads are made).
     @exclusivity(unchecked) var touched: UInt8 = 0
     /// Per campaign: whether it runs for this request, valid when the stamp is this decision's.
