@@ -241,9 +241,8 @@ struct OfferIndex: Sendable {
         if segment == nil { hitAll(.segment, f, facts) }
         // Room for every offer, written through a pointer (no capacity check per candidate),
         // then cut to those found.
-        let at = result.appendUninitialized(count)
+        let out = result.appendUninitialized(count)
         var found = 0
-        let out = result.base + at
         f.candidateBits.withUnsafeBufferPointer { bits in
             unconstrained.withUnsafeBufferPointer { unconstrained in
                 for w in 0..<unconstrained.count {

@@ -75,7 +75,7 @@ extension Engine {
         let groups = rules.groups
         f.selectionOrder.removeAll()
         let order = f.selectionOrder.appendUninitialized(eligible.count)
-        for k in eligible.indices { f.selectionOrder[order + k] = Int32(k) }
+        for k in eligible.indices { order[k] = Int32(k) }
         eligible.withUnsafeBufferPointer { e in
             groups.withUnsafeBufferPointer { groups in
                 f.selectionOrder.sortFew { a, b in
@@ -123,10 +123,8 @@ extension Engine {
             let n = f.picks.count
             f.pickScores.removeAll()
             f.pickOffers.removeAll()
-            _ = f.pickScores.appendUninitialized(n)
-            _ = f.pickOffers.appendUninitialized(n)
-            let scores = f.pickScores.base
-            let offers = f.pickOffers.base
+            let scores = f.pickScores.appendUninitialized(n)
+            let offers = f.pickOffers.appendUninitialized(n)
             for (k, p) in f.picks.enumerated() {
                 scores[k] = p.score
                 offers[k] = p.offer
@@ -415,7 +413,8 @@ extension Engine {
             // What is left of each line after the offers before this one, for the lines the
             // value discounts (`first ..< end`; each written below).
             let (first, width) = (Int(value.first), Int(value.end - value.first))
-            let at = f.discounts.appendUninitialized(width) - first
+            let at = f.discounts.count - first
+            f.discounts.appendUninitialized(width)
             var lineSum: Int64 = 0
             for i in first..<first + width {
                 let d = min(f.discounts[value.at + i], f.lines[i].amount - f.applied[i])

@@ -304,8 +304,7 @@ public struct Engine: Sendable {
         for r in byEvaluation { before[Int(rank[r.offer]) &+ 1] &+= 1 }
         for r in bySelection { before[Int(rank[r.offer]) &+ 1] &+= 1 }
         for k in 0..<candidateCount { before[k &+ 1] &+= before[k] }
-        let at = parts.rejections.appendUninitialized(byEvaluation.count + bySelection.count)
-        let into = parts.rejections.base + at
+        let into = parts.rejections.appendUninitialized(byEvaluation.count + bySelection.count)
         for r in byEvaluation {
             let k = Int(rank[r.offer])
             into[Int(before[k])] = r

@@ -485,11 +485,9 @@ final class Frame: @unchecked Sendable {
     }
 
     func prepareOffers(_ count: Int) {
-        if candidateRank.count != count {
+        if memoStamp.count != count {
             candidateRank.removeAll()
             candidateRank.append(0, times: count)
-        }
-        if memoStamp.count != count {
             memoStamp = Array(repeating: 0, count: count)
             cappedStamp.removeAll()
             cappedStamp.append(0, times: count)

@@ -59,13 +59,15 @@ struct Scratch<Element: BitwiseCopyable>: RandomAccessCollection, MutableCollect
     }
 
     /// Makes room for `n` more elements, left as they are (the caller writes each before reading
-    /// it); returns where they start.
+    /// it); returns a pointer to the first, taken after the buffer grew (`base` read before this
+    /// call may be stale), valid until it grows again.
+    @discardableResult
     @inline(__always)
-    mutating func appendUninitialized(_ n: Int) -> Int {
+    mutating func appendUninitialized(_ n: Int) -> UnsafeMutablePointer<Element> {
         let at = count
         reserveCapacity(count + n)
         count += n
-        return at
+        return base + at
     }
 
     /// Appends the elements of `b`, copied as one block.

@@ -125,7 +125,8 @@ public struct ModelBatch: Sendable, Hashable {
 
     /// The batch as one query per value, call by call.
     public var queries: [ModelQuery] {
-        calls.flatMap { call -> [ModelQuery] in
+        let skus = skus
+        return calls.flatMap { call -> [ModelQuery] in
             let customer = call.perCustomer ? customerID : nil
             let items: [String?] = call.perItem ? skus.map { $0 } : [nil]
             return items.map {
